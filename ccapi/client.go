@@ -1,0 +1,135 @@
+// Package ccapi is a client for the parts of the Console Connect REST API that
+// Layer 2 provisioning needs: ports, metro capabilities, data-center facility
+// search and the Layer 2 connection endpoints.
+package ccapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// DefaultBaseURL is the production Console Connect API.
+const DefaultBaseURL = "https://api.consoleconnect.com"
+
+const defaultUserAgent = "cc-l2-provisioner/1"
+
+// maxResponseBytes bounds what we read from one response: a company's port
+// list is the largest payload we expect (a few KiB per port).
+const maxResponseBytes = 64 << 20
+
+// Client talks to one Console Connect API endpoint with one API key.
+// Its fields may be changed before first use, not concurrently with it.
+type Client struct {
+	// BaseURL is the API root, e.g. https://api.consoleconnect.com.
+	BaseURL *url.URL
+	// HTTPClient sends the requests; its Timeout bounds each call.
+	HTTPClient *http.Client
+	// UserAgent is sent with every request.
+	UserAgent string
+
+	apiKey secret
+}
+
+// secret holds the API key and refuses to be printed: %v, %+v, %s and %#v
+// of a Client all show "[redacted]".
+type secret string
+
+func (secret) String() string   { return "[redacted]" }
+func (secret) GoString() string { return "[redacted]" }
+
+// NewClient returns a client for baseURL (DefaultBaseURL when empty) that
+// authenticates with apiKey. httpClient may be nil for http.DefaultClient.
+func NewClient(baseURL, apiKey string, httpClient *http.Client) (*Client, error) {
+	if baseURL == "" {
+		baseURL = DefaultBaseURL
+	}
+	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("ccapi: invalid base URL: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("ccapi: invalid base URL %q: want http(s)://host", baseURL)
+	}
+	if apiKey == "" {
+		return nil, errors.New("ccapi: API key is empty")
+	}
+	if httpClient == nil {
+		httpClient = http.DefaultClient
+	}
+	return &Client{BaseURL: u, HTTPClient: httpClient, UserAgent: defaultUserAgent, apiKey: secret(apiKey)}, nil
+}
+
+// endpointPath joins escaped path segments: every caller-supplied value
+// (company username, ids) goes through url.PathEscape.
+func endpointPath(format string, segments ...string) string {
+	args := make([]any, len(segments))
+	for i, s := range segments {
+		args[i] = url.PathEscape(s)
+	}
+	return fmt.Sprintf(format, args...)
+}
+
+// do sends one request and decodes a 2xx JSON body into out (when non-nil).
+// Non-2xx answers become *APIError; transport failures become *TransportError.
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	u := *c.BaseURL
+	u.Path = c.BaseURL.Path + path
+	u.RawPath = c.BaseURL.EscapedPath() + path
+	u.RawQuery = query.Encode()
+
+	var reqBody io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("ccapi: encoding %s %s request: %w", method, path, err)
+		}
+		reqBody = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), reqBody)
+	if err != nil {
+		return fmt.Errorf("ccapi: building %s %s: %w", method, path, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+string(c.apiKey))
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.UserAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+
+	resp, err := c.HTTPClient.Do(req)
+	if err != nil {
+		return &TransportError{Method: method, Path: path, Err: scrubURLError(err)}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return &TransportError{Method: method, Path: path, Err: err}
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return parseAPIError(method, path, resp, data)
+	}
+	if out == nil || len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("ccapi: decoding %s %s response: %w", method, path, err)
+	}
+	return nil
+}
+
+// scrubURLError drops the full request URL from *url.Error (it can carry
+// query filters) while keeping the cause for errors.Is/As.
+func scrubURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}

@@ -1,0 +1,121 @@
+package ccapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// ListPorts returns the company's ports that are not deleted.
+// GET /api/company/{company}/ports?deleted=false
+func (c *Client) ListPorts(ctx context.Context, company string) ([]Port, error) {
+	var out struct {
+		Results []Port `json:"results"`
+	}
+	q := url.Values{"deleted": {"false"}}
+	if err := c.do(ctx, http.MethodGet, endpointPath("/api/company/%s/ports", company), q, nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Results, nil
+}
+
+// MetroCapabilities returns the metros where the company is present, with
+// what each supports.
+// GET /api/company/{company}/metro/capabilities
+func (c *Client) MetroCapabilities(ctx context.Context, company string) ([]Metro, error) {
+	var out struct {
+		Results []Metro `json:"results"`
+	}
+	if err := c.do(ctx, http.MethodGet, endpointPath("/api/company/%s/metro/capabilities", company), nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Results, nil
+}
+
+// SearchDCFs returns the data-center facilities matching filter.
+// GET /v2/data-center-facility?filter=<LoopBack JSON>; the answer is a bare array.
+func (c *Client) SearchDCFs(ctx context.Context, filter DCFFilter) ([]DCF, error) {
+	f, err := json.Marshal(filter)
+	if err != nil {
+		return nil, fmt.Errorf("ccapi: encoding DCF filter: %w", err)
+	}
+	var out []DCF
+	if err := c.do(ctx, http.MethodGet, "/v2/data-center-facility", url.Values{"filter": {string(f)}}, nil, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CreateLayer2 orders a Layer 2 connection. It creates a billable resource
+// and the API has no idempotency key: callers must not retry it blindly.
+// PUT /api/v2/company/{company}/connections/layer2
+func (c *Client) CreateLayer2(ctx context.Context, company string, req CreateLayer2Request) (*Connection, error) {
+	if req.Type == "" {
+		req.Type = ConnectionTypeLayer2
+	}
+	var out Connection
+	if err := c.do(ctx, http.MethodPut, endpointPath("/api/v2/company/%s/connections/layer2", company), nil, req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetConnection reads one connection.
+// GET /api/v2/company/{company}/connections/{id}
+func (c *Client) GetConnection(ctx context.Context, company, id string) (*Connection, error) {
+	var out Connection
+	if err := c.do(ctx, http.MethodGet, endpointPath("/api/v2/company/%s/connections/%s", company, id), nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListConnections returns one page of the company's connections.
+// GET /api/v2/company/{company}/connections?page=&count=&status=
+func (c *Client) ListConnections(ctx context.Context, company string, opts ListConnectionsOptions) (*ConnectionPage, error) {
+	page, count := opts.Page, opts.Count
+	if page <= 0 {
+		page = 1
+	}
+	if count <= 0 {
+		count = 20
+	}
+	q := url.Values{"page": {strconv.Itoa(page)}, "count": {strconv.Itoa(count)}}
+	if opts.Status != "" {
+		q.Set("status", string(opts.Status))
+	}
+	var out ConnectionPage
+	if err := c.do(ctx, http.MethodGet, endpointPath("/api/v2/company/%s/connections", company), q, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteConnection deletes (or withdraws, while pending) a connection.
+// DELETE /api/v2/company/{company}/connections/{id}
+func (c *Client) DeleteConnection(ctx context.Context, company, id string) error {
+	return c.do(ctx, http.MethodDelete, endpointPath("/api/v2/company/%s/connections/%s", company, id), nil, nil, nil)
+}
+
+// ApproveConnection accepts a connection request as its destination company.
+// PUT /api/v2/company/{company}/connections/{id}/approve
+func (c *Client) ApproveConnection(ctx context.Context, company, id string) (*Connection, error) {
+	return c.decide(ctx, company, id, "approve")
+}
+
+// RejectConnection refuses a connection request as its destination company.
+// PUT /api/v2/company/{company}/connections/{id}/reject
+func (c *Client) RejectConnection(ctx context.Context, company, id string) (*Connection, error) {
+	return c.decide(ctx, company, id, "reject")
+}
+
+func (c *Client) decide(ctx context.Context, company, id, verb string) (*Connection, error) {
+	var out Connection
+	if err := c.do(ctx, http.MethodPut, endpointPath("/api/v2/company/%s/connections/%s/", company, id)+verb, nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
