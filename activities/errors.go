@@ -1,0 +1,54 @@
+package activities
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/cc-l2/provisioner/ccapi"
+)
+
+// Error types activities fail with, so the workflow and operators can tell
+// "the API said no" from "the API was not reachable".
+const (
+	// ErrTypeAPIRejected: a 4xx that no retry can change. Non-retryable.
+	ErrTypeAPIRejected = "CCAPIRejected"
+	// ErrTypeAPIUnavailable: a network error, timeout, 429 or 5xx. Retried.
+	ErrTypeAPIUnavailable = "CCAPIUnavailable"
+)
+
+// classify turns a ccapi error into the Temporal error the retry policy
+// acts on: permanent API answers stop retries at once and carry the API's
+// own message; 429s ask for the server's Retry-After as the next delay.
+func classify(action string, err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := fmt.Sprintf("%s: %v", action, err)
+	var apiErr *ccapi.APIError
+	switch {
+	case ccapi.IsPermanent(err):
+		errors.As(err, &apiErr)
+		return temporal.NewNonRetryableApplicationError(msg, ErrTypeAPIRejected, nil, APIErrorDetails{
+			StatusCode: apiErr.StatusCode, Message: apiErr.Message, RequestID: apiErr.RequestID,
+		})
+	case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests && apiErr.RetryAfter > 0:
+		return temporal.NewApplicationErrorWithOptions(msg, ErrTypeAPIUnavailable, temporal.ApplicationErrorOptions{
+			NextRetryDelay: apiErr.RetryAfter,
+		})
+	default:
+		// The cause is not attached: it is re-described in msg, and keeping
+		// the Go error chain out of the failure keeps histories small.
+		return temporal.NewApplicationError(msg, ErrTypeAPIUnavailable)
+	}
+}
+
+// APIErrorDetails rides along a rejected call so callers can show the API's
+// own words without parsing our message.
+type APIErrorDetails struct {
+	StatusCode int    `json:"statusCode"`
+	Message    string `json:"message"`
+	RequestID  string `json:"requestId,omitempty"`
+}

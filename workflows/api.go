@@ -1,0 +1,95 @@
+package workflows
+
+import (
+	"time"
+
+	"github.com/cc-l2/provisioner/ccapi"
+)
+
+// The names clients use to reach the workflow. They are part of the
+// contract with workflows already running: never rename them.
+const (
+	// WorkflowName is the registered workflow type.
+	WorkflowName = "ProvisionL2Connection"
+	// DefaultTaskQueue is where the worker polls unless configured otherwise.
+	DefaultTaskQueue = "l2-provisioning"
+	// QueryStatus answers a StatusView.
+	QueryStatus = "status"
+	// SignalCancel takes a CancelRequest: before the PUT the order stops
+	// without ordering; after it the pending connection is deleted.
+	SignalCancel = "cancel"
+	// workflowIDPrefix + orderId is the workflow id: one workflow per order.
+	workflowIDPrefix = "l2-order-"
+)
+
+// WorkflowID is the workflow id for an order id. Using the order id makes a
+// second submit of the same order find the first workflow.
+func WorkflowID(orderID string) string { return workflowIDPrefix + orderID }
+
+// Input starts (or continues) a provisioning workflow.
+type Input struct {
+	Order Order `json:"order"`
+	// Wait is set only when the workflow continues as new while waiting for
+	// activation, to carry the wait over to the next run.
+	Wait *WaitState `json:"wait,omitempty"`
+}
+
+// WaitState is what a continued run needs to keep waiting.
+type WaitState struct {
+	ConnectionID string       `json:"connectionId"`
+	APIStatus    ccapi.Status `json:"apiStatus"`
+	Deadline     time.Time    `json:"deadline"`
+	NextPoll     Duration     `json:"nextPoll"`
+	Polls        int          `json:"polls"` // across all runs
+}
+
+// Stage is where an order is.
+type Stage string
+
+const (
+	StageValidating         Stage = "validating"
+	StageOrdering           Stage = "ordering"
+	StageAwaitingActivation Stage = "awaiting-activation"
+	StageActive             Stage = "active"
+	StageFailed             Stage = "failed"
+	StageCancelled          Stage = "cancelled"
+	StageDryRun             Stage = "dry-run"
+)
+
+// StatusView answers the status query.
+type StatusView struct {
+	OrderID      string       `json:"orderId"`
+	Stage        Stage        `json:"stage"`
+	ConnectionID string       `json:"connectionId,omitempty"`
+	APIStatus    ccapi.Status `json:"apiStatus,omitempty"`
+	Reason       string       `json:"reason,omitempty"`
+	Polls        int          `json:"polls,omitempty"`
+}
+
+// CancelRequest is the payload of the cancel signal.
+type CancelRequest struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+// Result is how an order ended when it did not fail: active, cancelled, or
+// a dry run with the PUT body it would have sent.
+type Result struct {
+	OrderID      string       `json:"orderId"`
+	Stage        Stage        `json:"stage"`
+	ConnectionID string       `json:"connectionId,omitempty"`
+	APIStatus    ccapi.Status `json:"apiStatus,omitempty"`
+	Reason       string       `json:"reason,omitempty"`
+	// Request is the exact Layer 2 PUT body (dry run only).
+	Request *ccapi.CreateLayer2Request `json:"request,omitempty"`
+}
+
+// Error types of the workflow's non-retryable failures, for callers that
+// branch on them (errors.As to *temporal.ApplicationError, then Type()).
+const (
+	ErrInvalidOrder      = "InvalidOrder"      // the order itself is wrong
+	ErrPrecheckFailed    = "PrecheckFailed"    // ports/metro/DCF rule out the order; nothing was ordered
+	ErrOrderRejected     = "OrderRejected"     // the API refused the PUT (4xx); nothing was ordered
+	ErrConnectionFailed  = "ConnectionFailed"  // the connection ended DENIED, ERROR, ...
+	ErrActivationTimeout = "ActivationTimeout" // not ACTIVE before the deadline
+	ErrAPIUnavailable    = "APIUnavailable"    // the API kept failing past the retry budget
+)

@@ -1,0 +1,200 @@
+package workflows
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Order is one Layer 2 connection to provision, as the starter reads it from
+// a file, standard input or the webhook. It holds no secrets.
+//
+// destPortId means port-to-port (both ports are the ordering company's);
+// destCompany + destMetro means business-to-business (the other company
+// must accept).
+type Order struct {
+	OrderID        string `json:"orderId"`
+	Company        string `json:"company"`
+	Name           string `json:"name,omitempty"`
+	PortID         string `json:"portId"`
+	DestPortID     string `json:"destPortId,omitempty"`
+	DestCompany    string `json:"destCompany,omitempty"`
+	DestMetro      string `json:"destMetro,omitempty"` // metro id or code, e.g. HKG
+	DestDCF        string `json:"destDcf,omitempty"`
+	Speed          int    `json:"speed"` // Mbps
+	ClassOfService string `json:"classOfService,omitempty"`
+	PaymentType    string `json:"paymentType,omitempty"`
+	Duration       int    `json:"duration,omitempty"`
+	DurationUnit   string `json:"durationUnit,omitempty"`
+	Evergreen      *bool  `json:"evergreen,omitempty"`
+	// DryRun runs every lookup and check and ends with the PUT body it
+	// would have sent, without sending it.
+	DryRun bool `json:"dryRun,omitempty"`
+	// ActivationTimeout overrides how long to wait for ACTIVE (e.g. "72h").
+	ActivationTimeout Duration `json:"activationTimeout,omitempty"`
+}
+
+// Kind is the shape of an order.
+type Kind string
+
+const (
+	PortToPort         Kind = "port-to-port"
+	BusinessToBusiness Kind = "business-to-business"
+)
+
+// Kind says which kind of order this is; only meaningful on a valid order.
+func (o Order) Kind() Kind {
+	if o.DestPortID != "" {
+		return PortToPort
+	}
+	return BusinessToBusiness
+}
+
+// WithDefaults returns the order with the documented defaults filled in.
+func (o Order) WithDefaults() Order {
+	if o.Name == "" {
+		o.Name = o.OrderID
+	}
+	if o.ClassOfService == "" {
+		o.ClassOfService = "SILVER"
+	}
+	if o.PaymentType == "" {
+		o.PaymentType = "invoice"
+	}
+	if o.Duration == 0 {
+		o.Duration = 1
+	}
+	if o.DurationUnit == "" {
+		o.DurationUnit = "m"
+	}
+	if o.Evergreen == nil {
+		evergreen := true
+		o.Evergreen = &evergreen
+	}
+	return o
+}
+
+var (
+	orderIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	// Console Connect usernames and ids: letters, digits, dot, dash, underscore.
+	identPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
+	classes      = []string{"GOLD", "SILVERPLUS", "SILVER", "BRONZE"}
+	units        = []string{"d", "w", "m", "y"}
+	payments     = []string{"invoice", "creditcard"}
+)
+
+// Validate checks the order as given plus defaults and returns every problem
+// at once as a *ValidationError, or nil.
+func (o Order) Validate() error {
+	o = o.WithDefaults()
+	var v ValidationError
+	v.OrderID = o.OrderID
+	check := func(ok bool, field, format string, args ...any) {
+		if !ok {
+			v.Problems = append(v.Problems, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+		}
+	}
+	check(o.OrderID != "", "orderId", "is required")
+	check(o.OrderID == "" || orderIDPattern.MatchString(o.OrderID), "orderId",
+		"must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit (got %q)", o.OrderID)
+	check(o.Company != "", "company", "is required")
+	check(o.Company == "" || identPattern.MatchString(o.Company), "company", "is not a valid company username (got %q)", o.Company)
+	check(strings.TrimSpace(o.Name) != "" || o.OrderID == "", "name", "must not be blank")
+	check(len(o.Name) <= 100, "name", "must be at most 100 characters (got %d)", len(o.Name))
+	check(o.PortID != "", "portId", "is required")
+	check(o.PortID == "" || identPattern.MatchString(o.PortID), "portId", "is not a valid port id (got %q)", o.PortID)
+
+	switch p2p, b2b := o.DestPortID != "", o.DestCompany != ""; {
+	case p2p && b2b:
+		check(false, "destPortId", "and destCompany are exclusive: give destPortId for port-to-port, or destCompany and destMetro for business-to-business")
+	case !p2p && !b2b:
+		check(false, "destPortId", "or destCompany is required: give destPortId for port-to-port, or destCompany and destMetro for business-to-business")
+	case p2p:
+		check(identPattern.MatchString(o.DestPortID), "destPortId", "is not a valid port id (got %q)", o.DestPortID)
+		check(o.DestPortID != o.PortID, "destPortId", "must differ from portId")
+		check(o.DestMetro == "", "destMetro", "applies to business-to-business only; a port-to-port order uses the destination port's metro")
+		check(o.DestDCF == "", "destDcf", "applies to business-to-business only")
+	case b2b:
+		check(identPattern.MatchString(o.DestCompany), "destCompany", "is not a valid company username (got %q)", o.DestCompany)
+		check(o.DestCompany != o.Company, "destCompany", "must be another company; for your own ports give destPortId")
+		check(o.DestMetro != "", "destMetro", "is required for business-to-business (metro id or code, e.g. HKG)")
+		check(o.DestMetro == "" || identPattern.MatchString(o.DestMetro), "destMetro", "is not a valid metro id or code (got %q)", o.DestMetro)
+		check(o.DestDCF == "" || identPattern.MatchString(o.DestDCF), "destDcf", "is not a valid DCF id (got %q)", o.DestDCF)
+	}
+
+	check(o.Speed > 0, "speed", "must be greater than 0 Mbps (got %d)", o.Speed)
+	check(o.Speed <= 100000, "speed", "must be at most 100000 Mbps (got %d)", o.Speed)
+	check(oneOf(o.ClassOfService, classes), "classOfService", "must be one of %s (got %q)", strings.Join(classes, ", "), o.ClassOfService)
+	check(oneOf(o.PaymentType, payments), "paymentType", "must be one of %s (got %q)", strings.Join(payments, ", "), o.PaymentType)
+	check(o.Duration > 0, "duration", "must be greater than 0 (got %d)", o.Duration)
+	check(oneOf(o.DurationUnit, units), "durationUnit", "must be one of %s (got %q)", strings.Join(units, ", "), o.DurationUnit)
+	check(o.ActivationTimeout >= 0, "activationTimeout", "must not be negative")
+
+	if len(v.Problems) == 0 {
+		return nil
+	}
+	return &v
+}
+
+func oneOf(s string, allowed []string) bool {
+	for _, a := range allowed {
+		if s == a {
+			return true
+		}
+	}
+	return false
+}
+
+// FieldError is one problem with one field of an order.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func (e FieldError) String() string { return e.Field + " " + e.Message }
+
+// ValidationError lists every problem found in one order.
+type ValidationError struct {
+	OrderID  string       `json:"orderId,omitempty"`
+	Problems []FieldError `json:"problems"`
+}
+
+func (e *ValidationError) Error() string {
+	msgs := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		msgs[i] = p.String()
+	}
+	subject := "invalid order"
+	if e.OrderID != "" {
+		subject = fmt.Sprintf("invalid order %q", e.OrderID)
+	}
+	return subject + ": " + strings.Join(msgs, "; ")
+}
+
+// Duration is a time.Duration written as "90m" or "72h" in JSON.
+type Duration time.Duration
+
+// MarshalJSON writes the Go duration string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// UnmarshalJSON reads a Go duration string such as "72h".
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string such as \"72h\": %w", err)
+	}
+	if s == "" {
+		*d = 0
+		return nil
+	}
+	parsed, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(parsed)
+	return nil
+}

@@ -1,0 +1,380 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/cc-l2/provisioner/activities"
+	"github.com/cc-l2/provisioner/ccapi"
+)
+
+// wfTest is a workflow test environment with the activities mocked.
+type wfTest struct {
+	testsuite.WorkflowTestSuite
+	env     *testsuite.TestWorkflowEnvironment
+	t       *testing.T
+	submits int
+	deletes int
+}
+
+var a *activities.Activities // method references for OnActivity
+
+func newWFTest(t *testing.T, cfg Config) *wfTest {
+	w := &wfTest{t: t}
+	w.env = w.NewTestWorkflowEnvironment()
+	Register(w.env, cfg)
+	w.env.RegisterActivity(&activities.Activities{})
+	return w
+}
+
+func (w *wfTest) ports(p activities.PortsResult) {
+	w.env.OnActivity(a.LookupPorts, mock.Anything, mock.Anything).Return(p, nil)
+}
+
+func (w *wfTest) b2bLookups(l lookups) {
+	w.ports(l.Ports)
+	w.env.OnActivity(a.ResolveMetro, mock.Anything, mock.Anything).Return(*l.Metro, nil)
+	w.env.OnActivity(a.FindDCF, mock.Anything, mock.Anything).Return(*l.DCF, nil)
+}
+
+// submit answers the PUT with the given connection status and counts PUTs.
+func (w *wfTest) submit(status ccapi.Status) {
+	w.env.OnActivity(a.SubmitLayer2, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.SubmitInput) (activities.SubmitResult, error) {
+			w.submits++
+			return activities.SubmitResult{ConnectionID: "conn-1", Status: status}, nil
+		})
+}
+
+// statuses answers successive polls with the given statuses, the last one
+// repeating.
+func (w *wfTest) statuses(seq ...activities.ConnectionStatus) {
+	i := 0
+	w.env.OnActivity(a.GetConnectionStatus, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.ConnectionRef) (activities.ConnectionStatus, error) {
+			s := seq[min(i, len(seq)-1)]
+			i++
+			return s, nil
+		})
+}
+
+func (w *wfTest) allowDelete() {
+	w.env.OnActivity(a.DeleteConnection, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.ConnectionRef) error { w.deletes++; return nil })
+}
+
+func (w *wfTest) run(o Order) (Result, error) {
+	w.env.ExecuteWorkflow(WorkflowName, Input{Order: o})
+	if !w.env.IsWorkflowCompleted() {
+		w.t.Fatal("workflow did not complete")
+	}
+	if err := w.env.GetWorkflowError(); err != nil {
+		return Result{}, err
+	}
+	var res Result
+	if err := w.env.GetWorkflowResult(&res); err != nil {
+		w.t.Fatal(err)
+	}
+	return res, nil
+}
+
+func (w *wfTest) status() StatusView {
+	v, err := w.env.QueryWorkflow(QueryStatus)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var s StatusView
+	if err := v.Get(&s); err != nil {
+		w.t.Fatal(err)
+	}
+	return s
+}
+
+// failure asserts err is the workflow's application error of errType and
+// that its message contains every want.
+func failure(t *testing.T, err error, errType string, want ...string) {
+	t.Helper()
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) {
+		t.Fatalf("error = %v, want an application error of type %s", err, errType)
+	}
+	if appErr.Type() != errType || !appErr.NonRetryable() {
+		t.Errorf("error type = %s (non-retryable %v), want non-retryable %s: %v", appErr.Type(), appErr.NonRetryable(), errType, err)
+	}
+	for _, w := range want {
+		if !strings.Contains(appErr.Error(), w) {
+			t.Errorf("error %q does not contain %q", appErr.Error(), w)
+		}
+	}
+}
+
+func st(s ccapi.Status) activities.ConnectionStatus { return activities.ConnectionStatus{Status: s} }
+
+func TestPortToPortBecomesActive(t *testing.T) {
+	w := newWFTest(t, Config{})
+	w.ports(goodPorts())
+	w.submit(ccapi.StatusCreating)
+	w.statuses(st(ccapi.StatusCreating), st(ccapi.StatusActive))
+	res, err := w.run(validP2P())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stage != StageActive || res.ConnectionID != "conn-1" || res.APIStatus != ccapi.StatusActive || w.submits != 1 {
+		t.Errorf("result %+v, %d PUTs", res, w.submits)
+	}
+	if s := w.status(); s.Stage != StageActive || s.Polls != 2 {
+		t.Errorf("status after the end = %+v", s)
+	}
+}
+
+func TestBusinessToBusinessAccepted(t *testing.T) {
+	w := newWFTest(t, Config{})
+	w.b2bLookups(goodB2BLookups())
+	w.submit(ccapi.StatusPendingAcceptance)
+	w.statuses(st(ccapi.StatusPendingAcceptance), st(ccapi.StatusAccepted), st(ccapi.StatusActive))
+	var during StatusView
+	w.env.RegisterDelayedCallback(func() { during = w.status() }, 15*time.Second)
+	res, err := w.run(validB2B())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stage != StageActive || w.submits != 1 {
+		t.Errorf("result %+v", res)
+	}
+	if during.Stage != StageAwaitingActivation || during.ConnectionID != "conn-1" || during.APIStatus != ccapi.StatusPendingAcceptance {
+		t.Errorf("status while waiting = %+v", during)
+	}
+}
+
+func TestConnectionEndsBadly(t *testing.T) {
+	tests := []struct {
+		status ccapi.Status
+		reason string
+	}{
+		{ccapi.StatusDenied, "Rejected by globex"},
+		{ccapi.StatusError, "VLAN allocation failed on the provider edge"},
+		{ccapi.StatusCancelled, ""},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.status), func(t *testing.T) {
+			w := newWFTest(t, Config{})
+			w.b2bLookups(goodB2BLookups())
+			w.submit(ccapi.StatusPendingAcceptance)
+			w.statuses(activities.ConnectionStatus{Status: tt.status, ErrorReason: tt.reason})
+			_, err := w.run(validB2B())
+			failure(t, err, ErrConnectionFailed, "conn-1 ended "+string(tt.status), tt.reason)
+			if s := w.status(); s.Stage != StageFailed || s.APIStatus != tt.status {
+				t.Errorf("status = %+v", s)
+			}
+		})
+	}
+}
+
+func TestFailedPrecheckOrdersNothing(t *testing.T) {
+	tests := []struct {
+		name  string
+		order Order
+		setup func(w *wfTest)
+		want  string
+	}{
+		{"source port missing", validP2P(), func(w *wfTest) {
+			p := goodPorts()
+			p.Source = activities.PortInfo{ID: srcPortID}
+			w.ports(p)
+		}, "source port " + srcPortID + " not found"},
+		{"capacity", func() Order { o := validP2P(); o.Speed = 5000; return o }(), func(w *wfTest) { w.ports(goodPorts()) },
+			"5000 Mbps exceeds the 800 Mbps remaining"},
+		{"metro without layer 2", validB2B(), func(w *wfTest) {
+			l := goodB2BLookups()
+			l.Metro.Layer2 = false
+			w.b2bLookups(l)
+		}, "does not support Layer 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWFTest(t, Config{})
+			tt.setup(w)
+			w.submit(ccapi.StatusCreating)
+			_, err := w.run(tt.order)
+			failure(t, err, ErrPrecheckFailed, "nothing was ordered", tt.want)
+			if w.submits != 0 {
+				t.Errorf("%d PUTs after a failed pre-check", w.submits)
+			}
+		})
+	}
+}
+
+func TestInvalidOrderOrdersNothing(t *testing.T) {
+	w := newWFTest(t, Config{})
+	w.submit(ccapi.StatusCreating)
+	o := validP2P()
+	o.Speed = 0
+	_, err := w.run(o)
+	failure(t, err, ErrInvalidOrder, "speed must be greater than 0")
+	if w.submits != 0 {
+		t.Error("PUT sent for an invalid order")
+	}
+}
+
+func TestActivationTimeout(t *testing.T) {
+	w := newWFTest(t, Config{})
+	w.ports(goodPorts())
+	w.submit(ccapi.StatusCreating)
+	w.statuses(st(ccapi.StatusCreating))
+	o := validP2P()
+	o.ActivationTimeout = Duration(time.Hour)
+	start := w.env.Now()
+	_, err := w.run(o)
+	failure(t, err, ErrActivationTimeout, "conn-1 still CREATING at the deadline")
+	if took := w.env.Now().Sub(start); took < time.Hour || took > time.Hour+time.Minute {
+		t.Errorf("gave up after %v, want 1h", took)
+	}
+}
+
+func TestDefaultActivationTimeouts(t *testing.T) {
+	cfg := DefaultConfig()
+	if got := activationTimeout(validP2P(), cfg); got != 2*time.Hour {
+		t.Errorf("port-to-port default = %v", got)
+	}
+	if got := activationTimeout(validB2B(), cfg); got != 14*24*time.Hour {
+		t.Errorf("business-to-business default = %v", got)
+	}
+}
+
+func TestCancelBeforeOrdering(t *testing.T) {
+	w := newWFTest(t, Config{})
+	w.env.OnActivity(a.LookupPorts, mock.Anything, mock.Anything).After(time.Minute).Return(goodPorts(), nil)
+	w.submit(ccapi.StatusCreating)
+	w.env.RegisterDelayedCallback(func() {
+		w.env.SignalWorkflow(SignalCancel, CancelRequest{Reason: "ticket withdrawn"})
+	}, 10*time.Second)
+	res, err := w.run(validP2P())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stage != StageCancelled || !strings.Contains(res.Reason, "nothing was ordered: ticket withdrawn") || w.submits != 0 {
+		t.Errorf("result %+v, %d PUTs", res, w.submits)
+	}
+}
+
+func TestCancelAfterOrderingDeletesTheConnection(t *testing.T) {
+	w := newWFTest(t, Config{})
+	w.b2bLookups(goodB2BLookups())
+	w.submit(ccapi.StatusPendingAcceptance)
+	w.statuses(st(ccapi.StatusPendingAcceptance))
+	w.allowDelete()
+	w.env.RegisterDelayedCallback(func() {
+		w.env.SignalWorkflow(SignalCancel, CancelRequest{Reason: "customer changed their mind"})
+	}, 3*time.Hour)
+	res, err := w.run(validB2B())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stage != StageCancelled || res.ConnectionID != "conn-1" || w.deletes != 1 || w.submits != 1 {
+		t.Errorf("result %+v, %d deletes", res, w.deletes)
+	}
+}
+
+func TestRetryableErrorsAreRecovered(t *testing.T) {
+	w := newWFTest(t, Config{})
+	w.ports(goodPorts())
+	unavailable := temporal.NewApplicationError("ccapi: 503 Service Unavailable", activities.ErrTypeAPIUnavailable)
+	w.env.OnActivity(a.SubmitLayer2, mock.Anything, mock.Anything).Return(activities.SubmitResult{}, unavailable).Twice()
+	w.env.OnActivity(a.SubmitLayer2, mock.Anything, mock.Anything).Return(activities.SubmitResult{ConnectionID: "conn-1", Status: ccapi.StatusCreating}, nil).Once()
+	polls := 0
+	w.env.OnActivity(a.GetConnectionStatus, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.ConnectionRef) (activities.ConnectionStatus, error) {
+			polls++
+			if polls == 1 {
+				return activities.ConnectionStatus{}, unavailable
+			}
+			return st(ccapi.StatusActive), nil
+		})
+	res, err := w.run(validP2P())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stage != StageActive || polls != 2 {
+		t.Errorf("result %+v after %d polls", res, polls)
+	}
+}
+
+func TestRejectedOrderIsNotRetried(t *testing.T) {
+	w := newWFTest(t, Config{})
+	w.ports(goodPorts())
+	calls := 0
+	w.env.OnActivity(a.SubmitLayer2, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.SubmitInput) (activities.SubmitResult, error) {
+			calls++
+			return activities.SubmitResult{}, temporal.NewNonRetryableApplicationError(
+				"ordering: ccapi: PUT ...: 400 Bad Request: paymentType creditcard is only supported via the web application",
+				activities.ErrTypeAPIRejected, nil)
+		})
+	_, err := w.run(validP2P())
+	failure(t, err, ErrOrderRejected, "nothing was ordered", "paymentType creditcard")
+	if calls != 1 {
+		t.Errorf("PUT attempted %d times, want 1", calls)
+	}
+}
+
+func TestDryRunEndsWithTheRequest(t *testing.T) {
+	w := newWFTest(t, Config{})
+	w.b2bLookups(goodB2BLookups())
+	w.submit(ccapi.StatusCreating)
+	o := validB2B()
+	o.DryRun = true
+	res, err := w.run(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stage != StageDryRun || res.Request == nil || *res.Request != layer2Request(o.WithDefaults(), goodB2BLookups()) || w.submits != 0 {
+		t.Errorf("result %+v, %d PUTs", res, w.submits)
+	}
+}
+
+func TestLongWaitContinuesAsNew(t *testing.T) {
+	w := newWFTest(t, Config{PollsPerRun: 3})
+	w.b2bLookups(goodB2BLookups())
+	w.submit(ccapi.StatusPendingAcceptance)
+	w.statuses(st(ccapi.StatusPendingAcceptance))
+	w.env.ExecuteWorkflow(WorkflowName, Input{Order: validB2B()})
+	var can *workflow.ContinueAsNewError
+	if !errors.As(w.env.GetWorkflowError(), &can) {
+		t.Fatalf("error = %v, want continue-as-new", w.env.GetWorkflowError())
+	}
+	if can.WorkflowType.Name != WorkflowName {
+		t.Errorf("continued as %q", can.WorkflowType.Name)
+	}
+	// The next run resumes the wait where this one stopped.
+	w2 := newWFTest(t, Config{PollsPerRun: 3})
+	w2.statuses(st(ccapi.StatusActive))
+	w2.submit(ccapi.StatusCreating)
+	var next Input
+	if err := (newDataConverter()).FromPayloads(can.Input, &next); err != nil {
+		t.Fatal(err)
+	}
+	if next.Wait == nil || next.Wait.ConnectionID != "conn-1" || next.Wait.Polls != 3 {
+		t.Fatalf("continued with %+v", next.Wait)
+	}
+	w2.env.ExecuteWorkflow(WorkflowName, next)
+	var res Result
+	if err := w2.env.GetWorkflowResult(&res); err != nil || res.Stage != StageActive || w2.submits != 0 {
+		t.Errorf("resumed run: %+v, %v, %d PUTs", res, err, w2.submits)
+	}
+}
+
+func newDataConverter() interface {
+	FromPayloads(*commonpb.Payloads, ...any) error
+} {
+	return converter.GetDefaultDataConverter()
+}
