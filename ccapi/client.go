@@ -37,12 +37,19 @@ type Client struct {
 	apiKey secret
 }
 
-// secret holds the API key and refuses to be printed: %v, %+v, %s and %#v
-// of a Client all show "[redacted]".
+// secret holds the API key and refuses to be printed.
 type secret string
 
 func (secret) String() string   { return "[redacted]" }
 func (secret) GoString() string { return "[redacted]" }
+
+// String describes the client without its key, for %v, %+v and %s.
+func (c *Client) String() string {
+	return fmt.Sprintf("ccapi.Client{BaseURL: %s, UserAgent: %q, apiKey: %s}", c.BaseURL, c.UserAgent, c.apiKey)
+}
+
+// GoString is String, for %#v.
+func (c *Client) GoString() string { return c.String() }
 
 // NewClient returns a client for baseURL (DefaultBaseURL when empty) that
 // authenticates with apiKey. httpClient may be nil for http.DefaultClient.
@@ -80,8 +87,12 @@ func endpointPath(format string, segments ...string) string {
 // Non-2xx answers become *APIError; transport failures become *TransportError.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
 	u := *c.BaseURL
-	u.Path = c.BaseURL.Path + path
 	u.RawPath = c.BaseURL.EscapedPath() + path
+	unescaped, err := url.PathUnescape(u.RawPath)
+	if err != nil {
+		return fmt.Errorf("ccapi: building %s %s: %w", method, path, err)
+	}
+	u.Path = unescaped
 	u.RawQuery = query.Encode()
 
 	var reqBody io.Reader
