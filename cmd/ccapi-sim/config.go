@@ -1,0 +1,75 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/cc-l2/provisioner/ccapi/ccapisim"
+)
+
+// config is everything the simulator binary can be told.
+type config struct {
+	addr             string
+	fixturePath      string // empty: the embedded default fixture
+	apiKey           string
+	activationDelay  time.Duration
+	autoApproveDelay time.Duration
+	faults           ccapisim.Faults
+	seed             int64
+}
+
+// parseConfig reads flags; every flag falls back to an environment variable
+// named CCSIM_<FLAG_NAME> (e.g. -api-key: CCSIM_API_KEY), and an explicit
+// flag beats the environment.
+func parseConfig(args []string, getenv func(string) string, usage io.Writer) (config, error) {
+	var cfg config
+	var dropMode string
+	fs := flag.NewFlagSet("ccapi-sim", flag.ContinueOnError)
+	fs.SetOutput(usage)
+	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8081", "listen address (port 0 picks a free port)")
+	fs.StringVar(&cfg.fixturePath, "fixture", "", "fixture JSON file (default: the embedded fixture)")
+	fs.StringVar(&cfg.apiKey, "api-key", "sim-demo-key", "the only API key accepted")
+	fs.DurationVar(&cfg.activationDelay, "activation-delay", 5*time.Second, "CREATING/ACCEPTED -> ACTIVE after this")
+	fs.DurationVar(&cfg.autoApproveDelay, "auto-approve-delay", 3*time.Second, "autoApprove/autoReject companies decide after this")
+	fs.Float64Var(&cfg.faults.ErrorRate, "error-rate", 0, "fraction of API requests answered 500/502/503")
+	fs.Float64Var(&cfg.faults.ThrottleRate, "throttle-rate", 0, "fraction of API requests answered 429")
+	fs.DurationVar(&cfg.faults.RetryAfter, "retry-after", time.Second, "Retry-After of throttled requests")
+	fs.DurationVar(&cfg.faults.Latency, "latency", 0, "latency added to every API request")
+	fs.IntVar(&cfg.faults.CommitThenDrop, "commit-then-drop", 0, "the next N successful layer2 PUTs commit but lose their answer")
+	fs.StringVar(&dropMode, "drop-mode", string(ccapisim.DropWith502), `how a dropped answer is lost: "502" or "cut"`)
+	fs.Float64Var(&cfg.faults.RateLimit, "rate-limit", 0, "max API requests per second; 0 = unlimited")
+	fs.Int64Var(&cfg.seed, "seed", 1, "seed of the fault random source")
+
+	var envErrs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := envName(f.Name)
+		f.Usage += " (env " + name + ")"
+		if value := getenv(name); value != "" {
+			if err := fs.Set(f.Name, value); err != nil {
+				envErrs = append(envErrs, fmt.Errorf("%s=%q: %w", name, value, err))
+			}
+		}
+	})
+	if err := errors.Join(envErrs...); err != nil {
+		return cfg, err
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	cfg.faults.DropMode = ccapisim.DropMode(dropMode)
+	if err := cfg.faults.Validate(); err != nil {
+		return cfg, fmt.Errorf("invalid fault flags: %w", err)
+	}
+	return cfg, nil
+}
+
+func envName(flagName string) string {
+	return "CCSIM_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
