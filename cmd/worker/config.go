@@ -1,0 +1,97 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cc-l2/provisioner/internal/logging"
+	"github.com/cc-l2/provisioner/internal/temporalclient"
+	"github.com/cc-l2/provisioner/workflows"
+)
+
+// Config is everything the worker reads from its environment. The desc tags
+// feed `worker -h`.
+type Config struct {
+	temporalclient.Config
+
+	CCAPIBaseURL string                `env:"CC_API_BASE_URL" envDefault:"https://api.consoleconnect.com" desc:"Console Connect API root"`
+	CCAPIKey     temporalclient.Secret `env:"CC_API_KEY,required,notEmpty" desc:"Console Connect API key (never logged or printed)"`
+	CCAPITimeout time.Duration         `env:"CC_API_TIMEOUT" envDefault:"30s" desc:"timeout of one Console Connect API call"`
+
+	LogLevel  string `env:"LOG_LEVEL" envDefault:"info" desc:"debug, info, warn or error"`
+	LogFormat string `env:"LOG_FORMAT" envDefault:"json" desc:"json or console"`
+
+	MaxConcurrentActivities    int           `env:"WORKER_MAX_CONCURRENT_ACTIVITIES" envDefault:"20" desc:"activities run at once: bounds parallel calls to the Console Connect API"`
+	MaxConcurrentWorkflowTasks int           `env:"WORKER_MAX_CONCURRENT_WORKFLOW_TASKS" envDefault:"10" desc:"workflow tasks run at once"`
+	ShutdownTimeout            time.Duration `env:"WORKER_SHUTDOWN_TIMEOUT" envDefault:"30s" desc:"how long running activities may finish after SIGTERM"`
+
+	ActivationTimeoutPortToPort time.Duration `env:"ACTIVATION_TIMEOUT_PORT_TO_PORT" envDefault:"2h" desc:"how long a port-to-port order may take to become ACTIVE"`
+	ActivationTimeoutB2B        time.Duration `env:"ACTIVATION_TIMEOUT_B2B" envDefault:"336h" desc:"how long a business-to-business order may wait for the partner to accept"`
+	PollInitial                 time.Duration `env:"POLL_INITIAL" envDefault:"10s" desc:"first status poll interval while waiting for ACTIVE (doubles each poll)"`
+	PollMax                     time.Duration `env:"POLL_MAX" envDefault:"5m" desc:"longest status poll interval"`
+}
+
+// loadConfig reads the configuration from environ. Its error is a
+// *temporalclient.ConfigError naming every bad variable; it never contains
+// a secret's value.
+func loadConfig(environ map[string]string) (Config, error) {
+	var cfg Config
+	var problems *temporalclient.ConfigError
+	if err := temporalclient.ParseEnv(&cfg, environ); err != nil {
+		if !errors.As(err, &problems) {
+			return Config{}, err
+		}
+	}
+	return cfg, problems.Add(cfg.problems()...).Err()
+}
+
+// problems checks what the tags cannot express.
+func (c Config) problems() []string {
+	problems := c.Config.Problems()
+	if _, err := logging.ParseLevel(c.LogLevel); err != nil {
+		problems = append(problems, "LOG_LEVEL: "+err.Error())
+	}
+	if err := logging.CheckFormat(c.LogFormat); err != nil {
+		problems = append(problems, "LOG_FORMAT: "+err.Error())
+	}
+	positive := []struct {
+		name  string
+		value time.Duration
+	}{
+		{"CC_API_TIMEOUT", c.CCAPITimeout},
+		{"WORKER_SHUTDOWN_TIMEOUT", c.ShutdownTimeout},
+		{"ACTIVATION_TIMEOUT_PORT_TO_PORT", c.ActivationTimeoutPortToPort},
+		{"ACTIVATION_TIMEOUT_B2B", c.ActivationTimeoutB2B},
+		{"POLL_INITIAL", c.PollInitial},
+		{"POLL_MAX", c.PollMax},
+	}
+	for _, p := range positive {
+		if p.value <= 0 {
+			problems = append(problems, fmt.Sprintf("%s must be positive (got %s)", p.name, p.value))
+		}
+	}
+	if c.PollInitial > 0 && c.PollMax > 0 && c.PollMax < c.PollInitial {
+		problems = append(problems, fmt.Sprintf("POLL_MAX (%s) must not be less than POLL_INITIAL (%s)", c.PollMax, c.PollInitial))
+	}
+	if c.MaxConcurrentActivities <= 0 {
+		problems = append(problems, fmt.Sprintf("WORKER_MAX_CONCURRENT_ACTIVITIES must be positive (got %d)", c.MaxConcurrentActivities))
+	}
+	if c.MaxConcurrentWorkflowTasks <= 1 {
+		// The SDK needs two slots: one for the sticky queue, one for the
+		// normal queue.
+		problems = append(problems, fmt.Sprintf("WORKER_MAX_CONCURRENT_WORKFLOW_TASKS must be at least 2 (got %d)", c.MaxConcurrentWorkflowTasks))
+	}
+	return problems
+}
+
+// Workflow is the workflow behaviour this configuration asks for; what it
+// does not set keeps workflows.DefaultConfig.
+func (c Config) Workflow() workflows.Config {
+	wf := workflows.DefaultConfig()
+	wf.ActivationTimeoutPortToPort = c.ActivationTimeoutPortToPort
+	wf.ActivationTimeoutB2B = c.ActivationTimeoutB2B
+	wf.PollInitial = c.PollInitial
+	wf.PollMax = c.PollMax
+	return wf
+}

@@ -1,0 +1,176 @@
+// Command worker runs the Temporal worker of Layer 2 provisioning: it polls
+// a task queue for ProvisionL2Connection workflows and their activities,
+// which call the Console Connect API. It is configured by environment
+// variables only (see `worker -h`).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/caarlos0/env/v11"
+	"go.temporal.io/sdk/worker"
+	"go.uber.org/zap"
+
+	"github.com/cc-l2/provisioner/activities"
+	"github.com/cc-l2/provisioner/ccapi"
+	"github.com/cc-l2/provisioner/internal/logging"
+	"github.com/cc-l2/provisioner/internal/temporalclient"
+	"github.com/cc-l2/provisioner/workflows"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1 // could not connect, or the worker failed
+	exitUsage   = 2 // bad flags or configuration
+)
+
+func main() {
+	os.Exit(runWithSignals())
+}
+
+// runWithSignals is main without os.Exit, so the deferred stop runs.
+func runWithSignals() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
+}
+
+const usageHeader = `Usage: worker [-h]
+
+Runs the Temporal worker of Layer 2 provisioning. It polls TEMPORAL_TASK_QUEUE
+for ProvisionL2Connection workflows and their activities, which call the
+Console Connect API. On SIGINT or SIGTERM it stops polling, gives running
+activities WORKER_SHUTDOWN_TIMEOUT to finish, and exits 0.
+
+Exit status: 0 after a clean shutdown, 1 when Temporal cannot be reached or
+the worker fails, 2 on a usage or configuration error.
+
+Environment:
+`
+
+// writeUsage prints the help text with every variable, its default, and
+// whether it is required.
+func writeUsage(w io.Writer) error {
+	vars, err := temporalclient.Variables(&Config{})
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, usageHeader); err != nil {
+		return err
+	}
+	return temporalclient.WriteVariables(w, vars)
+}
+
+// run is the whole worker; it returns the exit code. It stops when ctx is
+// cancelled.
+func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("worker", flag.ContinueOnError)
+	flags.SetOutput(io.Discard) // we word the errors ourselves
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			if err := writeUsage(stdout); err != nil {
+				fmt.Fprintf(stderr, "worker: %v\n", err)
+				return exitFailure
+			}
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "worker: %v (see worker -h)\n", err)
+		return exitUsage
+	}
+	if flags.NArg() > 0 {
+		fmt.Fprintf(stderr, "worker: unexpected argument %q: the worker is configured by environment variables (see worker -h)\n", flags.Arg(0))
+		return exitUsage
+	}
+
+	cfg, err := loadConfig(env.ToMap(environ))
+	if err != nil {
+		fmt.Fprintf(stderr, "worker: invalid configuration: %v\n", err)
+		return exitUsage
+	}
+	logger, err := logging.NewTo(stderr, cfg.LogLevel, cfg.LogFormat)
+	if err != nil { // loadConfig checked both; kept for safety
+		fmt.Fprintf(stderr, "worker: invalid configuration: %v\n", err)
+		return exitUsage
+	}
+	defer func() { _ = logger.Sync() }()
+
+	if err := serve(ctx, cfg, logger); err != nil {
+		if ctx.Err() != nil {
+			// Stopped while still starting up: that is a requested stop.
+			logger.Info("worker stopped before it started", zap.Error(err))
+			return exitOK
+		}
+		logger.Error("worker failed", zap.Error(err))
+		return exitFailure
+	}
+	return exitOK
+}
+
+// serve connects, polls until ctx is cancelled or the worker fails, and
+// shuts down.
+func serve(ctx context.Context, cfg Config, logger *zap.Logger) error {
+	vars, err := temporalclient.Variables(&cfg)
+	if err != nil {
+		return err
+	}
+	effective := make([]zap.Field, 0, len(vars))
+	for _, v := range vars {
+		effective = append(effective, zap.String(v.Name, v.Value))
+	}
+	logger.Info("worker starting", zap.Dict("config", effective...))
+
+	temporalLogger := logging.Temporal(logger)
+	c, err := temporalclient.Dial(ctx, cfg.Config, temporalLogger)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+
+	api, err := ccapi.NewClient(cfg.CCAPIBaseURL, cfg.CCAPIKey.Reveal(), &http.Client{Timeout: cfg.CCAPITimeout})
+	if err != nil {
+		return fmt.Errorf("CC_API_BASE_URL: %w", err)
+	}
+
+	// The SDK stops the worker itself on a fatal error (e.g. the namespace
+	// does not exist); we only need to hear about it.
+	fatal := make(chan error, 1)
+	w := worker.New(c, cfg.TaskQueue, worker.Options{
+		MaxConcurrentActivityExecutionSize:     cfg.MaxConcurrentActivities,
+		MaxConcurrentWorkflowTaskExecutionSize: cfg.MaxConcurrentWorkflowTasks,
+		WorkerStopTimeout:                      cfg.ShutdownTimeout,
+		OnFatalError: func(err error) {
+			select {
+			case fatal <- err:
+			default:
+			}
+		},
+	})
+	workflows.Register(w, cfg.Workflow())
+	activities.Register(w, &activities.Activities{API: api})
+
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("starting the worker on task queue %s: %w", cfg.TaskQueue, err)
+	}
+	logger.Info("worker polling", zap.String("taskQueue", cfg.TaskQueue), zap.String("namespace", cfg.Namespace))
+
+	select {
+	case <-ctx.Done():
+		logger.Info("stopping: no new tasks; running activities get WORKER_SHUTDOWN_TIMEOUT",
+			zap.Duration("shutdownTimeout", cfg.ShutdownTimeout))
+		w.Stop()
+		logger.Info("worker stopped")
+		return nil
+	case err := <-fatal:
+		w.Stop()
+		return fmt.Errorf("worker stopped on a fatal error: %w", err)
+	}
+}

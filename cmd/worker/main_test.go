@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/taskqueue/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/cc-l2/provisioner/internal/devserver"
+	"github.com/cc-l2/provisioner/internal/temporalclient"
+	"github.com/cc-l2/provisioner/workflows"
+)
+
+// lockedBuffer collects the worker's log while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestEveryVariableIsDescribed(t *testing.T) {
+	vars, err := temporalclient.Variables(&Config{})
+	require.NoError(t, err)
+	for _, v := range vars {
+		require.NotEmpty(t, v.Description, v.Name)
+	}
+}
+
+// TestRunPollsAndStopsCleanly starts the worker against a dev server, waits
+// until it polls both the workflow and the activity queue, then cancels the
+// context as SIGTERM would and expects exit 0.
+func TestRunPollsAndStopsCleanly(t *testing.T) {
+	srv := devserver.Start(t)
+	c := srv.Client(t)
+	const taskQueue = "worker-run-test"
+	environ := []string{
+		"TEMPORAL_ADDRESS=" + srv.HostPort,
+		"TEMPORAL_NAMESPACE=" + srv.Namespace,
+		"TEMPORAL_TASK_QUEUE=" + taskQueue,
+		"CC_API_KEY=" + testKey,
+		"CC_API_BASE_URL=http://127.0.0.1:1",
+		"WORKER_SHUTDOWN_TIMEOUT=2s",
+		"LOG_LEVEL=debug",
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr lockedBuffer
+	exit := make(chan int, 1)
+	go func() { exit <- run(ctx, nil, environ, &stdout, &stderr) }()
+
+	pollers := func(kind enumspb.TaskQueueType) int {
+		resp, err := c.WorkflowService().DescribeTaskQueue(context.Background(), &workflowservice.DescribeTaskQueueRequest{
+			Namespace:     srv.Namespace,
+			TaskQueue:     &taskqueue.TaskQueue{Name: taskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
+			TaskQueueType: kind,
+		})
+		if err != nil {
+			return 0
+		}
+		return len(resp.GetPollers())
+	}
+	require.Eventually(t, func() bool {
+		return pollers(enumspb.TASK_QUEUE_TYPE_WORKFLOW) > 0 && pollers(enumspb.TASK_QUEUE_TYPE_ACTIVITY) > 0
+	}, 30*time.Second, 100*time.Millisecond, "worker never polled; log:\n%s", stderr.String())
+
+	stopAsked := time.Now()
+	cancel()
+	select {
+	case code := <-exit:
+		require.Equal(t, exitOK, code, "log:\n%s", stderr.String())
+		t.Logf("worker stopped %v after cancel", time.Since(stopAsked))
+	case <-time.After(30 * time.Second):
+		t.Fatalf("worker did not stop; log:\n%s", stderr.String())
+	}
+
+	log := stderr.String()
+	require.Empty(t, stdout.String())
+	require.NotContains(t, log, testKey)
+	require.Contains(t, log, `"msg":"worker starting"`)
+	require.Contains(t, log, `"CC_API_KEY":"[redacted]"`)
+	require.Contains(t, log, `"TEMPORAL_TASK_QUEUE":"`+taskQueue+`"`)
+	require.Contains(t, log, `"msg":"worker stopped"`)
+	// SDK lines come through the same JSON logger.
+	require.True(t, strings.Contains(log, `"msg":"Started Worker"`), "no SDK line in log:\n%s", log)
+}
+
+func TestRunUnreachableTemporal(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var stdout, stderr lockedBuffer
+	code := run(ctx, nil, []string{"CC_API_KEY=" + testKey, "TEMPORAL_ADDRESS=127.0.0.1:1"}, &stdout, &stderr)
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, stderr.String(), "127.0.0.1:1")
+	require.NotContains(t, stderr.String(), testKey)
+}
+
+// TestShutdownLetsRunningActivitiesFinish cancels the worker while an
+// activity is inside a Console Connect API call and checks that the call
+// is allowed to complete (WORKER_SHUTDOWN_TIMEOUT) instead of being cut.
+func TestShutdownLetsRunningActivitiesFinish(t *testing.T) {
+	const callTime = 1500 * time.Millisecond
+	type call struct{ cut bool }
+	inCall := make(chan struct{}, 1)
+	calls := make(chan call, 16)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case inCall <- struct{}{}:
+		default:
+		}
+		select {
+		case <-time.After(callTime):
+			calls <- call{cut: false}
+			w.WriteHeader(http.StatusServiceUnavailable)
+		case <-r.Context().Done():
+			calls <- call{cut: true}
+		}
+	}))
+	defer api.Close()
+
+	srv := devserver.Start(t)
+	c := srv.Client(t)
+	const taskQueue = "worker-shutdown-test"
+	environ := []string{
+		"TEMPORAL_ADDRESS=" + srv.HostPort,
+		"TEMPORAL_TASK_QUEUE=" + taskQueue,
+		"CC_API_KEY=" + testKey,
+		"CC_API_BASE_URL=" + api.URL,
+		"WORKER_SHUTDOWN_TIMEOUT=10s",
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr lockedBuffer
+	exit := make(chan int, 1)
+	go func() { exit <- run(ctx, nil, environ, &stdout, &stderr) }()
+
+	startCtx, startCancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer startCancel()
+	order := workflows.Order{OrderID: "SHUTDOWN1", Company: "acme", PortID: "p1", DestPortID: "p2", Speed: 100}
+	_, err := c.ExecuteWorkflow(startCtx, client.StartWorkflowOptions{ID: workflows.WorkflowID(order.OrderID), TaskQueue: taskQueue},
+		workflows.WorkflowName, workflows.Input{Order: order})
+	require.NoError(t, err)
+
+	select {
+	case <-inCall:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no activity called the API; log:\n%s", stderr.String())
+	}
+	cancel() // SIGTERM
+	select {
+	case code := <-exit:
+		require.Equal(t, exitOK, code, "log:\n%s", stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("worker did not stop; log:\n%s", stderr.String())
+	}
+	first := <-calls
+	require.False(t, first.cut, "the running API call was cut short by shutdown")
+}
