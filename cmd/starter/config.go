@@ -1,0 +1,57 @@
+package main
+
+import (
+	"errors"
+	"github.com/cc-l2/provisioner/internal/logging"
+	"github.com/cc-l2/provisioner/internal/temporalclient"
+)
+
+// Config is everything the starter reads from its environment. The desc
+// tags feed `starter -h`.
+type Config struct {
+	temporalclient.Config
+
+	WebhookToken temporalclient.Secret `env:"STARTER_WEBHOOK_TOKEN" desc:"bearer token ticketing systems send to serve; required by serve (never printed)"`
+	ListenAddr   string                `env:"STARTER_LISTEN_ADDR" envDefault:"127.0.0.1:8090" desc:"host:port serve listens on"`
+
+	// A command-line tool is quiet by default: results go to stdout, and
+	// only warnings and errors to stderr.
+	LogLevel  string `env:"LOG_LEVEL" envDefault:"warn" desc:"debug, info, warn or error"`
+	LogFormat string `env:"LOG_FORMAT" envDefault:"console" desc:"json or console"`
+}
+
+// loadConfig reads the configuration from environ. Its error is a
+// *temporalclient.ConfigError naming every bad variable.
+func loadConfig(environ map[string]string) (Config, error) {
+	var cfg Config
+	var problems *temporalclient.ConfigError
+	if err := temporalclient.ParseEnv(&cfg, environ); err != nil {
+		if !errors.As(err, &problems) {
+			return Config{}, err
+		}
+	}
+	return cfg, problems.Add(cfg.problems()...).Err()
+}
+
+func (c Config) problems() []string {
+	problems := c.Config.Problems()
+	if _, err := logging.ParseLevel(c.LogLevel); err != nil {
+		problems = append(problems, "LOG_LEVEL: "+err.Error())
+	}
+	if err := logging.CheckFormat(c.LogFormat); err != nil {
+		problems = append(problems, "LOG_FORMAT: "+err.Error())
+	}
+	return problems
+}
+
+// serveProblems is what serve needs beyond the common settings.
+func (c Config) serveProblems() []string {
+	var problems []string
+	if !c.WebhookToken.IsSet() {
+		problems = append(problems, "STARTER_WEBHOOK_TOKEN is required by serve")
+	}
+	if c.ListenAddr == "" {
+		problems = append(problems, "STARTER_LISTEN_ADDR must not be empty")
+	}
+	return problems
+}

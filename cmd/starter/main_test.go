@@ -1,0 +1,312 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/cc-l2/provisioner/ccapi"
+	"github.com/cc-l2/provisioner/internal/devserver"
+	"github.com/cc-l2/provisioner/workflows"
+)
+
+// temporalServer is started by the first test that needs it and shared by
+// the rest of the package; TestMain stops it.
+var temporalServer devserver.Shared
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	temporalServer.Stop()
+	os.Exit(code)
+}
+
+// fakeProvision stands in for the real workflow under workflows.WorkflowName,
+// so these tests depend only on the contract (input, result, status query,
+// cancel signal), not on the real workflow's timing. The order's name picks
+// the behaviour:
+//
+//	"hold"           wait for the cancel signal, then end cancelled
+//	"fail-<Type>"    fail with an ApplicationError of that type
+//	anything else    end active at once (or, for a dry run, with a PUT body)
+func fakeProvision(ctx workflow.Context, in workflows.Input) (workflows.Result, error) {
+	o := in.Order
+	view := workflows.StatusView{OrderID: o.OrderID, Stage: workflows.StageValidating}
+	if err := workflow.SetQueryHandler(ctx, workflows.QueryStatus, func() (workflows.StatusView, error) {
+		return view, nil
+	}); err != nil {
+		return workflows.Result{}, err
+	}
+	switch {
+	case o.DryRun:
+		view.Stage = workflows.StageDryRun
+		return workflows.Result{OrderID: o.OrderID, Stage: workflows.StageDryRun, Request: &ccapi.CreateLayer2Request{
+			Name: o.OrderID, PortID: o.PortID, DestPortID: o.DestPortID, Speed: o.Speed,
+			Duration: 1, DurationUnit: "m", PaymentType: "invoice", ClassOfService: "SILVER",
+			Type: ccapi.ConnectionTypeLayer2, Evergreen: true,
+		}}, nil
+	case strings.HasPrefix(o.Name, "fail-"):
+		view.Stage = workflows.StageFailed
+		return workflows.Result{}, temporal.NewNonRetryableApplicationError("connection ended DENIED: port in use", strings.TrimPrefix(o.Name, "fail-"), nil)
+	case o.Name == "hold":
+		view.Stage = workflows.StageAwaitingActivation
+		view.ConnectionID = "conn-" + o.OrderID
+		view.APIStatus = ccapi.StatusPendingAcceptance
+		view.Polls = 2
+		var cancel workflows.CancelRequest
+		workflow.GetSignalChannel(ctx, workflows.SignalCancel).Receive(ctx, &cancel)
+		view.Stage = workflows.StageCancelled
+		view.Reason = cancel.Reason
+		return workflows.Result{OrderID: o.OrderID, Stage: workflows.StageCancelled, ConnectionID: view.ConnectionID, Reason: cancel.Reason}, nil
+	default:
+		view.Stage = workflows.StageActive
+		view.ConnectionID = "conn-" + o.OrderID
+		view.APIStatus = ccapi.StatusActive
+		return workflows.Result{OrderID: o.OrderID, Stage: workflows.StageActive, ConnectionID: view.ConnectionID, APIStatus: ccapi.StatusActive}, nil
+	}
+}
+
+// testEnv is a dev server, a client, and a worker running fakeProvision on
+// a task queue of the test's own.
+type testEnv struct {
+	t         *testing.T
+	server    *devserver.Server
+	client    client.Client
+	taskQueue string
+	dir       string
+}
+
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	srv := temporalServer.Get(t)
+	c := srv.Client(t)
+	taskQueue := "starter-test-" + uniqueSuffix()
+	w := worker.New(c, taskQueue, worker.Options{})
+	w.RegisterWorkflowWithOptions(fakeProvision, workflow.RegisterOptions{Name: workflows.WorkflowName})
+	require.NoError(t, w.Start())
+	t.Cleanup(w.Stop)
+	return &testEnv{t: t, server: srv, client: c, taskQueue: taskQueue, dir: t.TempDir()}
+}
+
+// uniqueSuffix keeps order ids apart across tests sharing one server.
+func uniqueSuffix() string { return strconv.FormatInt(time.Now().UnixNano(), 36) }
+
+// orderID is a fresh order id starting with base.
+func (e *testEnv) orderID(base string) string { return base + "-" + uniqueSuffix() }
+
+func (e *testEnv) environ(extra ...string) []string {
+	return append([]string{
+		"TEMPORAL_ADDRESS=" + e.server.HostPort,
+		"TEMPORAL_NAMESPACE=" + e.server.Namespace,
+		"TEMPORAL_TASK_QUEUE=" + e.taskQueue,
+	}, extra...)
+}
+
+// file writes content to a file in the test's directory.
+func (e *testEnv) file(name, content string) string {
+	e.t.Helper()
+	path := e.dir + "/" + name
+	require.NoError(e.t, os.WriteFile(path, []byte(content), 0o600))
+	return path
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// run runs the starter with the test's environment.
+func (e *testEnv) run(stdin string, args ...string) result {
+	e.t.Helper()
+	return runStarter(e.t, e.environ(), stdin, args...)
+}
+
+func runStarter(t *testing.T, environ []string, stdin string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, args, environ, strings.NewReader(stdin), &stdout, &stderr)
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// lockedBuffer is written by a running command while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var _ io.Writer = (*lockedBuffer)(nil)
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			r := runStarter(t, nil, "", args...)
+			require.Equal(t, exitOK, r.code)
+			require.Empty(t, r.stderr)
+			for _, line := range []string{
+				"  starter submit [--wait] [--json] [--dry-run] FILE...\n",
+				"  starter status ORDER_ID [--json]\n",
+				"  starter cancel ORDER_ID [--reason TEXT]\n",
+				"  starter history ORDER_ID [--run RUN_ID]\n",
+				"  starter serve\n",
+				"  TEMPORAL_ADDRESS (default \"localhost:7233\")\n",
+				"  STARTER_WEBHOOK_TOKEN (optional)\n",
+				"  STARTER_LISTEN_ADDR (default \"127.0.0.1:8090\")\n",
+				"  LOG_LEVEL (default \"warn\")\n",
+				"  LOG_FORMAT (default \"console\")\n",
+			} {
+				require.Contains(t, r.stdout, line)
+			}
+		})
+	}
+
+	r := runStarter(t, nil, "")
+	require.Equal(t, exitUsage, r.code)
+	require.Contains(t, r.stderr, "Usage:")
+
+	r = runStarter(t, nil, "", "launch")
+	require.Equal(t, exitUsage, r.code)
+	require.Equal(t, "starter: unknown command \"launch\" (see starter -h)\n", r.stderr)
+}
+
+func TestCommandUsage(t *testing.T) {
+	tests := []struct {
+		args       []string
+		wantCode   int
+		wantStdout []string
+		wantStderr string
+	}{
+		{args: []string{"submit", "-h"}, wantStdout: []string{"Usage: starter submit [--wait] [--json] [--dry-run] FILE...\n", "  --wait\n", "  --json\n", "  --dry-run\n"}},
+		{args: []string{"help", "cancel"}, wantStdout: []string{"Usage: starter cancel ORDER_ID [--reason TEXT]\n", "  --reason string\n"}},
+		{args: []string{"history", "--help"}, wantStdout: []string{"  --run string\n"}},
+		{args: []string{"submit"}, wantCode: exitUsage, wantStderr: "starter submit: no FILE given\nUsage: starter submit [--wait] [--json] [--dry-run] FILE... (see starter submit -h)\n"},
+		{args: []string{"submit", "--later", "x.json"}, wantCode: exitUsage, wantStderr: "starter submit: flag provided but not defined: -later\nUsage: starter submit [--wait] [--json] [--dry-run] FILE... (see starter submit -h)\n"},
+		{args: []string{"status"}, wantCode: exitUsage, wantStderr: "starter status: ORDER_ID is required\nUsage: starter status ORDER_ID [--json] (see starter status -h)\n"},
+		{args: []string{"status", "A", "B"}, wantCode: exitUsage, wantStderr: "starter status: unexpected argument \"B\"\nUsage: starter status ORDER_ID [--json] (see starter status -h)\n"},
+		{args: []string{"cancel", "A", "--reason"}, wantCode: exitUsage, wantStderr: "starter cancel: flag needs an argument: -reason\nUsage: starter cancel ORDER_ID [--reason TEXT] (see starter cancel -h)\n"},
+		{args: []string{"serve", "now"}, wantCode: exitUsage, wantStderr: "starter serve: unexpected argument \"now\"\nUsage: starter serve (see starter serve -h)\n"},
+		{args: []string{"help", "launch"}, wantCode: exitUsage, wantStderr: "starter: unknown command \"launch\" (see starter -h)\n"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			r := runStarter(t, nil, "", tt.args...)
+			require.Equal(t, tt.wantCode, r.code, r.stderr)
+			require.Equal(t, tt.wantStderr, r.stderr)
+			for _, want := range tt.wantStdout {
+				require.Contains(t, r.stdout, want)
+			}
+		})
+	}
+}
+
+func TestParseInterspersed(t *testing.T) {
+	tests := []struct {
+		args           []string
+		wantPositional []string
+		wantWait       bool
+		wantReason     string
+	}{
+		{args: []string{"a.json", "--wait"}, wantPositional: []string{"a.json"}, wantWait: true},
+		{args: []string{"--wait", "a.json", "b.json"}, wantPositional: []string{"a.json", "b.json"}, wantWait: true},
+		{args: []string{"a.json", "-", "--reason", "dup ticket", "b.json"}, wantPositional: []string{"a.json", "-", "b.json"}, wantReason: "dup ticket"},
+		{args: []string{"--reason=x", "a"}, wantPositional: []string{"a"}, wantReason: "x"},
+		{args: []string{"a", "--", "--wait"}, wantPositional: []string{"a", "--wait"}},
+		{args: []string{"-wait=false", "a"}, wantPositional: []string{"a"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			fs := newTestFlagSet()
+			wait := fs.Bool("wait", false, "")
+			reason := fs.String("reason", "", "")
+			positional, err := parseInterspersed(fs, tt.args)
+			require.NoError(t, err)
+			require.Equal(t, tt.wantPositional, positional)
+			require.Equal(t, tt.wantWait, *wait)
+			require.Equal(t, tt.wantReason, *reason)
+		})
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	tests := []struct {
+		name       string
+		environ    []string
+		args       []string
+		wantStderr string
+	}{
+		{name: "bad level", environ: []string{"LOG_LEVEL=chatty"}, args: []string{"status", "A"},
+			wantStderr: "starter: invalid configuration: LOG_LEVEL: invalid log level \"chatty\": want one of debug, info, warn, error\n"},
+		{name: "cert without key", environ: []string{"TEMPORAL_TLS_CERT=c.pem", "LOG_FORMAT=yaml"}, args: []string{"history", "A"},
+			wantStderr: "starter: invalid configuration: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be given together; LOG_FORMAT: invalid log format \"yaml\": want one of json, console\n"},
+		{name: "serve needs a token", environ: nil, args: []string{"serve"},
+			wantStderr: "starter: invalid configuration: STARTER_WEBHOOK_TOKEN is required by serve\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runStarter(t, tt.environ, "", tt.args...)
+			require.Equal(t, exitUsage, r.code)
+			require.Equal(t, tt.wantStderr, r.stderr)
+		})
+	}
+}
+
+// fields splits a text result line.
+func fields(line string) []string { return strings.Split(line, "\t") }
+
+var runIDPattern = regexp.MustCompile(`^[0-9a-f-]{36}$`)
+
+func requireRunID(t *testing.T, runID string) {
+	t.Helper()
+	require.Regexp(t, runIDPattern, runID)
+}
+
+// lines splits output into lines, dropping the final newline.
+func lines(out string) []string {
+	out = strings.TrimSuffix(out, "\n")
+	if out == "" {
+		return nil
+	}
+	return strings.Split(out, "\n")
+}
+
+func ndjson(orders ...string) string { return strings.Join(orders, "\n") + "\n" }
+
+func holdOrder(id string) string { return order(id, `"name":"hold"`) }
+
+func failOrder(id, errorType string) string {
+	return order(id, fmt.Sprintf(`"name":"fail-%s"`, errorType))
+}
+
+func newTestFlagSet() *flag.FlagSet { return flag.NewFlagSet("test", flag.ContinueOnError) }
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+}

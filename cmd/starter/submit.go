@@ -1,0 +1,292 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/cc-l2/provisioner/workflows"
+)
+
+// Outcomes of starting an order.
+const (
+	outcomeStarted = "started" // a new workflow runs the order
+	outcomeExists  = "exists"  // the order's workflow was started before (running or finished)
+	outcomeError   = "error"   // Temporal refused or could not be reached
+)
+
+// workflowStarter is the part of client.Client that starting orders needs.
+type workflowStarter interface {
+	ExecuteWorkflow(ctx context.Context, options client.StartWorkflowOptions, workflow any, args ...any) (client.WorkflowRun, error)
+	DescribeWorkflowExecution(ctx context.Context, workflowID, runID string) (*workflowservice.DescribeWorkflowExecutionResponse, error)
+}
+
+// starter starts orders as workflows. The CLI's submit and the webhook
+// share it, so both name, deduplicate and start orders the same way.
+type starter struct {
+	temporal  workflowStarter
+	taskQueue string
+	now       func() time.Time // for dry-run workflow ids
+}
+
+func newStarter(temporal workflowStarter, taskQueue string) *starter {
+	return &starter{temporal: temporal, taskQueue: taskQueue, now: time.Now}
+}
+
+// started is what starting one order gave.
+type started struct {
+	OrderID    string `json:"orderId"`
+	WorkflowID string `json:"workflowId"`
+	RunID      string `json:"runId"`
+	Outcome    string `json:"outcome"`
+	Error      string `json:"error,omitempty"`
+	DryRun     bool   `json:"dryRun,omitempty"`
+}
+
+// isDryRun says whether an order runs as a dry run: asked for by the
+// caller (--dry-run) or by the order itself.
+func isDryRun(o workflows.Order, forced bool) bool { return forced || o.DryRun }
+
+// workflowID is the order's workflow id. A dry run gets an id of its own,
+// unique per attempt, so it never occupies (and, with REJECT_DUPLICATE,
+// forever blocks) the real order's id.
+func (s *starter) workflowID(o workflows.Order, dryRun bool) string {
+	if dryRun {
+		return fmt.Sprintf("l2-dryrun-%s-%d", o.OrderID, s.now().UnixNano())
+	}
+	return workflows.WorkflowID(o.OrderID)
+}
+
+// start starts one validated order. The order goes as given: the workflow
+// applies the defaults, so the history shows what was asked for. A second
+// start of the same order finds the first workflow, running or finished,
+// and reports "exists" with its run id; that is not an error.
+func (s *starter) start(ctx context.Context, o workflows.Order, forceDryRun bool) started {
+	dryRun := isDryRun(o, forceDryRun)
+	if dryRun {
+		o.DryRun = true
+	}
+	result := started{OrderID: o.OrderID, WorkflowID: s.workflowID(o, dryRun), DryRun: dryRun}
+	run, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:        result.WorkflowID,
+		TaskQueue: s.taskQueue,
+		// A finished order is never run again: its connection exists (or
+		// was refused) and ordering again would double it.
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+	}, workflows.WorkflowName, workflows.Input{Order: o})
+	var exists *serviceerror.WorkflowExecutionAlreadyStarted
+	switch {
+	case err == nil:
+		result.RunID, result.Outcome = run.GetRunID(), outcomeStarted
+	case errors.As(err, &exists):
+		result.RunID, result.Outcome = exists.RunId, outcomeExists
+		if result.RunID == "" {
+			result.RunID, err = s.existingRunID(ctx, result.WorkflowID)
+			if err != nil {
+				result.Outcome, result.Error = outcomeError, err.Error()
+			}
+		}
+	default:
+		result.Outcome, result.Error = outcomeError, fmt.Sprintf("starting workflow %s: %v", result.WorkflowID, err)
+	}
+	return result
+}
+
+// existingRunID asks for the run id when the server's error did not carry it.
+func (s *starter) existingRunID(ctx context.Context, workflowID string) (string, error) {
+	desc, err := s.temporal.DescribeWorkflowExecution(ctx, workflowID, "")
+	if err != nil {
+		return "", fmt.Errorf("workflow %s exists but describing it failed: %w", workflowID, err)
+	}
+	return desc.GetWorkflowExecutionInfo().GetExecution().GetRunId(), nil
+}
+
+// orderFile is a source whose orders are all valid.
+type orderFile struct {
+	source string
+	orders []sourceOrder
+}
+
+// submit is `starter submit`.
+func (a *app) submit(ctx context.Context, c command, args []string) int {
+	fs := flag.NewFlagSet("submit", flag.ContinueOnError)
+	waitFlag := fs.Bool("wait", false, "wait for every order to end and print how it ended")
+	jsonFlag := fs.Bool("json", false, "print one JSON object per line instead of text")
+	dryRunFlag := fs.Bool("dry-run", false, "run every check and print the Layer 2 PUT body each order would send, ordering nothing\n        (workflow l2-dryrun-<orderId>-<unix nanos>; implies --wait)")
+	files, code, done := a.parseArgs(c, fs, args)
+	if done {
+		return code
+	}
+	if len(files) == 0 {
+		return a.usageError(c, "no FILE given")
+	}
+	cfg, logger, ok := a.setup(nil)
+	if !ok {
+		return exitUsage
+	}
+	defer func() { _ = logger.Sync() }()
+
+	valid, anyInvalid := a.readOrderFiles(files)
+	exit := exitOK
+	if anyInvalid {
+		exit = exitFailure
+	}
+	if len(valid) == 0 {
+		return exit
+	}
+
+	temporal, ok := a.dial(ctx, cfg, logger)
+	if !ok {
+		return exitFailure
+	}
+	defer temporal.Close()
+
+	s := newStarter(temporal, cfg.TaskQueue)
+	out := newPrinter(a.stdout, *jsonFlag)
+	var toWait []started
+	for _, file := range valid {
+		for _, so := range file.orders {
+			result := s.start(ctx, so.Order, *dryRunFlag)
+			out.started(result)
+			if result.Outcome == outcomeError {
+				exit = exitFailure
+				continue
+			}
+			if *waitFlag || result.DryRun {
+				toWait = append(toWait, result)
+			}
+		}
+	}
+	for _, st := range toWait {
+		f := wait(ctx, temporal, st)
+		out.finished(f)
+		if !f.succeeded() {
+			exit = exitFailure
+		}
+	}
+	if err := out.err; err != nil {
+		fmt.Fprintf(a.stderr, "starter: writing results: %v\n", err)
+		return exitFailure
+	}
+	return exit
+}
+
+// readOrderFiles reads, decodes and checks every file before anything is
+// started, printing every problem. It returns the files whose orders are
+// all valid, and whether any order or file was not.
+func (a *app) readOrderFiles(names []string) (valid []orderFile, anyInvalid bool) {
+	seen := duplicates{}
+	for _, name := range names {
+		source, data, err := readSource(name, a.stdin)
+		if err != nil {
+			fmt.Fprintf(a.stderr, "%v\n", err)
+			anyInvalid = true
+			continue
+		}
+		orders, errs := parseOrders(source, data)
+		errs = append(errs, checkOrders(source, orders)...)
+		errs = append(errs, seen.check(source, orders)...)
+		if len(errs) > 0 {
+			sort.SliceStable(errs, func(i, j int) bool { return errs[i].Index < errs[j].Index })
+			for _, e := range errs {
+				fmt.Fprintln(a.stderr, e)
+			}
+			fmt.Fprintf(a.stderr, "%s: nothing started from this file\n", source)
+			anyInvalid = true
+			continue
+		}
+		valid = append(valid, orderFile{source: source, orders: orders})
+	}
+	return valid, anyInvalid
+}
+
+// printer writes results as text or JSON lines, remembering the first
+// write error.
+type printer struct {
+	w      io.Writer
+	asJSON bool
+	err    error
+}
+
+func newPrinter(w io.Writer, asJSON bool) *printer { return &printer{w: w, asJSON: asJSON} }
+
+func (p *printer) printf(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}
+
+func (p *printer) jsonLine(v any) {
+	line, err := json.Marshal(v)
+	if err != nil {
+		p.err = err
+		return
+	}
+	p.printf("%s\n", line)
+}
+
+// started prints "orderId workflowId runId outcome", tab-separated.
+func (p *printer) started(s started) {
+	if p.asJSON {
+		p.jsonLine(s)
+		return
+	}
+	runID := s.RunID
+	if runID == "" {
+		runID = "-"
+	}
+	line := strings.Join([]string{s.OrderID, s.WorkflowID, runID, s.Outcome}, "\t")
+	if s.Error != "" {
+		line += "\t" + s.Error
+	}
+	p.printf("%s\n", line)
+}
+
+// finished prints "orderId stage" and what else is known, tab-separated:
+// connectionId=, apiStatus=, reason= or the failure type and message. A
+// dry run is followed by its PUT body as indented JSON.
+func (p *printer) finished(f finished) {
+	if p.asJSON {
+		p.jsonLine(f)
+		return
+	}
+	fields := []string{f.OrderID, string(f.Stage)}
+	if f.ConnectionID != "" {
+		fields = append(fields, "connectionId="+f.ConnectionID)
+	}
+	if f.APIStatus != "" {
+		fields = append(fields, "apiStatus="+string(f.APIStatus))
+	}
+	if f.Reason != "" {
+		fields = append(fields, "reason="+strconv.Quote(f.Reason))
+	}
+	if f.Error != "" {
+		failure := f.Error
+		if f.ErrorType != "" {
+			failure = f.ErrorType + ": " + f.Error
+		}
+		fields = append(fields, failure)
+	}
+	p.printf("%s\n", strings.Join(fields, "\t"))
+	if f.Request != nil {
+		body, err := json.MarshalIndent(f.Request, "", "  ")
+		if err != nil {
+			p.err = err
+			return
+		}
+		p.printf("%s\n", body)
+	}
+}

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/cc-l2/provisioner/internal/temporalclient"
+)
+
+// maxBodyBytes bounds one webhook request: a ticketing system sends a
+// handful of orders, a few hundred bytes each.
+const maxBodyBytes = 1 << 20
+
+// HTTP server timeouts: generous for a client on a slow link, short enough
+// that idle or stalled connections do not pile up.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 60 * time.Second // starting an array of orders, one RPC each
+	idleTimeout       = 2 * time.Minute
+	shutdownTimeout   = 20 * time.Second // in-flight requests after SIGTERM
+)
+
+// webhookTemporal is what the webhook needs from Temporal; client.Client
+// has it, and tests may fake it.
+type webhookTemporal interface {
+	workflowStarter
+	statusQuerier
+}
+
+// webhook serves ticketing systems: POST /orders and GET /orders/{orderId}.
+type webhook struct {
+	starter     *starter
+	status      statusQuerier
+	tokenDigest [sha256.Size]byte
+	logger      *zap.Logger
+}
+
+// newWebhook builds the handler. token is the bearer token every request
+// must carry.
+func newWebhook(temporal webhookTemporal, taskQueue string, token temporalclient.Secret, logger *zap.Logger) http.Handler {
+	h := &webhook{
+		starter:     newStarter(temporal, taskQueue),
+		status:      temporal,
+		tokenDigest: sha256.Sum256([]byte(token.Reveal())),
+		logger:      logger,
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/orders", h.orders)
+	mux.HandleFunc("/orders/{orderId}", h.order)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: use POST /orders or GET /orders/{orderId}")
+	})
+	// Authentication comes first, so that without the token nothing,
+	// not even which paths exist, can be learned.
+	return h.authenticated(mux)
+}
+
+// authenticated passes on only requests with "Authorization: Bearer
+// <token>". The token is compared as SHA-256 digests in constant time, so
+// neither its content nor its length leaks through timing.
+func (h *webhook) authenticated(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		given, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		digest := sha256.Sum256([]byte(given))
+		if !ok || given == "" || subtle.ConstantTimeCompare(digest[:], h.tokenDigest[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="orders"`)
+			writeError(w, http.StatusUnauthorized, "missing or wrong bearer token")
+			h.logger.Warn("webhook: unauthenticated request", zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.String("remote", r.RemoteAddr))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// webhookProblem is one problem of one order in a 400 answer. Order counts
+// from 0, as array indices do.
+type webhookProblem struct {
+	Order   int    `json:"order"`
+	Line    int    `json:"line,omitempty"`
+	OrderID string `json:"orderId,omitempty"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+// orders handles POST /orders: one order or an array. Every order is
+// checked first; if any is invalid, nothing is started.
+func (h *webhook) orders(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeError(w, http.StatusMethodNotAllowed, "use POST to submit orders")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", maxBodyBytes))
+			return
+		}
+		writeError(w, http.StatusBadRequest, "reading the request body: "+err.Error())
+		return
+	}
+
+	const source = "request body"
+	orders, errs := parseOrders(source, body)
+	errs = append(errs, checkOrders(source, orders)...)
+	errs = append(errs, duplicates{}.check(source, orders)...)
+	if len(errs) > 0 {
+		problems := make([]webhookProblem, 0, len(errs))
+		for _, e := range errs {
+			for _, p := range e.problems() {
+				problems = append(problems, webhookProblem{Order: max(e.Index-1, 0), Line: e.Line, OrderID: e.OrderID, Field: p.Field, Message: p.Message})
+			}
+		}
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid orders", "problems": problems})
+		h.logger.Info("webhook: refused invalid orders", zap.Int("problems", len(problems)))
+		return
+	}
+
+	results := make([]started, 0, len(orders))
+	failed := false
+	for _, so := range orders {
+		result := h.starter.start(r.Context(), so.Order, false)
+		results = append(results, result)
+		if result.Outcome == outcomeError {
+			failed = true
+			h.logger.Error("webhook: starting an order failed", zap.String("orderId", result.OrderID), zap.String("error", result.Error))
+			continue
+		}
+		h.logger.Info("webhook: order", zap.String("orderId", result.OrderID), zap.String("workflowId", result.WorkflowID),
+			zap.String("runId", result.RunID), zap.String("outcome", result.Outcome))
+	}
+	if failed {
+		// Some orders may have started: list every outcome so the caller
+		// can retry just the failed ones (a retry of a started one
+		// answers "exists").
+		writeJSON(w, http.StatusBadGateway, map[string]any{"error": "could not start every order", "orders": results})
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"orders": results})
+}
+
+// order handles GET /orders/{orderId}: the order's status.
+func (h *webhook) order(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeError(w, http.StatusMethodNotAllowed, "use GET to read an order's status")
+		return
+	}
+	orderID := r.PathValue("orderId")
+	view, err := queryStatus(r.Context(), h.status, orderID)
+	switch {
+	case errors.Is(err, errNoSuchOrder):
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no order %q", orderID))
+	case err != nil:
+		h.logger.Error("webhook: status query failed", zap.String("orderId", orderID), zap.Error(err))
+		writeError(w, http.StatusBadGateway, "could not get the order's status")
+	default:
+		writeJSON(w, http.StatusOK, view)
+	}
+}
+
+func writeError(w http.ResponseWriter, code int, message string) {
+	writeJSON(w, code, map[string]string{"error": message})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		code, body = http.StatusInternalServerError, []byte(`{"error":"encoding the answer failed"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	_, _ = w.Write(append(body, '\n'))
+}
+
+// serve is `starter serve`.
+func (a *app) serve(ctx context.Context, c command, args []string) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	positional, code, done := a.parseArgs(c, fs, args)
+	if done {
+		return code
+	}
+	if len(positional) > 0 {
+		return a.usageError(c, fmt.Sprintf("unexpected argument %q", positional[0]))
+	}
+	cfg, logger, ok := a.setup(Config.serveProblems)
+	if !ok {
+		return exitUsage
+	}
+	defer func() { _ = logger.Sync() }()
+	temporal, ok := a.dial(ctx, cfg, logger)
+	if !ok {
+		return exitFailure
+	}
+	defer temporal.Close()
+
+	listener, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "starter: STARTER_LISTEN_ADDR: %v\n", err)
+		return exitFailure
+	}
+	server := &http.Server{
+		Handler:           newWebhook(temporal, cfg.TaskQueue, cfg.WebhookToken, logger),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          zap.NewStdLog(logger.Named("http")),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(listener) }()
+	// The address goes to stdout: with port 0 it is the only way to learn it.
+	fmt.Fprintf(a.stdout, "listening on %s\n", listener.Addr())
+	logger.Info("serving orders", zap.String("addr", listener.Addr().String()), zap.String("taskQueue", cfg.TaskQueue))
+
+	select {
+	case err := <-served:
+		fmt.Fprintf(a.stderr, "starter: serving: %v\n", err)
+		return exitFailure
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := server.Shutdown(shutdownCtx); err != nil {
+		fmt.Fprintf(a.stderr, "starter: shutting down: %v\n", err)
+		return exitFailure
+	}
+	logger.Info("stopped serving")
+	return exitOK
+}
