@@ -280,6 +280,29 @@ func TestConfigErrors(t *testing.T) {
 // fields splits a text result line.
 func fields(line string) []string { return strings.Split(line, "\t") }
 
+// outcomeTable returns the rows of the outcome table that `submit --wait`
+// prints after a blank line, each split into its aligned columns.
+func outcomeTable(t *testing.T, out string) [][]string {
+	t.Helper()
+	_, table, ok := strings.Cut(out, "\n\n")
+	require.True(t, ok, "no outcome table in %q", out)
+	rows := lines(table)
+	require.Equal(t, []string{"ORDER", "OUTCOME", "CONNECTION", "API STATUS", "DETAIL"}, columns(rows[0]))
+	var cells [][]string
+	for _, row := range rows[1:] {
+		if row == "" {
+			break // a dry run's PUT body follows the table
+		}
+		cells = append(cells, columns(row))
+	}
+	return cells
+}
+
+// columns splits a row of an aligned table: columns are two or more spaces apart.
+func columns(row string) []string {
+	return regexp.MustCompile(`\s{2,}`).Split(strings.TrimSpace(row), -1)
+}
+
 var runIDPattern = regexp.MustCompile(`^[0-9a-f-]{36}$`)
 
 func requireRunID(t *testing.T, runID string) {

@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -177,6 +177,7 @@ func (a *app) submit(ctx context.Context, c command, args []string) int {
 			exit = exitFailure
 		}
 	}
+	out.flush()
 	if err := out.err; err != nil {
 		fmt.Fprintf(a.stderr, "starter: writing results: %v\n", err)
 		return exitFailure
@@ -219,6 +220,7 @@ type printer struct {
 	w      io.Writer
 	asJSON bool
 	err    error
+	ended  []finished // text mode: rows of the outcome table
 }
 
 func newPrinter(w io.Writer, asJSON bool) *printer { return &printer{w: w, asJSON: asJSON} }
@@ -255,38 +257,54 @@ func (p *printer) started(s started) {
 	p.printf("%s\n", line)
 }
 
-// finished prints "orderId stage" and what else is known, tab-separated:
-// connectionId=, apiStatus=, reason= or the failure type and message. A
-// dry run is followed by its PUT body as indented JSON.
+// finished records how an order ended: a JSON line at once, or a row of
+// the outcome table that flush prints.
 func (p *printer) finished(f finished) {
 	if p.asJSON {
 		p.jsonLine(f)
 		return
 	}
-	fields := []string{f.OrderID, string(f.Stage)}
-	if f.ConnectionID != "" {
-		fields = append(fields, "connectionId="+f.ConnectionID)
+	p.ended = append(p.ended, f)
+}
+
+// flush prints the outcome table, one aligned row per order, then the PUT
+// body of every dry run as indented JSON.
+func (p *printer) flush() {
+	if p.asJSON || len(p.ended) == 0 {
+		return
 	}
-	if f.APIStatus != "" {
-		fields = append(fields, "apiStatus="+string(f.APIStatus))
-	}
-	if f.Reason != "" {
-		fields = append(fields, "reason="+strconv.Quote(f.Reason))
-	}
-	if f.Error != "" {
-		failure := f.Error
-		if f.ErrorType != "" {
-			failure = f.ErrorType + ": " + f.Error
+	orNone := func(s string) string {
+		if s == "" {
+			return "-"
 		}
-		fields = append(fields, failure)
+		return s
 	}
-	p.printf("%s\n", strings.Join(fields, "\t"))
-	if f.Request != nil {
+	tw := tabwriter.NewWriter(p.w, 0, 4, 2, ' ', 0)
+	p.printf("\n")
+	fmt.Fprintln(tw, "ORDER\tOUTCOME\tCONNECTION\tAPI STATUS\tDETAIL")
+	for _, f := range p.ended {
+		detail := f.Reason
+		if f.Error != "" {
+			detail = f.Error
+			if f.ErrorType != "" {
+				detail = f.ErrorType + ": " + f.Error
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.OrderID, f.Stage, orNone(f.ConnectionID), orNone(string(f.APIStatus)),
+			strings.ReplaceAll(detail, "\n", " "))
+	}
+	if p.err == nil {
+		p.err = tw.Flush()
+	}
+	for _, f := range p.ended {
+		if f.Request == nil {
+			continue
+		}
 		body, err := json.MarshalIndent(f.Request, "", "  ")
 		if err != nil {
 			p.err = err
 			return
 		}
-		p.printf("%s\n", body)
+		p.printf("\nLayer 2 PUT body order %s would send:\n%s\n", f.OrderID, body)
 	}
 }

@@ -76,19 +76,19 @@ func TestSubmitWait(t *testing.T) {
 		r := e.run(ndjson(order(ok1), order(ok2)), "submit", "--wait", "-")
 		require.Equal(t, exitOK, r.code, r.stderr)
 		got := lines(r.stdout)
-		require.Len(t, got, 4)
 		require.Equal(t, "started", fields(got[0])[3])
 		require.Equal(t, "started", fields(got[1])[3])
-		require.Equal(t, []string{ok1, "active", "connectionId=conn-" + ok1, "apiStatus=ACTIVE"}, fields(got[2]))
-		require.Equal(t, []string{ok2, "active", "connectionId=conn-" + ok2, "apiStatus=ACTIVE"}, fields(got[3]))
+		require.Equal(t, [][]string{
+			{ok1, "active", "conn-" + ok1, "ACTIVE"},
+			{ok2, "active", "conn-" + ok2, "ACTIVE"},
+		}, outcomeTable(t, r.stdout))
 	})
 
 	t.Run("failure reason and exit code", func(t *testing.T) {
 		r := e.run("", "submit", e.file("bad.json", failOrder(bad, workflows.ErrConnectionFailed)), "--wait")
 		require.Equal(t, exitFailure, r.code)
-		got := lines(r.stdout)
-		require.Len(t, got, 2)
-		require.Equal(t, []string{bad, "failed", "ConnectionFailed: connection ended DENIED: port in use"}, fields(got[1]))
+		require.Equal(t, [][]string{{bad, "failed", "-", "-", "ConnectionFailed: connection ended DENIED: port in use"}},
+			outcomeTable(t, r.stdout))
 	})
 
 	t.Run("json lines", func(t *testing.T) {
@@ -154,9 +154,11 @@ func TestSubmitDryRun(t *testing.T) {
 	require.Equal(t, id, start[0])
 	require.True(t, strings.HasPrefix(start[1], "l2-dryrun-"+id+"-"), start[1])
 	require.Equal(t, "started", start[3])
-	require.Equal(t, []string{id, "dry-run"}, fields(got[1]))
+	require.Equal(t, [][]string{{id, "dry-run", "-", "-"}}, outcomeTable(t, r.stdout))
+	_, bodyJSON, ok := strings.Cut(r.stdout, "would send:\n")
+	require.True(t, ok, r.stdout)
 	var body ccapi.CreateLayer2Request
-	require.NoError(t, json.Unmarshal([]byte(strings.Join(got[2:], "\n")), &body), r.stdout)
+	require.NoError(t, json.Unmarshal([]byte(bodyJSON), &body), r.stdout)
 	require.Equal(t, "p1", body.PortID)
 	require.Equal(t, 100, body.Speed)
 	require.Contains(t, r.stdout, "\n  \"portId\": \"p1\",\n", "the body is indented")
@@ -217,7 +219,7 @@ func TestStatusAndCancel(t *testing.T) {
 	require.Equal(t, exitFailure, w.code)
 	got := lines(w.stdout)
 	require.Equal(t, []string{id, workflows.WorkflowID(id), runID, "exists"}, fields(got[0]))
-	require.Equal(t, []string{id, "cancelled", "connectionId=conn-" + id, `reason="customer withdrew"`}, fields(got[1]))
+	require.Equal(t, [][]string{{id, "cancelled", "conn-" + id, "-", "customer withdrew"}}, outcomeTable(t, w.stdout))
 
 	// A finished order cannot be cancelled.
 	again := e.run("", "cancel", id)

@@ -16,6 +16,9 @@ type workflowGetter interface {
 	GetWorkflow(ctx context.Context, workflowID, runID string) client.WorkflowRun
 }
 
+// stageUnknown is shown when the starter stopped waiting before the end.
+const stageUnknown workflows.Stage = "unknown"
+
 // finished is how one order ended.
 type finished struct {
 	OrderID      string                     `json:"orderId"`
@@ -42,6 +45,12 @@ func wait(ctx context.Context, temporal workflowGetter, s started) finished {
 	f := finished{OrderID: s.OrderID, WorkflowID: s.WorkflowID, RunID: s.RunID}
 	var result workflows.Result
 	err := temporal.GetWorkflow(ctx, s.WorkflowID, s.RunID).Get(ctx, &result)
+	if err != nil && ctx.Err() != nil {
+		// Interrupted: the order has not ended, only our waiting has.
+		f.Stage = stageUnknown
+		f.ErrorType, f.Error = "Interrupted", "stopped waiting; the order goes on (see: starter status "+s.OrderID+")"
+		return f
+	}
 	if err != nil {
 		f.Stage = workflows.StageFailed
 		f.ErrorType, f.Error = failureReason(err)
