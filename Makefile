@@ -1,0 +1,32 @@
+# The two commands a new user needs: `make demo` and `make test`.
+# Everything else here supports those two.
+
+GO ?= go
+BIN := bin
+
+.PHONY: demo test temporal build record-histories clean
+
+## demo: dev server + API simulator + worker + the sample orders, end to end
+demo: temporal
+	@scripts/demo.sh
+
+## test: go vet and every test, end-to-end ones against the Temporal dev server
+test: temporal
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 30m ./...
+
+## temporal: build the pinned Temporal CLI into bin/ (once; reused after)
+temporal:
+	@scripts/install-temporal.sh
+
+## build: the worker, starter and simulator binaries into bin/
+build:
+	$(GO) build -o $(BIN)/ ./cmd/worker ./cmd/starter ./cmd/ccapi-sim
+
+## record-histories: re-record workflows/testdata/histories from real runs
+record-histories: temporal
+	$(GO) test -count=1 -run . ./e2e -args -record
+	$(GO) test -count=1 -run Replay ./workflows
+
+clean:
+	rm -rf $(BIN) .data

@@ -1,0 +1,229 @@
+package e2e_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cc-l2/provisioner/ccapi"
+	"github.com/cc-l2/provisioner/ccapi/ccapisim"
+	"github.com/cc-l2/provisioner/internal/devserver"
+)
+
+// record re-records workflows/testdata/histories from these runs.
+var record = flag.Bool("record", false, "write each run's history to workflows/testdata/histories")
+
+const (
+	simKey    = "e2e-sim-key-91f0c2"
+	taskQueue = "e2e"
+	// extraPorts makes acme a company with hundreds of ports, as real ones
+	// are, so every test also shows that histories stay small.
+	extraPorts = 500
+)
+
+// suite is what every test shares: one dev server, one simulator, the
+// built binaries and one worker process.
+type suite struct {
+	temporal *devserver.Server
+	sim      *ccapisim.Server
+	simURL   string
+	api      *ccapi.Client // the simulator, as any company (one key sees all)
+	bin      string        // directory holding worker and starter
+	root     string        // module root
+}
+
+var env suite
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code, err := runSuite(m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		os.Exit(1)
+	}
+	os.Exit(code)
+}
+
+func runSuite(m *testing.M) (int, error) {
+	srv, stop, err := devserver.StartMain()
+	if err != nil {
+		return 0, err
+	}
+	defer stop()
+	env.temporal = srv
+
+	fx := ccapisim.DefaultFixture()
+	for i := range extraPorts {
+		fx.Ports = append(fx.Ports, ccapisim.Port{
+			ID: fmt.Sprintf("602%021d", i), Company: "acme", Name: fmt.Sprintf("ACME-BULK-%03d", i),
+			Status: "ACTIVE", Speed: 1000, MetroID: "5d1000000000000000000001", DCFID: "5f10000000000000000000a1",
+			SupportedServices: []string{"L2"}, VLANRanges: []ccapisim.VLANRange{{Start: 100, End: 200}},
+		})
+	}
+	env.sim = ccapisim.New(fx, ccapisim.Options{
+		APIKey: simKey, ActivationDelay: time.Second, AutoApproveDelay: 500 * time.Millisecond, Seed: 42,
+	})
+	simSrv := httptest.NewServer(env.sim)
+	defer simSrv.Close()
+	env.simURL = simSrv.URL
+	if env.api, err = ccapi.NewClient(simSrv.URL, simKey, nil); err != nil {
+		return 0, err
+	}
+
+	if env.root, err = moduleRoot(); err != nil {
+		return 0, err
+	}
+	env.bin, err = os.MkdirTemp("", "e2e-bin-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(env.bin)
+	build := exec.Command("go", "build", "-o", env.bin+string(filepath.Separator), "./cmd/worker", "./cmd/starter")
+	build.Dir = env.root
+	if out, err := build.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("building the binaries: %v\n%s", err, out)
+	}
+
+	w, err := startWorkerProcess(taskQueue)
+	if err != nil {
+		return 0, err
+	}
+	code := m.Run()
+	if err := w.stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: worker did not stop cleanly:", err)
+		code = 1
+	}
+	if code != 0 {
+		fmt.Fprintf(os.Stderr, "--- shared worker output:\n%s\n", w.out.String())
+	}
+	return code, nil
+}
+
+func moduleRoot() (string, error) {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return "", fmt.Errorf("cannot locate the module root")
+	}
+	return filepath.Dir(filepath.Dir(file)), nil
+}
+
+// workerEnv is the environment of a worker process talking to the suite's
+// dev server and simulator, polling fast so tests finish quickly.
+func workerEnv(queue string) []string {
+	return append(os.Environ(),
+		"TEMPORAL_ADDRESS="+env.temporal.HostPort,
+		"TEMPORAL_NAMESPACE="+env.temporal.Namespace,
+		"TEMPORAL_TASK_QUEUE="+queue,
+		"CC_API_BASE_URL="+env.simURL,
+		"CC_API_KEY="+simKey,
+		"CC_API_TIMEOUT=5s",
+		"POLL_INITIAL=200ms",
+		"POLL_MAX=1s",
+		"WORKER_SHUTDOWN_TIMEOUT=5s",
+		"LOG_FORMAT=console",
+		"LOG_LEVEL=info",
+	)
+}
+
+// workerProcess is a running worker binary.
+type workerProcess struct {
+	cmd  *exec.Cmd
+	out  *lockedBuffer
+	done chan error
+}
+
+func startWorkerProcess(queue string) (*workerProcess, error) {
+	w := &workerProcess{out: &lockedBuffer{}, done: make(chan error, 1)}
+	w.cmd = exec.Command(filepath.Join(env.bin, "worker"))
+	w.cmd.Env = workerEnv(queue)
+	w.cmd.Stdout, w.cmd.Stderr = w.out, w.out
+	if err := w.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting the worker: %w", err)
+	}
+	go func() { w.done <- w.cmd.Wait() }()
+	return w, nil
+}
+
+// stop asks the worker to shut down as an operator would (SIGTERM) and
+// expects exit code 0.
+func (w *workerProcess) stop() error {
+	if err := w.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	select {
+	case err := <-w.done:
+		return err
+	case <-time.After(30 * time.Second):
+		_ = w.cmd.Process.Kill()
+		return fmt.Errorf("worker still running 30s after SIGTERM")
+	}
+}
+
+// kill ends the worker abruptly, as a crash or a lost machine would.
+func (w *workerProcess) kill() {
+	_ = w.cmd.Process.Kill()
+	<-w.done
+}
+
+// starter runs the starter binary against the suite's dev server and
+// returns its standard output and exit code.
+func starter(t *testing.T, stdin string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(env.bin, "starter"), args...)
+	cmd.Env = append(os.Environ(),
+		"TEMPORAL_ADDRESS="+env.temporal.HostPort,
+		"TEMPORAL_NAMESPACE="+env.temporal.Namespace,
+		"TEMPORAL_TASK_QUEUE="+taskQueue,
+	)
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	go func() {
+		<-ctx.Done()
+		if cmd.Process != nil {
+			_ = cmd.Process.Kill()
+		}
+	}()
+	err := cmd.Run()
+	code := 0
+	if exitErr, ok := err.(*exec.ExitError); ok {
+		code = exitErr.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running starter %v: %v", args, err)
+	}
+	if stderr.Len() > 0 {
+		t.Logf("starter %v stderr:\n%s", args, stderr.String())
+	}
+	return stdout.String(), code
+}
+
+// lockedBuffer collects a child process's output.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

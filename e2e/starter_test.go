@@ -1,0 +1,170 @@
+package e2e_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+
+	"github.com/cc-l2/provisioner/ccapi"
+	"github.com/cc-l2/provisioner/workflows"
+)
+
+// jsonLines decodes the starter's --json output, one object per line.
+func jsonLines(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	var lines []map[string]any
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("starter printed a line that is not JSON: %q", sc.Text())
+		}
+		lines = append(lines, m)
+	}
+	return lines
+}
+
+func orderFile(t *testing.T, o workflows.Order) string {
+	t.Helper()
+	b, err := json.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "order.json")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Submitting the same order twice (a ticketing system retrying, say) finds
+// the first workflow and starts no second one.
+func TestDuplicateSubmitStartsNoSecondWorkflow(t *testing.T) {
+	c := env.temporal.Client(t)
+	o := p2pOrder("E2E-DUP")
+	file := orderFile(t, o)
+
+	out, code := starter(t, "", "submit", "--json", file)
+	first := jsonLines(t, out)
+	if code != 0 || len(first) != 1 || first[0]["outcome"] != "started" {
+		t.Fatalf("first submit (exit %d): %s", code, out)
+	}
+	out, code = starter(t, "", "submit", "--json", "--wait", file)
+	second := jsonLines(t, out)
+	if code != 0 || len(second) < 1 || second[0]["outcome"] != "exists" || second[0]["runId"] != first[0]["runId"] {
+		t.Fatalf("second submit (exit %d): %s", code, out)
+	}
+	// Also from standard input, as a pipe from a ticketing export would.
+	b, _ := json.Marshal(o)
+	out, code = starter(t, string(b), "submit", "--json", "-")
+	if third := jsonLines(t, out); code != 0 || third[0]["outcome"] != "exists" {
+		t.Fatalf("submit from stdin (exit %d): %s", code, out)
+	}
+
+	desc, err := c.DescribeWorkflowExecution(context.Background(), workflows.WorkflowID(o.OrderID), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := desc.WorkflowExecutionInfo.Execution.RunId; got != first[0]["runId"] {
+		t.Errorf("latest run %s, want the first submit's %v", got, first[0]["runId"])
+	}
+	if n := env.sim.ConnectionsCreated("acme", o.OrderID); n != 1 {
+		t.Errorf("simulator created %d connections, want 1", n)
+	}
+	// Visibility is eventually consistent: wait until it has seen the run.
+	query := fmt.Sprintf("WorkflowId = '%s'", workflows.WorkflowID(o.OrderID))
+	var count int64
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		res, err := c.CountWorkflow(context.Background(), &workflowservice.CountWorkflowExecutionsRequest{Query: query})
+		if err == nil {
+			count = res.Count
+			if count > 0 {
+				break
+			}
+		}
+	}
+	if count != 1 {
+		t.Errorf("%d workflows with the order's id, want 1", count)
+	}
+}
+
+// Cancelling after the PUT deletes (withdraws) the pending connection.
+func TestCancelAfterOrderDeletesTheConnection(t *testing.T) {
+	c := env.temporal.Client(t)
+	o := b2bOrder("E2E-CANCEL", "initech")
+	run := start(t, c, o)
+	waiting := waitForStage(t, c, o.OrderID, workflows.StageAwaitingActivation)
+
+	out, code := starter(t, "", "status", "--json", o.OrderID)
+	if code != 0 || !strings.Contains(out, string(workflows.StageAwaitingActivation)) || !strings.Contains(out, waiting.ConnectionID) {
+		t.Errorf("starter status (exit %d): %s", code, out)
+	}
+	if out, code := starter(t, "", "cancel", o.OrderID, "--reason", "ticket withdrawn"); code != 0 {
+		t.Fatalf("starter cancel exited %d: %s", code, out)
+	}
+	res, err := result(t, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stage != workflows.StageCancelled || !strings.Contains(res.Reason, "ticket withdrawn") {
+		t.Errorf("result %+v", res)
+	}
+	conn, err := env.api.GetConnection(context.Background(), "acme", waiting.ConnectionID)
+	if err != nil || conn.Status != ccapi.StatusDeleted {
+		t.Errorf("connection after cancel: %+v, %v", conn, err)
+	}
+	checkHistory(t, c, o.OrderID, "cancelled-after-order")
+}
+
+// A worker that dies while an order waits for acceptance is replaced, and
+// the new worker finishes the order without ordering again.
+func TestWorkerRestartedMidWait(t *testing.T) {
+	const queue = "e2e-restart"
+	first, err := startWorkerProcess(queue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := env.temporal.Client(t)
+	o := b2bOrder("E2E-RESTART", "initech")
+	run, err := c.ExecuteWorkflow(context.Background(), startOptions(o, queue), workflows.WorkflowName, workflows.Input{Order: o})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting := waitForStage(t, c, o.OrderID, workflows.StageAwaitingActivation)
+	first.kill()
+
+	if _, err := env.api.ApproveConnection(context.Background(), "initech", waiting.ConnectionID); err != nil {
+		t.Fatal(err)
+	}
+	second, err := startWorkerProcess(queue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := second.stop(); err != nil {
+			t.Errorf("second worker: %v\n%s", err, second.out.String())
+		}
+	}()
+	res, err := result(t, run)
+	if err != nil {
+		t.Fatalf("%v\nsecond worker output:\n%s", err, second.out.String())
+	}
+	if res.Stage != workflows.StageActive || res.ConnectionID != waiting.ConnectionID {
+		t.Errorf("result %+v", res)
+	}
+	if n := env.sim.ConnectionsCreated("acme", o.OrderID); n != 1 {
+		t.Errorf("simulator created %d connections, want 1", n)
+	}
+	checkHistory(t, c, o.OrderID, "worker-restarted-mid-wait")
+}

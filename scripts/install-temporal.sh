@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds the pinned Temporal CLI (which embeds the dev server) into bin/ from
+# the Go module proxy. Nothing downloads a prebuilt binary. Reused when the
+# binary present already reports the pinned version.
+set -euo pipefail
+
+version="v1.5.1" # v1.6 and later cannot be go-installed
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bin="$root/bin/temporal"
+# go install stamps no version into the binary (it says 0.0.0-DEV), so a
+# stamp file beside it records which one was built.
+stamp="$root/bin/.temporal-version"
+
+if [[ -x "$bin" && "$(cat "$stamp" 2>/dev/null)" == "$version" ]]; then
+  exit 0
+fi
+
+echo "Building Temporal CLI $version into bin/ (a few minutes the first time)..." >&2
+mkdir -p "$root/bin"
+# Build outside the module so our go.mod is not touched.
+(cd "$(mktemp -d)" && GOBIN="$root/bin" GOFLAGS=-mod=mod go install "github.com/temporalio/cli/cmd/temporal@$version")
+"$bin" --version >&2
+echo "$version" >"$stamp"

@@ -1,0 +1,109 @@
+package workflows
+
+import (
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/cc-l2/provisioner/activities"
+)
+
+// historyDir holds histories recorded from real runs on the dev server
+// (`make record-histories`). Every order in flight has a history like one
+// of these; today's code must replay each without a non-determinism error.
+const historyDir = "testdata/histories"
+
+// recordedPaths are the paths the recorded set must cover.
+var recordedPaths = []string{
+	"port-to-port-active",
+	"business-to-business-accepted",
+	"business-to-business-denied",
+	"failed-precheck",
+	"cancelled-after-order",
+	"survived-retryable-errors",
+	"worker-restarted-mid-wait",
+}
+
+func recordedHistories(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(historyDir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, f := range files {
+		have[strings.TrimSuffix(filepath.Base(f), ".json")] = true
+	}
+	for _, p := range recordedPaths {
+		if !have[p] {
+			t.Errorf("no recorded history for %q in %s", p, historyDir)
+		}
+	}
+	return files
+}
+
+// nondeterminismCode marks the SDK's non-determinism errors (TMPRL1100).
+const nondeterminismCode = "TMPRL1100"
+
+// replay replays one recorded history against the given workflow function.
+// The replayer's own log is dropped: failures come back as the error.
+func replay(t *testing.T, file string, run func(workflow.Context, Input) (Result, error)) error {
+	t.Helper()
+	replayer := worker.NewWorkflowReplayer()
+	replayer.RegisterWorkflowWithOptions(run, workflow.RegisterOptions{Name: WorkflowName})
+	quiet := log.NewStructuredLogger(slog.New(slog.DiscardHandler))
+	return replayer.ReplayWorkflowHistoryFromJSONFile(quiet, file)
+}
+
+func TestReplayRecordedHistories(t *testing.T) {
+	p := &Provisioner{cfg: DefaultConfig()}
+	for _, file := range recordedHistories(t) {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			if err := replay(t, file, p.Run); err != nil {
+				t.Errorf("today's workflow cannot replay %s: %v", file, err)
+			}
+		})
+	}
+}
+
+// The replay test must catch a change that is not replay-safe: here, an
+// extra activity before everything else. The same change behind
+// workflow.GetVersion replays fine, which is how to change the workflow.
+func TestReplayCatchesUnsafeChanges(t *testing.T) {
+	p := &Provisioner{cfg: DefaultConfig()}
+	var a *activities.Activities
+	extraCheck := func(ctx workflow.Context, in Input) error {
+		return workflow.ExecuteActivity(lookupOptions(ctx), a.ResolveMetro, activities.ResolveMetroInput{
+			OrderID: in.Order.OrderID, Company: in.Order.Company, Metro: "HKG",
+		}).Get(ctx, nil)
+	}
+	unsafe := func(ctx workflow.Context, in Input) (Result, error) {
+		if err := extraCheck(ctx, in); err != nil {
+			return Result{}, err
+		}
+		return p.Run(ctx, in)
+	}
+	versioned := func(ctx workflow.Context, in Input) (Result, error) {
+		if workflow.GetVersion(ctx, "extra-source-metro-check", workflow.DefaultVersion, 1) == 1 {
+			if err := extraCheck(ctx, in); err != nil {
+				return Result{}, err
+			}
+		}
+		return p.Run(ctx, in)
+	}
+	for _, file := range recordedHistories(t) {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			if err := replay(t, file, unsafe); err == nil || !strings.Contains(err.Error(), nondeterminismCode) {
+				t.Errorf("an activity added before the others replayed without a non-determinism error: %v", err)
+			}
+			if err := replay(t, file, versioned); err != nil {
+				t.Errorf("the same change behind GetVersion failed to replay: %v", err)
+			}
+		})
+	}
+}
