@@ -55,7 +55,7 @@ func (r *orderRun) end(res Result) Result {
 	if res.APIStatus == "" {
 		res.APIStatus = r.view.APIStatus
 	}
-	r.view.Stage, r.view.Reason = res.Stage, res.Reason
+	r.view.Stage, r.view.Reason, r.view.APIStatus = res.Stage, res.Reason, res.APIStatus
 	r.logger.Info("Order ended", "stage", res.Stage, "connectionId", res.ConnectionID, "reason", res.Reason)
 	return res
 }

@@ -280,8 +280,11 @@ func TestCancelAfterOrderingDeletesTheConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Stage != StageCancelled || res.ConnectionID != "conn-1" || w.deletes != 1 || w.submits != 1 {
+	if res.Stage != StageCancelled || res.ConnectionID != "conn-1" || res.APIStatus != ccapi.StatusDeleted || w.deletes != 1 || w.submits != 1 {
 		t.Errorf("result %+v, %d deletes", res, w.deletes)
+	}
+	if s := w.status(); s.Stage != StageCancelled || s.APIStatus != ccapi.StatusDeleted || !strings.Contains(s.Reason, "customer changed their mind") {
+		t.Errorf("status after the cancel = %+v", s)
 	}
 }
 
