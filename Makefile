@@ -14,6 +14,7 @@ demo: temporal
 test: temporal
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
+	@echo "Figures measured by the end-to-end tests:" && cat .data/e2e-figures.txt
 
 ## temporal: build the pinned Temporal CLI into bin/ (once; reused after)
 temporal:

@@ -41,6 +41,7 @@ type suite struct {
 	api      *ccapi.Client // the simulator, as any company (one key sees all)
 	bin      string        // directory holding worker and starter
 	root     string        // module root
+	figures  *os.File      // measurements, see figure
 }
 
 var env suite
@@ -84,6 +85,13 @@ func runSuite(m *testing.M) (int, error) {
 	if env.root, err = moduleRoot(); err != nil {
 		return 0, err
 	}
+	if err := os.MkdirAll(filepath.Join(env.root, ".data"), 0o755); err != nil {
+		return 0, err
+	}
+	if env.figures, err = os.Create(filepath.Join(env.root, ".data", "e2e-figures.txt")); err != nil {
+		return 0, err
+	}
+	defer env.figures.Close()
 	env.bin, err = os.MkdirTemp("", "e2e-bin-")
 	if err != nil {
 		return 0, err
@@ -102,6 +110,11 @@ func runSuite(m *testing.M) (int, error) {
 	code := m.Run()
 	if err := w.stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: worker did not stop cleanly:", err)
+		code = 1
+	}
+	// The worker logged every call it made to the API: never with the key.
+	if strings.Contains(w.out.String(), simKey) {
+		fmt.Fprintln(os.Stderr, "e2e: the Console Connect API key appears in the worker's log")
 		code = 1
 	}
 	if code != 0 {

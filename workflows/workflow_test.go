@@ -199,6 +199,41 @@ func TestFailedPrecheckOrdersNothing(t *testing.T) {
 			l.Metro.Layer2 = false
 			w.b2bLookups(l)
 		}, "does not support Layer 2"},
+		{"source port disabled", validP2P(), func(w *wfTest) {
+			p := goodPorts()
+			p.Source.Status = "DISABLED"
+			w.ports(p)
+		}, "is DISABLED, not ACTIVE"},
+		{"source port without layer 2", validP2P(), func(w *wfTest) {
+			p := goodPorts()
+			p.Source.SupportsL2 = false
+			w.ports(p)
+		}, "does not support Layer 2"},
+		{"destination port missing", validP2P(), func(w *wfTest) {
+			p := goodPorts()
+			p.Dest = &activities.PortInfo{ID: dstPortID}
+			w.ports(p)
+		}, "destination port " + dstPortID + " not found"},
+		{"destination port not active", validP2P(), func(w *wfTest) {
+			p := goodPorts()
+			p.Dest.Status = "PENDING"
+			w.ports(p)
+		}, "is PENDING, not ACTIVE"},
+		{"name already live on the port", validP2P(), func(w *wfTest) {
+			p := goodPorts()
+			p.SameName = []activities.ExistingConnection{{ID: "old", Status: ccapi.StatusPendingAcceptance}}
+			w.ports(p)
+		}, "already exists on port"},
+		{"metro unknown", validB2B(), func(w *wfTest) {
+			l := goodB2BLookups()
+			w.ports(l.Ports)
+			w.env.OnActivity(a.ResolveMetro, mock.Anything, mock.Anything).Return(activities.MetroInfo{Known: []string{"SIN"}}, nil)
+		}, `metro "HKG" not found`},
+		{"no ready DCF", validB2B(), func(w *wfTest) {
+			l := goodB2BLookups()
+			l.DCF = &activities.DCFInfo{}
+			w.b2bLookups(l)
+		}, "no ready data-center facility"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
