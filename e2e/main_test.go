@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -152,12 +151,12 @@ func workerEnv(queue string) []string {
 // workerProcess is a running worker binary.
 type workerProcess struct {
 	cmd  *exec.Cmd
-	out  *lockedBuffer
+	out  *devserver.SyncBuffer
 	done chan error
 }
 
 func startWorkerProcess(queue string) (*workerProcess, error) {
-	w := &workerProcess{out: &lockedBuffer{}, done: make(chan error, 1)}
+	w := &workerProcess{out: &devserver.SyncBuffer{}, done: make(chan error, 1)}
 	w.cmd = exec.Command(filepath.Join(env.bin, "worker"))
 	w.cmd.Env = workerEnv(queue)
 	w.cmd.Stdout, w.cmd.Stderr = w.out, w.out
@@ -221,22 +220,4 @@ func starter(t *testing.T, stdin string, args ...string) (string, int) {
 		t.Logf("starter %v stderr:\n%s", args, stderr.String())
 	}
 	return stdout.String(), code
-}
-
-// lockedBuffer collects a child process's output.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

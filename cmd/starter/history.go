@@ -49,34 +49,17 @@ func writeHistory(ctx context.Context, temporal historyGetter, workflowID, runID
 func (a *app) history(ctx context.Context, c command, args []string) int {
 	fs := flag.NewFlagSet("history", flag.ContinueOnError)
 	runID := fs.String("run", "", "the run to print (default: the latest)")
-	positional, code, done := a.parseArgs(c, fs, args)
-	if done {
-		return code
-	}
-	orderID, code, ok := a.orderIDArg(c, positional)
-	if !ok {
-		return code
-	}
-	cfg, logger, ok := a.setup(nil)
-	if !ok {
-		return exitUsage
-	}
-	defer func() { _ = logger.Sync() }()
-	temporal, ok := a.dial(ctx, cfg, logger)
-	if !ok {
-		return exitFailure
-	}
-	defer temporal.Close()
-
-	workflowID := workflows.WorkflowID(orderID)
-	if err := writeHistory(ctx, temporal, workflowID, *runID, a.stdout); err != nil {
-		var notFound *serviceerror.NotFound
-		if errors.As(err, &notFound) {
-			fmt.Fprintf(a.stderr, "starter: order %s: %v (no workflow %s)\n", orderID, errNoSuchOrder, workflowID)
+	return a.orderCommand(ctx, c, fs, args, func(ctx context.Context, temporal client.Client, orderID string) int {
+		workflowID := workflows.WorkflowID(orderID)
+		if err := writeHistory(ctx, temporal, workflowID, *runID, a.stdout); err != nil {
+			var notFound *serviceerror.NotFound
+			if errors.As(err, &notFound) {
+				fmt.Fprintf(a.stderr, "starter: order %s: %v (no workflow %s)\n", orderID, errNoSuchOrder, workflowID)
+				return exitFailure
+			}
+			fmt.Fprintf(a.stderr, "starter: history of order %s (workflow %s): %v\n", orderID, workflowID, err)
 			return exitFailure
 		}
-		fmt.Fprintf(a.stderr, "starter: history of order %s (workflow %s): %v\n", orderID, workflowID, err)
-		return exitFailure
-	}
-	return exitOK
+		return exitOK
+	})
 }

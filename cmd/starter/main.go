@@ -305,3 +305,29 @@ func (a *app) dial(ctx context.Context, cfg Config, logger *zap.Logger) (client.
 	}
 	return c, true
 }
+
+// orderCommand runs the steps status, cancel and history share: parse
+// the flags and the one ORDER_ID, read the configuration, connect to
+// Temporal, then hand over to run.
+func (a *app) orderCommand(ctx context.Context, c command, fs *flag.FlagSet, args []string,
+	run func(ctx context.Context, temporal client.Client, orderID string) int) int {
+	positional, code, done := a.parseArgs(c, fs, args)
+	if done {
+		return code
+	}
+	orderID, code, ok := a.orderIDArg(c, positional)
+	if !ok {
+		return code
+	}
+	cfg, logger, ok := a.setup(nil)
+	if !ok {
+		return exitUsage
+	}
+	defer func() { _ = logger.Sync() }()
+	temporal, ok := a.dial(ctx, cfg, logger)
+	if !ok {
+		return exitFailure
+	}
+	defer temporal.Close()
+	return run(ctx, temporal, orderID)
+}

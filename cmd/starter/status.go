@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
 	"github.com/cc-l2/provisioner/workflows"
@@ -57,37 +58,20 @@ func queryStatus(ctx context.Context, temporal statusQuerier, orderID string) (w
 func (a *app) status(ctx context.Context, c command, args []string) int {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print the status as one JSON object")
-	positional, code, done := a.parseArgs(c, fs, args)
-	if done {
-		return code
-	}
-	orderID, code, ok := a.orderIDArg(c, positional)
-	if !ok {
-		return code
-	}
-	cfg, logger, ok := a.setup(nil)
-	if !ok {
-		return exitUsage
-	}
-	defer func() { _ = logger.Sync() }()
-	temporal, ok := a.dial(ctx, cfg, logger)
-	if !ok {
-		return exitFailure
-	}
-	defer temporal.Close()
-
-	ctx, cancel := context.WithTimeout(ctx, rpcTimeout)
-	defer cancel()
-	view, err := queryStatus(ctx, temporal, orderID)
-	if err != nil {
-		fmt.Fprintf(a.stderr, "starter: %v\n", err)
-		return exitFailure
-	}
-	if err := writeStatus(a, view, *asJSON); err != nil {
-		fmt.Fprintf(a.stderr, "starter: writing the status: %v\n", err)
-		return exitFailure
-	}
-	return exitOK
+	return a.orderCommand(ctx, c, fs, args, func(ctx context.Context, temporal client.Client, orderID string) int {
+		ctx, cancel := context.WithTimeout(ctx, rpcTimeout)
+		defer cancel()
+		view, err := queryStatus(ctx, temporal, orderID)
+		if err != nil {
+			fmt.Fprintf(a.stderr, "starter: %v\n", err)
+			return exitFailure
+		}
+		if err := writeStatus(a, view, *asJSON); err != nil {
+			fmt.Fprintf(a.stderr, "starter: writing the status: %v\n", err)
+			return exitFailure
+		}
+		return exitOK
+	})
 }
 
 // writeStatus prints the status as "key  value" lines, or as JSON.
@@ -125,41 +109,24 @@ func writeStatus(a *app, view workflows.StatusView, asJSON bool) error {
 func (a *app) cancel(ctx context.Context, c command, args []string) int {
 	fs := flag.NewFlagSet("cancel", flag.ContinueOnError)
 	reason := fs.String("reason", "", "why the order is cancelled, kept in the workflow's history and status")
-	positional, code, done := a.parseArgs(c, fs, args)
-	if done {
-		return code
-	}
-	orderID, code, ok := a.orderIDArg(c, positional)
-	if !ok {
-		return code
-	}
-	cfg, logger, ok := a.setup(nil)
-	if !ok {
-		return exitUsage
-	}
-	defer func() { _ = logger.Sync() }()
-	temporal, ok := a.dial(ctx, cfg, logger)
-	if !ok {
-		return exitFailure
-	}
-	defer temporal.Close()
-
-	ctx, cancel := context.WithTimeout(ctx, rpcTimeout)
-	defer cancel()
-	workflowID := workflows.WorkflowID(orderID)
-	err := temporal.SignalWorkflow(ctx, workflowID, "", workflows.SignalCancel, workflows.CancelRequest{Reason: *reason})
-	if err != nil {
-		var notFound *serviceerror.NotFound
-		if errors.As(err, &notFound) {
-			// Also what the server says once the workflow has ended.
-			fmt.Fprintf(a.stderr, "starter: cannot cancel order %s: %s (workflow %s)\n", orderID, notFound.Message, workflowID)
+	return a.orderCommand(ctx, c, fs, args, func(ctx context.Context, temporal client.Client, orderID string) int {
+		ctx, cancel := context.WithTimeout(ctx, rpcTimeout)
+		defer cancel()
+		workflowID := workflows.WorkflowID(orderID)
+		err := temporal.SignalWorkflow(ctx, workflowID, "", workflows.SignalCancel, workflows.CancelRequest{Reason: *reason})
+		if err != nil {
+			var notFound *serviceerror.NotFound
+			if errors.As(err, &notFound) {
+				// Also what the server says once the workflow has ended.
+				fmt.Fprintf(a.stderr, "starter: cannot cancel order %s: %s (workflow %s)\n", orderID, notFound.Message, workflowID)
+				return exitFailure
+			}
+			fmt.Fprintf(a.stderr, "starter: cancelling order %s (workflow %s): %v\n", orderID, workflowID, err)
 			return exitFailure
 		}
-		fmt.Fprintf(a.stderr, "starter: cancelling order %s (workflow %s): %v\n", orderID, workflowID, err)
-		return exitFailure
-	}
-	if _, err := fmt.Fprintf(a.stdout, "%s\t%s\tcancel requested\n", orderID, workflowID); err != nil {
-		return exitFailure
-	}
-	return exitOK
+		if _, err := fmt.Fprintf(a.stdout, "%s\t%s\tcancel requested\n", orderID, workflowID); err != nil {
+			return exitFailure
+		}
+		return exitOK
+	})
 }

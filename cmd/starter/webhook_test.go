@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.uber.org/zap"
 
+	"github.com/cc-l2/provisioner/internal/devserver"
 	"github.com/cc-l2/provisioner/workflows"
 )
 
@@ -204,7 +205,7 @@ func TestServe(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stdoutReader, stdoutWriter := io.Pipe()
-	var stderr lockedBuffer
+	var stderr devserver.SyncBuffer
 	exit := make(chan int, 1)
 	go func() {
 		exit <- run(ctx, []string{"serve"}, e.environ("STARTER_WEBHOOK_TOKEN="+testToken, "STARTER_LISTEN_ADDR=127.0.0.1:0", "LOG_LEVEL=info"),

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,24 +18,6 @@ import (
 	"github.com/cc-l2/provisioner/internal/temporalclient"
 	"github.com/cc-l2/provisioner/workflows"
 )
-
-// lockedBuffer collects the worker's log while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func TestEveryVariableIsDescribed(t *testing.T) {
 	vars, err := temporalclient.Variables(&Config{})
@@ -66,7 +46,7 @@ func TestRunPollsAndStopsCleanly(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr lockedBuffer
+	var stdout, stderr devserver.SyncBuffer
 	exit := make(chan int, 1)
 	go func() { exit <- run(ctx, nil, environ, &stdout, &stderr) }()
 
@@ -109,7 +89,7 @@ func TestRunPollsAndStopsCleanly(t *testing.T) {
 func TestRunUnreachableTemporal(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	var stdout, stderr lockedBuffer
+	var stdout, stderr devserver.SyncBuffer
 	code := run(ctx, nil, []string{"CC_API_KEY=" + testKey, "TEMPORAL_ADDRESS=127.0.0.1:1"}, &stdout, &stderr)
 	require.Equal(t, exitFailure, code)
 	require.Contains(t, stderr.String(), "127.0.0.1:1")
@@ -151,7 +131,7 @@ func TestShutdownLetsRunningActivitiesFinish(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr lockedBuffer
+	var stdout, stderr devserver.SyncBuffer
 	exit := make(chan int, 1)
 	go func() { exit <- run(ctx, nil, environ, &stdout, &stderr) }()
 

@@ -44,7 +44,7 @@ type Server struct {
 	Namespace string
 
 	dev  *testsuite.DevServer
-	logs *syncBuffer
+	logs *SyncBuffer
 }
 
 // CLIPath returns the Temporal CLI to run: $TEMPORAL_CLI_PATH, or
@@ -91,7 +91,7 @@ func StartMain() (srv *Server, stop func(), err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	logs := &syncBuffer{}
+	logs := &SyncBuffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	dev, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
@@ -170,7 +170,7 @@ func (s *Shared) Stop() {
 // are shown only if t fails.
 func (s *Server) Client(t testing.TB) client.Client {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &SyncBuffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, err := client.DialContext(ctx, client.Options{
@@ -206,32 +206,32 @@ func (s *Server) stop() error {
 }
 
 // bufferLogger logs at info and above into buf, in the console format.
-func bufferLogger(buf *syncBuffer) *zap.Logger {
+func bufferLogger(buf *SyncBuffer) *zap.Logger {
 	enc := zap.NewDevelopmentEncoderConfig()
 	core := zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.AddSync(buf), zapcore.InfoLevel)
 	return zap.New(core)
 }
 
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a child
-// process's output copier and SDK goroutines.
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer safe for concurrent writers (a child
+// process's output copier, SDK goroutines) while a test reads it.
+type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
 
-func (b *syncBuffer) Len() int {
+func (b *SyncBuffer) Len() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Len()
