@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"github.com/cc-l2/provisioner/internal/logging"
 	"github.com/cc-l2/provisioner/internal/temporalclient"
 )
@@ -24,24 +23,13 @@ type Config struct {
 // *temporalclient.ConfigError naming every bad variable.
 func loadConfig(environ map[string]string) (Config, error) {
 	var cfg Config
-	var problems *temporalclient.ConfigError
-	if err := temporalclient.ParseEnv(&cfg, environ); err != nil {
-		if !errors.As(err, &problems) {
-			return Config{}, err
-		}
-	}
-	return cfg, problems.Add(cfg.problems()...).Err()
+	err := temporalclient.Load(&cfg, environ)
+	return cfg, err
 }
 
-func (c Config) problems() []string {
-	problems := c.Config.Problems()
-	if _, err := logging.ParseLevel(c.LogLevel); err != nil {
-		problems = append(problems, "LOG_LEVEL: "+err.Error())
-	}
-	if err := logging.CheckFormat(c.LogFormat); err != nil {
-		problems = append(problems, "LOG_FORMAT: "+err.Error())
-	}
-	return problems
+// Problems checks what the tags cannot express.
+func (c Config) Problems() []string {
+	return append(c.Config.Problems(), logging.Problems(c.LogLevel, c.LogFormat)...)
 }
 
 // serveProblems is what serve needs beyond the common settings.

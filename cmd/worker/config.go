@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -37,24 +36,13 @@ type Config struct {
 // a secret's value.
 func loadConfig(environ map[string]string) (Config, error) {
 	var cfg Config
-	var problems *temporalclient.ConfigError
-	if err := temporalclient.ParseEnv(&cfg, environ); err != nil {
-		if !errors.As(err, &problems) {
-			return Config{}, err
-		}
-	}
-	return cfg, problems.Add(cfg.problems()...).Err()
+	err := temporalclient.Load(&cfg, environ)
+	return cfg, err
 }
 
-// problems checks what the tags cannot express.
-func (c Config) problems() []string {
-	problems := c.Config.Problems()
-	if _, err := logging.ParseLevel(c.LogLevel); err != nil {
-		problems = append(problems, "LOG_LEVEL: "+err.Error())
-	}
-	if err := logging.CheckFormat(c.LogFormat); err != nil {
-		problems = append(problems, "LOG_FORMAT: "+err.Error())
-	}
+// Problems checks what the tags cannot express.
+func (c Config) Problems() []string {
+	problems := append(c.Config.Problems(), logging.Problems(c.LogLevel, c.LogFormat)...)
 	positive := []struct {
 		name  string
 		value time.Duration

@@ -80,3 +80,16 @@ func NewTo(w io.Writer, level, format string) (*zap.Logger, error) {
 	core := zapcore.NewCore(encoder, zapcore.Lock(zapcore.AddSync(w)), lvl)
 	return zap.New(core, zap.AddCaller(), zap.ErrorOutput(zapcore.Lock(zapcore.AddSync(w)))), nil
 }
+
+// Problems checks LOG_LEVEL and LOG_FORMAT values, in the configuration
+// error style of the binaries.
+func Problems(level, format string) []string {
+	var problems []string
+	if _, err := ParseLevel(level); err != nil {
+		problems = append(problems, "LOG_LEVEL: "+err.Error())
+	}
+	if err := CheckFormat(format); err != nil {
+		problems = append(problems, "LOG_FORMAT: "+err.Error())
+	}
+	return problems
+}

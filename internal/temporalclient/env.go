@@ -64,6 +64,20 @@ func (e *ConfigError) Err() error {
 	return e
 }
 
+// Checker is a configuration that checks what its env tags cannot express,
+// each problem starting with its variable's name.
+type Checker interface{ Problems() []string }
+
+// Load fills cfg (a pointer) from environ and runs its own checks: every
+// problem, from parsing or checking, comes back in one *ConfigError.
+func Load(cfg Checker, environ map[string]string) error {
+	var problems *ConfigError
+	if err := ParseEnv(cfg, environ); err != nil && !errors.As(err, &problems) {
+		return err
+	}
+	return problems.Add(cfg.Problems()...).Err()
+}
+
 // ParseEnv fills cfg, a pointer to a struct with caarlos0/env tags, from
 // environ (not from the process environment, so tests need not touch it).
 // Its error is a *ConfigError whose problems read like
