@@ -88,8 +88,14 @@ func failureType(t *testing.T, err error) (string, string) {
 // the replay tests when -record is given.
 func checkHistory(t *testing.T, c client.Client, orderID, recordAs string) {
 	t.Helper()
+	checkRunHistory(t, c, orderID, "", recordAs)
+}
+
+// checkRunHistory is checkHistory for one run ("" for the latest).
+func checkRunHistory(t *testing.T, c client.Client, orderID, runID, recordAs string) {
+	t.Helper()
 	var hist historypb.History
-	iter := c.GetWorkflowHistory(context.Background(), workflows.WorkflowID(orderID), "", false, 0)
+	iter := c.GetWorkflowHistory(context.Background(), workflows.WorkflowID(orderID), runID, false, 0)
 	for iter.HasNext() {
 		ev, err := iter.Next()
 		if err != nil {
@@ -110,7 +116,11 @@ func checkHistory(t *testing.T, c client.Client, orderID, recordAs string) {
 		t.Errorf("the API key appears in the history of %s", orderID)
 	}
 	if *record && recordAs != "" {
-		out, code := starter(t, "", "history", orderID)
+		args := []string{"history", orderID}
+		if runID != "" {
+			args = append(args, "--run", runID)
+		}
+		out, code := starter(t, "", args...)
 		if code != 0 {
 			t.Fatalf("starter history exited %d", code)
 		}

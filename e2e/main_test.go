@@ -155,10 +155,12 @@ type workerProcess struct {
 	done chan error
 }
 
-func startWorkerProcess(queue string) (*workerProcess, error) {
+// startWorkerProcess starts a worker binary polling queue; extraEnv
+// (NAME=value) adds to or overrides workerEnv.
+func startWorkerProcess(queue string, extraEnv ...string) (*workerProcess, error) {
 	w := &workerProcess{out: &devserver.SyncBuffer{}, done: make(chan error, 1)}
 	w.cmd = exec.Command(filepath.Join(env.bin, "worker"))
-	w.cmd.Env = workerEnv(queue)
+	w.cmd.Env = append(workerEnv(queue), extraEnv...)
 	w.cmd.Stdout, w.cmd.Stderr = w.out, w.out
 	if err := w.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting the worker: %w", err)

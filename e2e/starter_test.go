@@ -168,3 +168,60 @@ func TestWorkerRestartedMidWait(t *testing.T) {
 	}
 	checkHistory(t, c, o.OrderID, "worker-restarted-mid-wait")
 }
+
+// A wait longer than POLLS_PER_RUN polls continues as new, and the next
+// run picks the wait up where the last one left it.
+func TestLongWaitContinuesAsNew(t *testing.T) {
+	const queue = "e2e-long-wait"
+	w, err := startWorkerProcess(queue, "POLLS_PER_RUN=3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := w.stop(); err != nil {
+			t.Errorf("worker: %v\n%s", err, w.out.String())
+		}
+	}()
+	c := env.temporal.Client(t)
+	o := b2bOrder("E2E-LONG-WAIT", "initech")
+	first, err := c.ExecuteWorkflow(context.Background(), startOptions(o, queue), workflows.WorkflowName, workflows.Input{Order: o})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Wait until the first run has handed over to a second one.
+	var latest string
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		desc, err := c.DescribeWorkflowExecution(context.Background(), workflows.WorkflowID(o.OrderID), "")
+		if err == nil {
+			latest = desc.WorkflowExecutionInfo.Execution.RunId
+			if latest != first.GetRunID() {
+				break
+			}
+		}
+	}
+	if latest == first.GetRunID() {
+		t.Fatal("the order never continued as new")
+	}
+	waiting := waitForStage(t, c, o.OrderID, workflows.StageAwaitingActivation)
+	if waiting.Polls < 3 || waiting.APIStatus != ccapi.StatusPendingAcceptance {
+		t.Errorf("after continue-as-new: %+v (polls are counted across runs)", waiting)
+	}
+	if _, err := env.api.ApproveConnection(context.Background(), "initech", waiting.ConnectionID); err != nil {
+		t.Fatal(err)
+	}
+	var res workflows.Result
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := c.GetWorkflow(ctx, workflows.WorkflowID(o.OrderID), first.GetRunID()).Get(ctx, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Stage != workflows.StageActive || res.ConnectionID != waiting.ConnectionID {
+		t.Errorf("result %+v", res)
+	}
+	if n := env.sim.ConnectionsCreated("acme", o.OrderID); n != 1 {
+		t.Errorf("simulator created %d connections, want 1", n)
+	}
+	checkRunHistory(t, c, o.OrderID, first.GetRunID(), "long-wait-continued-as-new")
+	checkRunHistory(t, c, o.OrderID, "", "long-wait-resumed-run")
+}

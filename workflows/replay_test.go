@@ -27,6 +27,8 @@ var recordedPaths = []string{
 	"cancelled-after-order",
 	"survived-retryable-errors",
 	"worker-restarted-mid-wait",
+	"long-wait-continued-as-new", // polled several times, then continued as new
+	"long-wait-resumed-run",      // the run after: starts from Input.Wait
 }
 
 func recordedHistories(t *testing.T) []string {

@@ -29,6 +29,7 @@ type Config struct {
 	ActivationTimeoutB2B        time.Duration `env:"ACTIVATION_TIMEOUT_B2B" envDefault:"336h" desc:"how long a business-to-business order may wait for the partner to accept"`
 	PollInitial                 time.Duration `env:"POLL_INITIAL" envDefault:"10s" desc:"first status poll interval while waiting for ACTIVE (doubles each poll)"`
 	PollMax                     time.Duration `env:"POLL_MAX" envDefault:"5m" desc:"longest status poll interval"`
+	PollsPerRun                 int           `env:"POLLS_PER_RUN" envDefault:"100" desc:"status polls before the workflow continues as new (bounds one run's history)"`
 }
 
 // loadConfig reads the configuration from environ. Its error is a
@@ -62,6 +63,9 @@ func (c Config) Problems() []string {
 	if c.PollInitial > 0 && c.PollMax > 0 && c.PollMax < c.PollInitial {
 		problems = append(problems, fmt.Sprintf("POLL_MAX (%s) must not be less than POLL_INITIAL (%s)", c.PollMax, c.PollInitial))
 	}
+	if c.PollsPerRun <= 0 {
+		problems = append(problems, fmt.Sprintf("POLLS_PER_RUN must be positive (got %d)", c.PollsPerRun))
+	}
 	if c.MaxConcurrentActivities <= 0 {
 		problems = append(problems, fmt.Sprintf("WORKER_MAX_CONCURRENT_ACTIVITIES must be positive (got %d)", c.MaxConcurrentActivities))
 	}
@@ -81,5 +85,6 @@ func (c Config) Workflow() workflows.Config {
 	wf.ActivationTimeoutB2B = c.ActivationTimeoutB2B
 	wf.PollInitial = c.PollInitial
 	wf.PollMax = c.PollMax
+	wf.PollsPerRun = c.PollsPerRun
 	return wf
 }

@@ -37,6 +37,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		ActivationTimeoutB2B:        336 * time.Hour,
 		PollInitial:                 10 * time.Second,
 		PollMax:                     5 * time.Minute,
+		PollsPerRun:                 100,
 	}, cfg)
 	// The defaults here and the workflow's own defaults agree.
 	require.Equal(t, workflows.DefaultConfig(), cfg.Workflow())
@@ -57,7 +58,7 @@ func TestLoadConfig(t *testing.T) {
 				"CC_API_TIMEOUT": "5s", "LOG_LEVEL": "debug", "LOG_FORMAT": "console",
 				"WORKER_MAX_CONCURRENT_ACTIVITIES": "3", "WORKER_MAX_CONCURRENT_WORKFLOW_TASKS": "4",
 				"WORKER_SHUTDOWN_TIMEOUT": "1m", "ACTIVATION_TIMEOUT_PORT_TO_PORT": "30m",
-				"ACTIVATION_TIMEOUT_B2B": "72h", "POLL_INITIAL": "1s", "POLL_MAX": "20s",
+				"ACTIVATION_TIMEOUT_B2B": "72h", "POLL_INITIAL": "1s", "POLL_MAX": "20s", "POLLS_PER_RUN": "7",
 			},
 			check: func(t *testing.T, cfg Config) {
 				require.Equal(t, "temporal:7233", cfg.Address)
@@ -70,13 +71,14 @@ func TestLoadConfig(t *testing.T) {
 				require.Equal(t, 72*time.Hour, wf.ActivationTimeoutB2B)
 				require.Equal(t, time.Second, wf.PollInitial)
 				require.Equal(t, 20*time.Second, wf.PollMax)
-				require.Equal(t, workflows.DefaultConfig().PollsPerRun, wf.PollsPerRun)
+				require.Equal(t, 7, wf.PollsPerRun)
 			},
 		},
 		{name: "empty value means default", env: map[string]string{"CC_API_KEY": testKey, "CC_API_TIMEOUT": ""},
 			check: func(t *testing.T, cfg Config) { require.Equal(t, 30*time.Second, cfg.CCAPITimeout) }},
 		{name: "missing key", env: map[string]string{}, wantErr: "CC_API_KEY is required"},
 		{name: "empty key", env: map[string]string{"CC_API_KEY": ""}, wantErr: "CC_API_KEY must not be empty"},
+		{name: "polls per run", env: map[string]string{"CC_API_KEY": testKey, "POLLS_PER_RUN": "0"}, wantErr: "POLLS_PER_RUN must be positive (got 0)"},
 		{name: "bad duration", env: map[string]string{"CC_API_KEY": testKey, "CC_API_TIMEOUT": "abc"}, wantErr: `CC_API_TIMEOUT: invalid duration "abc"`},
 		{name: "missing key and bad duration", env: map[string]string{"CC_API_TIMEOUT": "abc"},
 			wantErr: `CC_API_KEY is required; CC_API_TIMEOUT: invalid duration "abc"`},
@@ -147,7 +149,7 @@ func TestRunConfigErrors(t *testing.T) {
 func TestHelpListsEveryVariable(t *testing.T) {
 	params, err := env.GetFieldParams(&Config{})
 	require.NoError(t, err)
-	require.Len(t, params, 19)
+	require.Len(t, params, 20)
 	for _, arg := range []string{"-h", "--help", "-help"} {
 		t.Run(arg, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
