@@ -280,3 +280,58 @@ func TestConnectionStatusAndDelete(t *testing.T) {
 		t.Errorf("unknown connection %+v, %v", st, err)
 	}
 }
+
+// progress mirrors what SubmitLayer2 leaves in its heartbeat details.
+type progress struct {
+	PutSentAt time.Time `json:"putSentAt"`
+	Answered  bool      `json:"answered"`
+}
+
+// A PUT that got no answer may still be running at the API: the retry
+// must not send another one until it has had time to settle.
+func TestSubmitWaitsForAnUnansweredPUT(t *testing.T) {
+	tests := []struct {
+		name     string
+		previous progress
+		precut   bool // the unanswered PUT did create the connection
+		wantPUT  bool
+		adopted  bool
+	}{
+		{"unanswered a moment ago: wait", progress{PutSentAt: time.Now().Add(-10 * time.Second)}, false, false, false},
+		{"unanswered but committed: adopt at once", progress{PutSentAt: time.Now().Add(-10 * time.Second)}, true, false, true},
+		{"answered with an error: order again", progress{PutSentAt: time.Now().Add(-10 * time.Second), Answered: true}, false, true, false},
+		{"unanswered long ago: order again", progress{PutSentAt: time.Now().Add(-3 * time.Minute)}, false, true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			at := newActTest(t)
+			in := submitInput("ORDER-SETTLE")
+			if tt.precut {
+				at.sim.SetFaults(ccapisim.Faults{CommitThenDrop: 1, DropMode: ccapisim.DropCut})
+				if _, err := run[activities.SubmitResult](t, at, at.acts.SubmitLayer2, in); err == nil {
+					t.Fatal("the cut PUT succeeded")
+				}
+			}
+			puts := at.sim.RequestCount(ccapisim.EndpointCreateLayer2)
+			at.env.SetHeartbeatDetails(tt.previous)
+			res, err := run[activities.SubmitResult](t, at, at.acts.SubmitLayer2, in)
+			sent := at.sim.RequestCount(ccapisim.EndpointCreateLayer2) - puts
+			if sent != map[bool]int{true: 1, false: 0}[tt.wantPUT] {
+				t.Errorf("%d PUTs sent", sent)
+			}
+			if tt.wantPUT || tt.adopted {
+				if err != nil || res.Adopted != tt.adopted {
+					t.Errorf("result %+v, %v", res, err)
+				}
+			} else {
+				appErr := appError(t, err)
+				if appErr.NonRetryable() || appErr.NextRetryDelay() < 100*time.Second || appErr.NextRetryDelay() > 2*time.Minute {
+					t.Errorf("error %v, next retry in %v", err, appErr.NextRetryDelay())
+				}
+			}
+			if n := at.sim.ConnectionsCreated("acme", in.Request.Name); n > 1 {
+				t.Errorf("%d connections for one order", n)
+			}
+		})
+	}
+}
