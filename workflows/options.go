@@ -11,6 +11,12 @@ import (
 // off exponentially; API answers that no retry can change (4xx) come back
 // non-retryable from the activities and stop retries at once.
 
+// patientRetry is for calls that must eventually happen (the PUT, the
+// withdrawal): start at 5 s, back off to one try every 5 minutes.
+func patientRetry() *temporal.RetryPolicy {
+	return &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute}
+}
+
 // lookupOptions: listing ports, metros and DCFs. Read-only and cheap, so
 // retried freely, but an order should not sit silently before ordering
 // anything: after an hour of API trouble it fails and says so.
@@ -35,11 +41,7 @@ func submitOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    2 * time.Minute,
 		ScheduleToCloseTimeout: 24 * time.Hour,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    5 * time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    5 * time.Minute,
-		},
+		RetryPolicy:            patientRetry(),
 	})
 }
 
@@ -64,10 +66,6 @@ func withdrawOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    time.Minute,
 		ScheduleToCloseTimeout: 24 * time.Hour,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    5 * time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    5 * time.Minute,
-		},
+		RetryPolicy:            patientRetry(),
 	})
 }
