@@ -43,7 +43,10 @@ func (p *Provisioner) Run(ctx workflow.Context, in Input) (Result, error) {
 
 	found, err := run.lookUp(ctx)
 	if err != nil {
-		return run.fail(ErrAPIUnavailable, "looking up the order's ports, metro and DCF: "+rootMessage(err))
+		if isAPIRejection(err) { // e.g. an unknown company: the order is wrong
+			return run.fail(ErrPrecheckFailed, "nothing was ordered: "+rootMessage(err))
+		}
+		return run.fail(ErrAPIUnavailable, "looking up the order's ports, metro and DCF, nothing was ordered: "+rootMessage(err))
 	}
 	if problems := precheck(order, found); len(problems) > 0 {
 		return run.fail(ErrPrecheckFailed, "nothing was ordered: "+strings.Join(problems, "; "))

@@ -416,3 +416,29 @@ func newDataConverter() interface {
 } {
 	return converter.GetDefaultDataConverter()
 }
+
+func TestLookupErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		err     error
+		errType string
+	}{
+		{"the API refuses: the order is wrong", temporal.NewNonRetryableApplicationError(
+			"listing ports of company nobody: ccapi: GET /api/company/nobody/ports: 404 Not Found: A company can not be found",
+			activities.ErrTypeAPIRejected, nil), ErrPrecheckFailed},
+		{"the API stays unreachable", temporal.NewNonRetryableApplicationError("listing ports: connection refused",
+			activities.ErrTypeAPIUnavailable, nil), ErrAPIUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWFTest(t, Config{})
+			w.env.OnActivity(a.LookupPorts, mock.Anything, mock.Anything).Return(activities.PortsResult{}, tt.err)
+			w.submit(ccapi.StatusCreating)
+			_, err := w.run(validP2P())
+			failure(t, err, tt.errType, "nothing was ordered", "listing ports")
+			if w.submits != 0 {
+				t.Error("PUT sent after a failed lookup")
+			}
+		})
+	}
+}
