@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -81,7 +80,7 @@ func runSuite(m *testing.M) (int, error) {
 		return 0, err
 	}
 
-	if env.root, err = moduleRoot(); err != nil {
+	if env.root, err = devserver.ModuleRoot(); err != nil {
 		return 0, err
 	}
 	if err := os.MkdirAll(filepath.Join(env.root, ".data"), 0o755); err != nil {
@@ -120,14 +119,6 @@ func runSuite(m *testing.M) (int, error) {
 		fmt.Fprintf(os.Stderr, "--- shared worker output:\n%s\n", w.out.String())
 	}
 	return code, nil
-}
-
-func moduleRoot() (string, error) {
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		return "", fmt.Errorf("cannot locate the module root")
-	}
-	return filepath.Dir(filepath.Dir(file)), nil
 }
 
 // workerEnv is the environment of a worker process talking to the suite's

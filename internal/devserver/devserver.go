@@ -52,7 +52,7 @@ type Server struct {
 func CLIPath() (string, error) {
 	path := os.Getenv(CLIPathEnv)
 	if path == "" {
-		root, err := moduleRoot()
+		root, err := ModuleRoot()
 		if err != nil {
 			return "", err
 		}
@@ -65,9 +65,9 @@ func CLIPath() (string, error) {
 	return path, nil
 }
 
-// moduleRoot walks up from the working directory (a test runs in its
+// ModuleRoot walks up from the working directory (a test runs in its
 // package's directory) to the directory holding go.mod.
-func moduleRoot() (string, error) {
+func ModuleRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", fmt.Errorf("finding the module root: %w", err)

@@ -54,7 +54,7 @@ func TestCLIPath(t *testing.T) {
 	})
 	t.Run("default is bin/temporal under the module root", func(t *testing.T) {
 		t.Setenv(CLIPathEnv, "")
-		root, err := moduleRoot()
+		root, err := ModuleRoot()
 		require.NoError(t, err)
 		require.FileExists(t, filepath.Join(root, "go.mod"))
 		path, err := CLIPath()
