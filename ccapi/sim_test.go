@@ -148,7 +148,7 @@ func TestClientAgainstSimulator(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if conn.Status != ccapi.StatusPendingAcceptance {
+			if conn.Status != ccapi.StatusPending {
 				t.Errorf("created %+v", conn)
 			}
 			approved, err := e.client.ApproveConnection(ctx, "initech", conn.ID)

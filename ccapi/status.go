@@ -1,13 +1,19 @@
 package ccapi
 
+import "strings"
+
 // Status is a connection's lifecycle state as the API reports it.
 type Status string
 
-// Connection statuses, from the API reference's state table.
+// Connection statuses, from the API reference's state table. A
+// business-to-business request waits in PENDING until the destination
+// company approves it (ACCEPTED, then ACTIVE) or rejects it (DENIED); the
+// requester withdrawing it gives CANCELLED. PENDING ACCEPTANCE is for
+// third-party services (AWS, Azure, ...) only.
 const (
 	StatusCreating          Status = "CREATING"
 	StatusPending           Status = "PENDING"
-	StatusPendingAcceptance Status = "PENDING_ACCEPTANCE"
+	StatusPendingAcceptance Status = "PENDING ACCEPTANCE"
 	StatusAccepted          Status = "ACCEPTED"
 	StatusActivating        Status = "ACTIVATING"
 	StatusManual            Status = "MANUAL"
@@ -57,9 +63,10 @@ func (s Status) Phase() Phase {
 }
 
 // Known reports whether s is one of the documented statuses; callers log
-// unknown ones so a new API status gets noticed.
+// unknown ones so a new API status gets noticed. The table writes
+// "PENDING ACCEPTANCE" with a space; the underscore spelling is taken too.
 func (s Status) Known() bool {
-	switch s {
+	switch Status(strings.ReplaceAll(string(s), "_", " ")) {
 	case StatusCreating, StatusPending, StatusPendingAcceptance, StatusAccepted, StatusActivating,
 		StatusManual, StatusActive, StatusDenied, StatusError, StatusCancelled, StatusDeleting,
 		StatusDeleted, StatusDisabled:

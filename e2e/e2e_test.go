@@ -161,7 +161,7 @@ func TestBusinessToBusinessApproved(t *testing.T) {
 	o := b2bOrder("E2E-B2B-OK", "initech") // initech decides by hand
 	run := start(t, c, o)
 	waiting := waitForStage(t, c, o.OrderID, workflows.StageAwaitingActivation)
-	if waiting.APIStatus != ccapi.StatusPendingAcceptance {
+	if waiting.APIStatus != ccapi.StatusPending {
 		t.Errorf("while waiting: %+v", waiting)
 	}
 	time.Sleep(3 * time.Second) // let it poll a few times: the recorded history shows a long wait

@@ -120,8 +120,10 @@ func TestCancelAfterOrderDeletesTheConnection(t *testing.T) {
 	if res.Stage != workflows.StageCancelled || !strings.Contains(res.Reason, "ticket withdrawn") {
 		t.Errorf("result %+v", res)
 	}
+	// A request nobody accepted yet is withdrawn: CANCELLED, as the API's
+	// state table says.
 	conn, err := env.api.GetConnection(context.Background(), "acme", waiting.ConnectionID)
-	if err != nil || conn.Status != ccapi.StatusDeleted {
+	if err != nil || conn.Status != ccapi.StatusCancelled {
 		t.Errorf("connection after cancel: %+v, %v", conn, err)
 	}
 	checkHistory(t, c, o.OrderID, "cancelled-after-order")
@@ -204,7 +206,7 @@ func TestLongWaitContinuesAsNew(t *testing.T) {
 		t.Fatal("the order never continued as new")
 	}
 	waiting := waitForStage(t, c, o.OrderID, workflows.StageAwaitingActivation)
-	if waiting.Polls < 3 || waiting.APIStatus != ccapi.StatusPendingAcceptance {
+	if waiting.Polls < 3 || waiting.APIStatus != ccapi.StatusPending {
 		t.Errorf("after continue-as-new: %+v (polls are counted across runs)", waiting)
 	}
 	if _, err := env.api.ApproveConnection(context.Background(), "initech", waiting.ConnectionID); err != nil {

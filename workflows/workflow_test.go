@@ -140,8 +140,8 @@ func TestPortToPortBecomesActive(t *testing.T) {
 func TestBusinessToBusinessAccepted(t *testing.T) {
 	w := newWFTest(t, Config{})
 	w.b2bLookups(goodB2BLookups())
-	w.submit(ccapi.StatusPendingAcceptance)
-	w.statuses(st(ccapi.StatusPendingAcceptance), st(ccapi.StatusAccepted), st(ccapi.StatusActive))
+	w.submit(ccapi.StatusPending)
+	w.statuses(st(ccapi.StatusPending), st(ccapi.StatusAccepted), st(ccapi.StatusActive))
 	var during StatusView
 	w.env.RegisterDelayedCallback(func() { during = w.status() }, 15*time.Second)
 	res, err := w.run(validB2B())
@@ -151,7 +151,7 @@ func TestBusinessToBusinessAccepted(t *testing.T) {
 	if res.Stage != StageActive || w.submits != 1 {
 		t.Errorf("result %+v", res)
 	}
-	if during.Stage != StageAwaitingActivation || during.ConnectionID != "conn-1" || during.APIStatus != ccapi.StatusPendingAcceptance {
+	if during.Stage != StageAwaitingActivation || during.ConnectionID != "conn-1" || during.APIStatus != ccapi.StatusPending {
 		t.Errorf("status while waiting = %+v", during)
 	}
 }
@@ -169,7 +169,7 @@ func TestConnectionEndsBadly(t *testing.T) {
 		t.Run(string(tt.status), func(t *testing.T) {
 			w := newWFTest(t, Config{})
 			w.b2bLookups(goodB2BLookups())
-			w.submit(ccapi.StatusPendingAcceptance)
+			w.submit(ccapi.StatusPending)
 			w.statuses(activities.ConnectionStatus{Status: tt.status, ErrorReason: tt.reason})
 			_, err := w.run(validB2B())
 			failure(t, err, ErrConnectionFailed, "conn-1 ended "+string(tt.status), tt.reason)
@@ -221,7 +221,7 @@ func TestFailedPrecheckOrdersNothing(t *testing.T) {
 		}, "is PENDING, not ACTIVE"},
 		{"name already live on the port", validP2P(), func(w *wfTest) {
 			p := goodPorts()
-			p.SameName = []activities.ExistingConnection{{ID: "old", Status: ccapi.StatusPendingAcceptance}}
+			p.SameName = []activities.ExistingConnection{{ID: "old", Status: ccapi.StatusPending}}
 			w.ports(p)
 		}, "already exists on port"},
 		{"metro unknown", validB2B(), func(w *wfTest) {
@@ -305,8 +305,8 @@ func TestCancelBeforeOrdering(t *testing.T) {
 func TestCancelAfterOrderingDeletesTheConnection(t *testing.T) {
 	w := newWFTest(t, Config{})
 	w.b2bLookups(goodB2BLookups())
-	w.submit(ccapi.StatusPendingAcceptance)
-	w.statuses(st(ccapi.StatusPendingAcceptance))
+	w.submit(ccapi.StatusPending)
+	w.statuses(st(ccapi.StatusPending))
 	w.allowDelete()
 	w.env.RegisterDelayedCallback(func() {
 		w.env.SignalWorkflow(SignalCancel, CancelRequest{Reason: "customer changed their mind"})
@@ -383,8 +383,8 @@ func TestDryRunEndsWithTheRequest(t *testing.T) {
 func TestLongWaitContinuesAsNew(t *testing.T) {
 	w := newWFTest(t, Config{PollsPerRun: 3})
 	w.b2bLookups(goodB2BLookups())
-	w.submit(ccapi.StatusPendingAcceptance)
-	w.statuses(st(ccapi.StatusPendingAcceptance))
+	w.submit(ccapi.StatusPending)
+	w.statuses(st(ccapi.StatusPending))
 	w.env.ExecuteWorkflow(WorkflowName, Input{Order: validB2B()})
 	var can *workflow.ContinueAsNewError
 	if !errors.As(w.env.GetWorkflowError(), &can) {

@@ -5,21 +5,66 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
-	"net/http"
-	"strconv"
+	"reflect"
+	"slices"
+	"strings"
 	"time"
 )
 
-// Faults describes the misbehaviour injected in front of the API routes.
+// Faults is the misbehaviour injected in front of the API routes, modelled
+// on how the real API and the gateways in front of it fail: answers lost
+// after the work was done, work that lands after the answer, lists that lag
+// or cap their pages, bodies no client can decode, a key being rotated.
+//
+// The settings apply to every API endpoint, except those Endpoints names
+// (keys are the Endpoint* names, e.g. "createLayer2"): an endpoint listed
+// there has its own settings instead, as a whole. Rates are fractions of
+// requests, drawn from the server's seeded random source.
 type Faults struct {
-	ErrorRate      float64       // fraction of requests answered 500/502/503 before doing anything
-	ThrottleRate   float64       // fraction answered 429 with Retry-After
-	RetryAfter     time.Duration // Retry-After of those 429s (whole seconds, min 1)
-	Latency        time.Duration // added to every API request
-	CommitThenDrop int           // the next N successful layer2 PUTs commit, then the answer is lost
-	DropMode       DropMode      // how the answer is lost
-	RateLimit      float64       // max requests per second (token bucket); 0 = unlimited
+	// Before the API sees the request (a gateway in front of it); nothing
+	// is done.
+	ErrorRate    float64       // answered 500, 502 (HTML), 503 or 504
+	ThrottleRate float64       // answered 429 with Retry-After
+	RetryAfter   time.Duration // Retry-After of those 429s (whole seconds, min 1)
+	Latency      time.Duration // added to every request
+	CutRate      float64       // the TCP connection is closed without an answer
+	RateLimit    float64       // max requests per second (token bucket); 0 = unlimited
+	// AuthBurstRate is the chance that a request starts a burst of
+	// AuthBurstLength during which every API request is answered 401 or
+	// 403, as while an API key is being rotated.
+	AuthBurstRate   float64
+	AuthBurstLength time.Duration
+
+	// After the API did the work (a connection created, deleted, ...): the
+	// answer is lost in a way the client may or may not notice.
+	CommitThenErrorRate float64 // then answered 502 (HTML), 503 or 504
+	CommitThenCutRate   float64 // then the TCP connection is cut
+	GarbledRate         float64 // then a 2xx whose body is not JSON
+	SlowRate            float64 // then the answer comes only after SlowDelay
+	SlowDelay           time.Duration
+	// LateCommitRate: the answer is a 504 (or none at all, until the
+	// client gives up) and the work lands later, after a delay drawn up
+	// to LateCommitMax: a backend that kept going after the gateway did not.
+	LateCommitRate float64
+	LateCommitMax  time.Duration
+
+	// The API's eventual consistency, drawn per connection.
+	ListLag          time.Duration // a new connection shows in this list endpoint only after up to ListLag
+	ReadGap          time.Duration // GET of a new connection answers 404 for up to ReadGap
+	PageCap          int           // this list endpoint answers at most PageCap items a page, whatever count asks
+	MissingFieldRate float64       // list items lack srcPortId
+
+	// CommitThenDrop counts down: the next N successful Layer 2 PUTs
+	// commit, then lose their answer as DropMode says. Deterministic, for
+	// tests that need exactly one lost answer.
+	CommitThenDrop int
+	DropMode       DropMode
+
+	// Endpoints overrides the settings above per endpoint; its own
+	// entries have no Endpoints.
+	Endpoints map[string]Faults
 }
 
 // DropMode selects how a CommitThenDrop answer is lost.
@@ -30,43 +75,132 @@ const (
 	DropCut     DropMode = "cut" // close the TCP connection without any response
 )
 
+// Endpoints lists every API endpoint name, the keys of Faults.Endpoints
+// and Stats.Requests.
+func Endpoints() []string {
+	return []string{
+		EndpointListPorts, EndpointGetPort, EndpointPortConnections, EndpointMetroCapabilities,
+		EndpointSearchDCF, EndpointCreateLayer2, EndpointGetConnection, EndpointListConnections,
+		EndpointDeleteConnection, EndpointApproveConnection, EndpointRejectConnection,
+	}
+}
+
+// forEndpoint is the settings that apply to endpoint.
+func (f Faults) forEndpoint(endpoint string) Faults {
+	if set, ok := f.Endpoints[endpoint]; ok {
+		return set
+	}
+	f.Endpoints = nil
+	return f
+}
+
 // Validate rejects settings that cannot be honoured.
 func (f Faults) Validate() error {
-	var errs []error
-	if f.ErrorRate < 0 || f.ErrorRate > 1 || math.IsNaN(f.ErrorRate) {
-		errs = append(errs, fmt.Errorf("errorRate must be within [0, 1], got %v", f.ErrorRate))
-	}
-	if f.ThrottleRate < 0 || f.ThrottleRate > 1 || math.IsNaN(f.ThrottleRate) {
-		errs = append(errs, fmt.Errorf("throttleRate must be within [0, 1], got %v", f.ThrottleRate))
-	}
-	if f.RetryAfter < 0 || f.Latency < 0 || f.CommitThenDrop < 0 || f.RateLimit < 0 || math.IsNaN(f.RateLimit) {
-		errs = append(errs, errors.New("retryAfter, latency, commitThenDrop and rateLimit must not be negative"))
-	}
-	if f.DropMode != "" && f.DropMode != DropWith502 && f.DropMode != DropCut {
-		errs = append(errs, fmt.Errorf("dropMode must be %q or %q, got %q", DropWith502, DropCut, f.DropMode))
+	errs := []error{f.validate("")}
+	for _, name := range slices.Sorted(maps.Keys(f.Endpoints)) {
+		set := f.Endpoints[name]
+		switch {
+		case !slices.Contains(Endpoints(), name):
+			errs = append(errs, fmt.Errorf("endpoints: unknown endpoint %q (known: %s)", name, strings.Join(Endpoints(), ", ")))
+		case len(set.Endpoints) > 0:
+			errs = append(errs, fmt.Errorf("endpoints.%s: must not have endpoints of its own", name))
+		default:
+			errs = append(errs, set.validate("endpoints."+name+"."))
+		}
 	}
 	return errors.Join(errs...)
 }
 
-// faultsJSON is the wire form of Faults: lowerCamel keys and durations as Go
-// duration strings ("1.5s").
+func (f Faults) validate(prefix string) error {
+	var errs []error
+	rates := []struct {
+		name string
+		v    float64
+	}{
+		{"errorRate", f.ErrorRate}, {"throttleRate", f.ThrottleRate}, {"cutRate", f.CutRate},
+		{"authBurstRate", f.AuthBurstRate}, {"commitThenErrorRate", f.CommitThenErrorRate},
+		{"commitThenCutRate", f.CommitThenCutRate}, {"garbledRate", f.GarbledRate}, {"slowRate", f.SlowRate},
+		{"lateCommitRate", f.LateCommitRate}, {"missingFieldRate", f.MissingFieldRate},
+	}
+	for _, r := range rates {
+		if r.v < 0 || r.v > 1 || math.IsNaN(r.v) {
+			errs = append(errs, fmt.Errorf("%s%s must be within [0, 1], got %v", prefix, r.name, r.v))
+		}
+	}
+	durations := []struct {
+		name string
+		v    time.Duration
+	}{
+		{"retryAfter", f.RetryAfter}, {"latency", f.Latency}, {"authBurstLength", f.AuthBurstLength},
+		{"slowDelay", f.SlowDelay}, {"lateCommitMax", f.LateCommitMax}, {"listLag", f.ListLag}, {"readGap", f.ReadGap},
+	}
+	for _, d := range durations {
+		if d.v < 0 {
+			errs = append(errs, fmt.Errorf("%s%s must not be negative, got %s", prefix, d.name, d.v))
+		}
+	}
+	if f.CommitThenDrop < 0 || f.PageCap < 0 || f.RateLimit < 0 || math.IsNaN(f.RateLimit) {
+		errs = append(errs, fmt.Errorf("%scommitThenDrop, pageCap and rateLimit must not be negative", prefix))
+	}
+	if f.DropMode != "" && f.DropMode != DropWith502 && f.DropMode != DropCut {
+		errs = append(errs, fmt.Errorf("%sdropMode must be %q or %q, got %q", prefix, DropWith502, DropCut, f.DropMode))
+	}
+	if f.AuthBurstRate > 0 && f.AuthBurstLength <= 0 {
+		errs = append(errs, fmt.Errorf("%sauthBurstRate needs a positive authBurstLength", prefix))
+	}
+	if f.SlowRate > 0 && f.SlowDelay <= 0 {
+		errs = append(errs, fmt.Errorf("%sslowRate needs a positive slowDelay", prefix))
+	}
+	return errors.Join(errs...)
+}
+
+// faultsJSON is the wire form of Faults: lowerCamel keys, durations as Go
+// duration strings ("1.5s"), zero values left out.
 type faultsJSON struct {
-	ErrorRate      float64      `json:"errorRate"`
-	ThrottleRate   float64      `json:"throttleRate"`
-	RetryAfter     jsonDuration `json:"retryAfter"`
-	Latency        jsonDuration `json:"latency"`
-	CommitThenDrop int          `json:"commitThenDrop"`
-	DropMode       DropMode     `json:"dropMode"`
-	RateLimit      float64      `json:"rateLimit"`
+	ErrorRate           float64           `json:"errorRate,omitempty"`
+	ThrottleRate        float64           `json:"throttleRate,omitempty"`
+	RetryAfter          jsonDuration      `json:"retryAfter,omitempty"`
+	Latency             jsonDuration      `json:"latency,omitempty"`
+	CutRate             float64           `json:"cutRate,omitempty"`
+	RateLimit           float64           `json:"rateLimit,omitempty"`
+	AuthBurstRate       float64           `json:"authBurstRate,omitempty"`
+	AuthBurstLength     jsonDuration      `json:"authBurstLength,omitempty"`
+	CommitThenErrorRate float64           `json:"commitThenErrorRate,omitempty"`
+	CommitThenCutRate   float64           `json:"commitThenCutRate,omitempty"`
+	GarbledRate         float64           `json:"garbledRate,omitempty"`
+	SlowRate            float64           `json:"slowRate,omitempty"`
+	SlowDelay           jsonDuration      `json:"slowDelay,omitempty"`
+	LateCommitRate      float64           `json:"lateCommitRate,omitempty"`
+	LateCommitMax       jsonDuration      `json:"lateCommitMax,omitempty"`
+	ListLag             jsonDuration      `json:"listLag,omitempty"`
+	ReadGap             jsonDuration      `json:"readGap,omitempty"`
+	PageCap             int               `json:"pageCap,omitempty"`
+	MissingFieldRate    float64           `json:"missingFieldRate,omitempty"`
+	CommitThenDrop      int               `json:"commitThenDrop,omitempty"`
+	DropMode            DropMode          `json:"dropMode,omitempty"`
+	Endpoints           map[string]Faults `json:"endpoints,omitempty"`
+}
+
+func (f Faults) wire() faultsJSON {
+	return faultsJSON{
+		f.ErrorRate, f.ThrottleRate, jsonDuration(f.RetryAfter), jsonDuration(f.Latency), f.CutRate, f.RateLimit,
+		f.AuthBurstRate, jsonDuration(f.AuthBurstLength), f.CommitThenErrorRate, f.CommitThenCutRate, f.GarbledRate,
+		f.SlowRate, jsonDuration(f.SlowDelay), f.LateCommitRate, jsonDuration(f.LateCommitMax), jsonDuration(f.ListLag),
+		jsonDuration(f.ReadGap), f.PageCap, f.MissingFieldRate, f.CommitThenDrop, f.DropMode, f.Endpoints,
+	}
+}
+
+func (w faultsJSON) faults() Faults {
+	return Faults{
+		w.ErrorRate, w.ThrottleRate, time.Duration(w.RetryAfter), time.Duration(w.Latency), w.CutRate, w.RateLimit,
+		w.AuthBurstRate, time.Duration(w.AuthBurstLength), w.CommitThenErrorRate, w.CommitThenCutRate, w.GarbledRate,
+		w.SlowRate, time.Duration(w.SlowDelay), w.LateCommitRate, time.Duration(w.LateCommitMax), time.Duration(w.ListLag),
+		time.Duration(w.ReadGap), w.PageCap, w.MissingFieldRate, w.CommitThenDrop, w.DropMode, w.Endpoints,
+	}
 }
 
 // MarshalJSON writes durations as Go duration strings.
-func (f Faults) MarshalJSON() ([]byte, error) {
-	return json.Marshal(faultsJSON{
-		f.ErrorRate, f.ThrottleRate, jsonDuration(f.RetryAfter), jsonDuration(f.Latency),
-		f.CommitThenDrop, f.DropMode, f.RateLimit,
-	})
-}
+func (f Faults) MarshalJSON() ([]byte, error) { return json.Marshal(f.wire()) }
 
 // UnmarshalJSON reads durations as Go duration strings (or nanoseconds) and
 // rejects unknown keys, so a typo does not silently disable a fault.
@@ -77,11 +211,22 @@ func (f *Faults) UnmarshalJSON(data []byte) error {
 	if err := dec.Decode(&w); err != nil {
 		return fmt.Errorf("decode faults: %w", err)
 	}
-	*f = Faults{
-		w.ErrorRate, w.ThrottleRate, time.Duration(w.RetryAfter), time.Duration(w.Latency),
-		w.CommitThenDrop, w.DropMode, w.RateLimit,
-	}
+	*f = w.faults()
 	return nil
+}
+
+// Equal reports whether two fault settings are the same.
+func (f Faults) Equal(g Faults) bool {
+	if len(f.Endpoints) != len(g.Endpoints) {
+		return false
+	}
+	for name, set := range f.Endpoints {
+		if other, ok := g.Endpoints[name]; !ok || !set.Equal(other) {
+			return false
+		}
+	}
+	f.Endpoints, g.Endpoints = nil, nil
+	return reflect.DeepEqual(f, g)
 }
 
 type jsonDuration time.Duration
@@ -112,119 +257,42 @@ func (d *jsonDuration) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// SetFaults replaces the fault settings. The rate limiter starts again with
-// a full bucket.
+// SetFaults replaces the fault settings. The rate limiters start again
+// with full buckets.
 func (s *Server) SetFaults(f Faults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	f.Endpoints = maps.Clone(f.Endpoints)
 	s.faults = f
-	s.bucket = tokenBucket{}
+	s.buckets = map[string]*tokenBucket{}
 }
 
 func (s *Server) currentFaults() Faults {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.faults
-}
-
-// faultDecision is what injectFault decided under the lock.
-type faultDecision struct {
-	rateLimitedFor time.Duration // > 0: answer 429 with this Retry-After
-	latency        time.Duration
-	serverError    int // 500, 502 or 503; 0 for none
-	throttle       bool
-	retryAfter     time.Duration
-}
-
-// injectFault applies the configured faults in order (rate limit, latency,
-// random 5xx, random 429) and reports whether it answered the request.
-func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) bool {
-	d := s.decideFault()
-	if d.rateLimitedFor > 0 {
-		writeTooManyRequests(w, d.rateLimitedFor)
-		return true
-	}
-	if d.latency > 0 {
-		timer := time.NewTimer(d.latency)
-		defer timer.Stop()
-		select {
-		case <-timer.C:
-		case <-r.Context().Done():
-			return true // the client gave up; nobody is left to answer
-		}
-	}
-	switch {
-	case d.serverError == http.StatusBadGateway:
-		writeBadGatewayHTML(w)
-	case d.serverError != 0:
-		writeError(w, d.serverError, http.StatusText(d.serverError))
-	case d.throttle:
-		writeTooManyRequests(w, d.retryAfter)
-	default:
-		return false
-	}
-	return true
-}
-
-// decideFault draws every random decision up front, under the lock, so a
-// given seed and request sequence always yields the same faults.
-func (s *Server) decideFault() faultDecision {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	f := s.faults
-	if f.RateLimit > 0 {
-		if wait := s.bucket.take(s.now(), f.RateLimit); wait > 0 {
-			return faultDecision{rateLimitedFor: wait}
-		}
-	}
-	d := faultDecision{latency: f.Latency, retryAfter: f.RetryAfter}
-	errorDraw, statusDraw, throttleDraw := s.rng.Float64(), s.rng.IntN(3), s.rng.Float64()
-	if errorDraw < f.ErrorRate {
-		d.serverError = []int{http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable}[statusDraw]
-	}
-	d.throttle = throttleDraw < f.ThrottleRate
-	return d
+	f.Endpoints = maps.Clone(f.Endpoints)
+	return f
 }
 
-// takeCommitDropLocked consumes one CommitThenDrop, reporting whether this
-// successful creation must lose its answer and how.
+// takeCommitDropLocked consumes one CommitThenDrop of the Layer 2 PUT,
+// reporting whether this successful creation must lose its answer and how.
+// Callers hold s.mu.
 func (s *Server) takeCommitDropLocked() (DropMode, bool) {
-	if s.faults.CommitThenDrop <= 0 {
+	set := s.faults.forEndpoint(EndpointCreateLayer2)
+	if set.CommitThenDrop <= 0 {
 		return "", false
 	}
-	s.faults.CommitThenDrop--
-	if s.faults.DropMode == DropCut {
+	set.CommitThenDrop--
+	if _, own := s.faults.Endpoints[EndpointCreateLayer2]; own {
+		s.faults.Endpoints[EndpointCreateLayer2] = set
+	} else {
+		s.faults.CommitThenDrop = set.CommitThenDrop
+	}
+	if set.DropMode == DropCut {
 		return DropCut, true
 	}
 	return DropWith502, true
-}
-
-// dropResponse loses the answer of a request whose effect was committed.
-func dropResponse(w http.ResponseWriter, mode DropMode) {
-	if mode == DropCut {
-		conn, _, err := http.NewResponseController(w).Hijack()
-		if err == nil {
-			_ = conn.Close() // the point is to vanish; a close error changes nothing
-			return
-		}
-		// Not hijackable (HTTP/2, recorders): a proxy error is the closest
-		// thing to a cut that can still be expressed.
-	}
-	writeBadGatewayHTML(w)
-}
-
-func writeTooManyRequests(w http.ResponseWriter, retryAfter time.Duration) {
-	seconds := max(1, int(math.Ceil(retryAfter.Seconds())))
-	w.Header().Set("Retry-After", strconv.Itoa(seconds))
-	writeError(w, http.StatusTooManyRequests, "Too Many Requests")
-}
-
-// writeBadGatewayHTML mimics the load balancer in front of the API, which
-// answers with HTML rather than JSON.
-func writeBadGatewayHTML(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "text/html")
-	w.WriteHeader(http.StatusBadGateway)
-	_, _ = w.Write([]byte("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"))
 }
 
 // tokenBucket limits the request rate; the zero value is a full bucket.

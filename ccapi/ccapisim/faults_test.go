@@ -23,6 +23,10 @@ func TestErrorRateAnswers5xx(t *testing.T) {
 			if !strings.HasPrefix(res.header.Get("Content-Type"), "text/html") || json.Valid(res.body) {
 				t.Errorf("502 should be an HTML page, got %q: %s", res.header.Get("Content-Type"), res.body)
 			}
+		case http.StatusGatewayTimeout:
+			if !strings.HasPrefix(res.header.Get("Content-Type"), "text/html") {
+				t.Errorf("504 should come from the load balancer as HTML, got %q", res.header.Get("Content-Type"))
+			}
 		case http.StatusInternalServerError, http.StatusServiceUnavailable:
 			if got := mustJSON[loopbackErr](t, res); got.Error.StatusCode != res.status {
 				t.Errorf("body = %s", res.body)
@@ -31,8 +35,8 @@ func TestErrorRateAnswers5xx(t *testing.T) {
 			t.Fatalf("status %d, want a 5xx", res.status)
 		}
 	}
-	if !seen[500] || !seen[502] || !seen[503] {
-		t.Errorf("statuses seen = %v, want 500, 502 and 503", seen)
+	if !seen[500] || !seen[502] || !seen[503] || !seen[504] {
+		t.Errorf("statuses seen = %v, want 500, 502, 503 and 504", seen)
 	}
 	if n := h.sim.ConnectionsCreated("acme", "FAULTED"); n != 0 {
 		t.Errorf("faulted requests created %d connections", n)
@@ -234,17 +238,17 @@ func TestFaultsJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"errorRate":0.1,"throttleRate":0.2,"retryAfter":"1.5s","latency":"250ms","commitThenDrop":2,"dropMode":"cut","rateLimit":5}`
+	want := `{"errorRate":0.1,"throttleRate":0.2,"retryAfter":"1.5s","latency":"250ms","rateLimit":5,"commitThenDrop":2,"dropMode":"cut"}`
 	if string(data) != want {
 		t.Fatalf("marshal = %s, want %s", data, want)
 	}
 	var back Faults
-	if err := json.Unmarshal(data, &back); err != nil || back != f {
+	if err := json.Unmarshal(data, &back); err != nil || !back.Equal(f) {
 		t.Fatalf("round trip = %+v, %v", back, err)
 	}
 	var partial Faults
 	if err := json.Unmarshal([]byte(`{"latency":"2s","retryAfter":1000000000}`), &partial); err != nil ||
-		partial != (Faults{Latency: 2 * time.Second, RetryAfter: time.Second}) {
+		!partial.Equal(Faults{Latency: 2 * time.Second, RetryAfter: time.Second}) {
 		t.Fatalf("partial = %+v, %v", partial, err)
 	}
 	for _, bad := range []string{`{"latency":"soon"}`, `{"errorRat":1}`, `{"latency":true}`} {

@@ -23,10 +23,10 @@ func TestAdminFaults(t *testing.T) {
 	res := h.do(http.MethodPut, "/_sim/faults", `{"errorRate":1,"latency":"10ms","commitThenDrop":3,"dropMode":"cut"}`)
 	expectStatus(t, res, http.StatusOK)
 	want := Faults{ErrorRate: 1, Latency: 10 * time.Millisecond, CommitThenDrop: 3, DropMode: DropCut}
-	if got := mustJSON[Faults](t, res); got != want {
+	if got := mustJSON[Faults](t, res); !got.Equal(want) {
 		t.Fatalf("PUT answered %+v, want %+v", got, want)
 	}
-	if got := mustJSON[Faults](t, h.do(http.MethodGet, "/_sim/faults", nil)); got != want {
+	if got := mustJSON[Faults](t, h.do(http.MethodGet, "/_sim/faults", nil)); !got.Equal(want) {
 		t.Fatalf("GET answered %+v", got)
 	}
 	if s := h.do(http.MethodGet, portsPath, nil).status; s < 500 {
@@ -47,7 +47,7 @@ func TestAdminFaultsRejectsInvalidSettings(t *testing.T) {
 			t.Errorf("%s: body %s", body, res.body)
 		}
 	}
-	if f := h.sim.currentFaults(); f != (Faults{Latency: time.Millisecond}) {
+	if f := h.sim.currentFaults(); !f.Equal(Faults{Latency: time.Millisecond}) {
 		t.Fatalf("invalid PUT changed faults to %+v", f)
 	}
 }
@@ -56,7 +56,7 @@ func TestAdminRoutesNeedTheAPIKey(t *testing.T) {
 	h := newHarness(t, Options{})
 	expectStatus(t, h.doWithKey(http.MethodGet, "/_sim/stats", nil, ""), http.StatusUnauthorized)
 	expectStatus(t, h.doWithKey(http.MethodPut, "/_sim/faults", `{"errorRate":1}`, "wrong"), http.StatusUnauthorized)
-	if f := h.sim.currentFaults(); f != (Faults{}) {
+	if f := h.sim.currentFaults(); !f.Equal(Faults{}) {
 		t.Fatalf("unauthenticated PUT changed faults to %+v", f)
 	}
 }

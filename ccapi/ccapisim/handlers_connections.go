@@ -21,7 +21,7 @@ type connectionJSON struct {
 	Type           string    `json:"type"`
 	Status         string    `json:"status"`
 	Speed          speedJSON `json:"speed"`
-	SrcPortID      string    `json:"srcPortId"`
+	SrcPortID      *string   `json:"srcPortId,omitempty"` // nil only under MissingFieldRate
 	DestPortID     *string   `json:"destPortId"`
 	SrcCompany     string    `json:"srcCompany"`
 	DestCompany    string    `json:"destCompany"`
@@ -48,7 +48,7 @@ type connectionPageJSON struct {
 func toConnectionJSON(c *connection) connectionJSON {
 	return connectionJSON{
 		ID: c.id, Name: c.name, Type: "LAYER2", Status: c.status, Speed: speedOf(c.speed),
-		SrcPortID: c.srcPortID, DestPortID: nullIfEmpty(c.destPortID),
+		SrcPortID: &c.srcPortID, DestPortID: nullIfEmpty(c.destPortID),
 		SrcCompany: c.srcCompany, DestCompany: c.destCompany,
 		DestMetroID: c.destMetroID, DestDCF: nullIfEmpty(c.destDCF),
 		SrcRegionID: c.srcRegionID, DestRegionID: c.destRegionID,
@@ -99,43 +99,123 @@ func (s *Server) visibleConnectionLocked(w http.ResponseWriter, r *http.Request)
 func (s *Server) handleGetConnection(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, c, _, ok := s.visibleConnectionLocked(w, r); ok {
+	_, c, now, ok := s.visibleConnectionLocked(w, r)
+	switch {
+	case !ok:
+	case c.created && now.Before(c.createdAt.Add(time.Duration(c.readDraw*float64(s.faults.forEndpoint(EndpointGetConnection).ReadGap)))):
+		// Read-after-write gap: the replica that answered has not seen it yet.
+		writeError(w, http.StatusNotFound, msgConnectionNotFound)
+	default:
 		writeJSON(w, http.StatusOK, toConnectionJSON(c))
 	}
 }
 
-func (s *Server) handleListConnections(w http.ResponseWriter, r *http.Request) {
+// listedLocked reports whether a list endpoint shows c yet: a connection
+// made through the API appears after its share of the endpoint's lag.
+func (s *Server) listedLocked(c *connection, endpoint string, now time.Time) bool {
+	lag := s.faults.forEndpoint(endpoint).ListLag
+	return !c.created || !now.Before(c.createdAt.Add(time.Duration(c.listDraw*float64(lag))))
+}
+
+// listItemsLocked renders the connections of one list answer, each losing
+// its srcPortId at the endpoint's MissingFieldRate.
+func (s *Server) listItemsLocked(conns []*connection, endpoint string) []connectionJSON {
+	rate := s.faults.forEndpoint(endpoint).MissingFieldRate
+	items := make([]connectionJSON, 0, len(conns))
+	for _, c := range conns {
+		item := toConnectionJSON(c)
+		if s.rng.Float64() < rate {
+			item.SrcPortID = nil
+		}
+		items = append(items, item)
+	}
+	return items
+}
+
+// pageLocked cuts one page out of the matching connections, honouring the
+// endpoint's page cap; count is the total, as the API reports it.
+func (s *Server) pageLocked(matching []*connection, endpoint string, page, count int) connectionPageJSON {
+	if limit := s.faults.forEndpoint(endpoint).PageCap; limit > 0 {
+		count = min(count, limit)
+	}
+	start := min(len(matching), (page-1)*count)
+	end := min(len(matching), start+count)
+	return connectionPageJSON{Results: s.listItemsLocked(matching[start:end], endpoint), Count: len(matching)}
+}
+
+// pagingQuery reads page and count; count defaults to fallback.
+func pagingQuery(w http.ResponseWriter, r *http.Request, fallback int) (page, count int, ok bool) {
 	query := r.URL.Query()
 	page, err := positiveQueryInt(query.Get("page"), 1)
 	if err != nil {
 		writeCodeError(w, http.StatusBadRequest, "page "+err.Error())
-		return
+		return 0, 0, false
 	}
-	count, err := positiveQueryInt(query.Get("count"), listDefaultCount)
+	count, err = positiveQueryInt(query.Get("count"), fallback)
 	if err != nil {
 		writeCodeError(w, http.StatusBadRequest, "count "+err.Error())
+		return 0, 0, false
+	}
+	return page, min(count, listMaxCount), true
+}
+
+func (s *Server) handleListConnections(w http.ResponseWriter, r *http.Request) {
+	page, count, ok := pagingQuery(w, r, listDefaultCount)
+	if !ok {
 		return
 	}
-	count = min(count, listMaxCount)
-	status := query.Get("status")
+	status := r.URL.Query().Get("status")
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.syncLocked()
+	now := s.syncLocked()
 	company := r.PathValue("company")
 	if _, ok := s.companies[company]; !ok {
 		writeError(w, http.StatusNotFound, msgCompanyNotFound)
 		return
 	}
-	matching := []connectionJSON{}
+	var matching []*connection
 	for _, c := range s.sortedConnectionsLocked() {
-		if c.visibleTo(company) && (status == "" || c.status == status) {
-			matching = append(matching, toConnectionJSON(c))
+		if c.visibleTo(company) && (status == "" || c.status == status) && s.listedLocked(c, EndpointListConnections, now) {
+			matching = append(matching, c)
 		}
 	}
-	start := min(len(matching), (page-1)*count)
-	end := min(len(matching), start+count)
-	writeJSON(w, http.StatusOK, connectionPageJSON{Results: matching[start:end], Count: len(matching)})
+	writeJSON(w, http.StatusOK, s.pageLocked(matching, EndpointListConnections, page, count))
+}
+
+// handlePortConnections lists the connections of one port, either end,
+// not deleted: GET /api/company/{company}/ports/{portId}/connections. The
+// reference shows no paging for it; the simulator pages like the
+// connection search (page, count up to 100) and answers every connection
+// when count is not given.
+func (s *Server) handlePortConnections(w http.ResponseWriter, r *http.Request) {
+	page, count, ok := pagingQuery(w, r, listMaxCount)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.syncLocked()
+	company, ok := s.companies[r.PathValue("company")]
+	if !ok {
+		writeError(w, http.StatusNotFound, msgCompanyNotFound)
+		return
+	}
+	p, ok := s.ports[r.PathValue("portId")]
+	if !ok || p.Company != company.Username {
+		writeError(w, http.StatusNotFound, msgPortNotFound)
+		return
+	}
+	var matching []*connection
+	for _, c := range s.sortedConnectionsLocked() {
+		if c.status != StatusDeleted && (c.srcPortID == p.ID || c.destPortID == p.ID) && s.listedLocked(c, EndpointPortConnections, now) {
+			matching = append(matching, c)
+		}
+	}
+	if r.URL.Query().Get("count") == "" {
+		count = max(1, len(matching))
+	}
+	writeJSON(w, http.StatusOK, s.pageLocked(matching, EndpointPortConnections, page, count))
 }
 
 func positiveQueryInt(raw string, fallback int) (int, error) {
@@ -155,12 +235,19 @@ func (s *Server) handleDeleteConnection(w http.ResponseWriter, r *http.Request) 
 	company, c, now, ok := s.visibleConnectionLocked(w, r)
 	switch {
 	case !ok:
-	case c.status == StatusDeleted:
+	case c.status == StatusDeleted || c.status == StatusCancelled:
 		writeError(w, http.StatusNotFound, msgConnectionNotFound)
 	case c.srcCompany != company:
 		writeForbidden(w)
 	default:
-		s.setStatusLocked(c, StatusDeleted, now)
+		// A request nobody has accepted yet is withdrawn; anything else
+		// is taken down.
+		status := StatusDeleted
+		if c.status == StatusPending {
+			status = StatusCancelled
+		}
+		c.withdrawnAt = now
+		s.setStatusLocked(c, status, now)
 		writeJSON(w, http.StatusOK, struct{}{})
 	}
 }
@@ -183,8 +270,8 @@ func (s *Server) decideAcceptance(w http.ResponseWriter, r *http.Request, decide
 	case !ok:
 	case !c.businessToBusiness() || c.destCompany != company:
 		writeForbidden(w)
-	case c.status != StatusPendingAcceptance:
-		writeCodeError(w, http.StatusBadRequest, fmt.Sprintf("Connection is not pending acceptance (status %s)", c.status))
+	case c.status != StatusPending:
+		writeCodeError(w, http.StatusBadRequest, fmt.Sprintf("Connection request is not PENDING (status %s)", c.status))
 	default:
 		decide(c, company, now)
 		writeJSON(w, http.StatusOK, toConnectionJSON(c))

@@ -71,7 +71,7 @@ func TestListConnectionsPagination(t *testing.T) {
 		{"page past the end", "?page=9&count=3", "acme", []string{}, 7},
 		{"status filter", "?status=ACTIVE", "acme", []string{legacyConn}, 1},
 		{"status filter with paging", "?page=2&count=2&status=CREATING", "acme", created[2:4], 5},
-		{"destination company sees incoming", "?status=PENDING_ACCEPTANCE", "initech", nil, 1},
+		{"destination company sees incoming", "?status=PENDING", "initech", nil, 1},
 		{"unrelated company sees nothing", "", "globex", []string{}, 0},
 		{"count above max is capped", "?count=1000", "acme", nil, 7},
 	}

@@ -61,25 +61,17 @@ func (s *Server) handleCreateLayer2(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	c, reqErr := s.createLayer2Locked(r.PathValue("company"), body)
-	var (
-		dropMode DropMode
-		drop     bool
-		answer   connectionJSON
-	)
+	var answer connectionJSON
 	if reqErr == nil {
-		dropMode, drop = s.takeCommitDropLocked()
 		answer = toConnectionJSON(c)
 	}
 	s.mu.Unlock()
 
-	switch {
-	case reqErr != nil:
+	if reqErr != nil {
 		writeError(w, reqErr.status, reqErr.message)
-	case drop:
-		dropResponse(w, dropMode)
-	default:
-		writeJSON(w, http.StatusOK, answer)
+		return
 	}
+	writeJSON(w, http.StatusOK, answer)
 }
 
 // createLayer2Locked validates the request like the real API and stores the
@@ -102,7 +94,10 @@ func (s *Server) createLayer2Locked(companyName string, body []byte) (*connectio
 		name: req.Name, speed: int(*req.Speed), srcPortID: src.ID, srcCompany: company.Username,
 		srcRegionID: s.firstRegion(src.MetroID), classOfService: req.ClassOfService,
 		paymentType: req.PaymentType, duration: *req.Duration, durationUnit: req.DurationUnit,
-		evergreen: req.Evergreen, createdAt: now, updatedAt: now, holdsCapacity: true,
+		evergreen: req.Evergreen, createdAt: now, updatedAt: now, holdsCapacity: true, created: true,
+		// How far into each delay of eventual consistency (list lag, read
+		// gap, a partner's decision, activation) this connection falls.
+		listDraw: s.rng.Float64(), readDraw: s.rng.Float64(), decisionDraw: s.rng.Float64(), activationDraw: s.rng.Float64(),
 	}
 	if req.DestPortID != "" {
 		reqErr = s.completePortToPortLocked(c, company, req)
@@ -234,7 +229,7 @@ func (s *Server) completeBusinessToBusinessLocked(c *connection, company *Compan
 	} else if !slices.Contains(metro.RegionIDs, regionID) {
 		return badRequest("destRegionId %s is not a region of metro %s", regionID, metro.Code)
 	}
-	c.status = StatusPendingAcceptance
+	c.status = StatusPending
 	c.destCompany = destCompany.Username
 	c.destMetroID = metro.ID
 	c.destDCF = req.DestDCF

@@ -44,7 +44,7 @@ func TestCreateBusinessToBusiness(t *testing.T) {
 	h := newHarness(t, Options{})
 	body := with(with(b2bRequest("DEMO-L2-B2B", "initech", metroLON), "destDcf", dcfLDN01), "destRegionId", regionEU)
 	c := h.create(body)
-	if c.Status != StatusPendingAcceptance || c.DestCompany != "initech" || c.SrcCompany != "acme" || c.DestPortID != nil {
+	if c.Status != StatusPending || c.DestCompany != "initech" || c.SrcCompany != "acme" || c.DestPortID != nil {
 		t.Errorf("connection = %+v", c)
 	}
 	if c.DestMetroID != metroLON || c.DestDCF == nil || *c.DestDCF != dcfLDN01 || c.DestRegionID != regionEU {

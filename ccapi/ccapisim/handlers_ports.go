@@ -106,7 +106,7 @@ func toMetroJSON(m *Metro) *metroJSON {
 func (s *Server) handleListPorts(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.syncLocked()
+	now := s.syncLocked()
 	company, ok := s.companies[r.PathValue("company")]
 	if !ok {
 		writeError(w, http.StatusNotFound, msgCompanyNotFound)
@@ -115,13 +115,37 @@ func (s *Server) handleListPorts(w http.ResponseWriter, r *http.Request) {
 	ports := []portJSON{}
 	for _, id := range s.portOrder {
 		if p := s.ports[id]; p.Company == company.Username {
-			ports = append(ports, s.portJSONLocked(p, company))
+			ports = append(ports, s.portJSONLocked(p, company, EndpointListPorts, now))
 		}
+	}
+	// The port list has no paging: a page cap simply cuts it short.
+	if limit := s.faults.forEndpoint(EndpointListPorts).PageCap; limit > 0 && len(ports) > limit {
+		ports = ports[:limit]
 	}
 	writeJSON(w, http.StatusOK, resultsJSON[portJSON]{ports})
 }
 
-func (s *Server) portJSONLocked(p *port, owner *Company) portJSON {
+// handleGetPort reads one port: GET /api/company/{company}/ports/{portId}.
+func (s *Server) handleGetPort(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.syncLocked()
+	company, ok := s.companies[r.PathValue("company")]
+	if !ok {
+		writeError(w, http.StatusNotFound, msgCompanyNotFound)
+		return
+	}
+	p, ok := s.ports[r.PathValue("portId")]
+	if !ok || p.Company != company.Username {
+		writeError(w, http.StatusNotFound, msgPortNotFound)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.portJSONLocked(p, company, EndpointGetPort, now))
+}
+
+// portJSONLocked renders a port with its connections inline, as far as
+// the endpoint's list lag shows them.
+func (s *Server) portJSONLocked(p *port, owner *Company, endpoint string, now time.Time) portJSON {
 	at := formatTime(recordsCreatedAt)
 	out := portJSON{
 		ID: p.ID, Name: p.Name, Status: p.Status, Speed: speedOf(p.Speed),
@@ -135,7 +159,7 @@ func (s *Server) portJSONLocked(p *port, owner *Company) portJSON {
 		Connections: []portConnectionJSON{},
 	}
 	for _, c := range s.sortedConnectionsLocked() {
-		if c.status != StatusDeleted && (c.srcPortID == p.ID || c.destPortID == p.ID) {
+		if c.status != StatusDeleted && (c.srcPortID == p.ID || c.destPortID == p.ID) && s.listedLocked(c, endpoint, now) {
 			out.Connections = append(out.Connections, portConnectionJSON{
 				ID: c.id, Name: c.name, Status: c.status, Speed: c.speed, Type: "LAYER2", TypeFriendly: "Layer 2",
 			})

@@ -9,23 +9,24 @@ const provisioningFailure = "VLAN allocation failed on the provider edge"
 // result does not depend on how often the connection is read.
 //
 //	port-to-port:         CREATING -> ACTIVE | ERROR (failProvisioning port)
-//	business-to-business: PENDING_ACCEPTANCE -> ACCEPTED (approve / autoApprove)
-//	                      PENDING_ACCEPTANCE -> DENIED   (reject / autoReject)
+//	business-to-business: PENDING -> ACCEPTED (approve / autoApprove)
+//	                      PENDING -> DENIED   (reject / autoReject)
+//	                      PENDING -> CANCELLED (the requester withdraws it: DELETE)
 //	                      ACCEPTED -> ACTIVE | ERROR
 func (s *Server) advanceLocked(c *connection, now time.Time) {
 	for {
 		switch c.status {
 		case StatusCreating:
-			if !s.activateLocked(c, c.createdAt.Add(s.activationDelay), now) {
+			if !s.activateLocked(c, c.createdAt.Add(s.activationDelayOf(c)), now) {
 				return
 			}
 		case StatusAccepted:
-			if !s.activateLocked(c, c.approvedAt.Add(s.activationDelay), now) {
+			if !s.activateLocked(c, c.approvedAt.Add(s.activationDelayOf(c)), now) {
 				return
 			}
-		case StatusPendingAcceptance:
+		case StatusPending:
 			dest, ok := s.companies[c.destCompany]
-			decideAt := c.createdAt.Add(s.autoApproveDelay)
+			decideAt := c.createdAt.Add(s.autoApproveDelay + time.Duration(c.decisionDraw*float64(s.autoApproveJitter)))
 			if !ok || now.Before(decideAt) {
 				return
 			}
@@ -41,6 +42,11 @@ func (s *Server) advanceLocked(c *connection, now time.Time) {
 			return
 		}
 	}
+}
+
+// activationDelayOf is how long c takes from CREATING or ACCEPTED to ACTIVE.
+func (s *Server) activationDelayOf(c *connection) time.Duration {
+	return s.activationDelay + time.Duration(c.activationDraw*float64(s.activationJitter))
 }
 
 // activateLocked finishes provisioning if it is due, reporting whether the

@@ -45,8 +45,8 @@ func TestBusinessToBusinessApproveThenActivate(t *testing.T) {
 	h := newHarness(t, Options{})
 	c := h.create(b2bRequest("B2B", "initech", metroHKG))
 	h.clock.Advance(time.Minute) // initech does not auto-approve
-	if got := h.get("initech", c.ID); got.Status != StatusPendingAcceptance {
-		t.Fatalf("status = %s, want PENDING_ACCEPTANCE", got.Status)
+	if got := h.get("initech", c.ID); got.Status != StatusPending {
+		t.Fatalf("status = %s, want PENDING", got.Status)
 	}
 	res := h.do(http.MethodPut, "/api/v2/company/initech/connections/"+c.ID+"/approve", nil)
 	expectStatus(t, res, http.StatusOK)
@@ -85,14 +85,14 @@ func TestAutoApproveAndAutoReject(t *testing.T) {
 	}{
 		{"globex", StatusAccepted, StatusActive, ""},
 		{"umbrella", StatusDenied, StatusDenied, "Rejected by umbrella"},
-		{"initech", StatusPendingAcceptance, StatusPendingAcceptance, ""},
+		{"initech", StatusPending, StatusPending, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.company, func(t *testing.T) {
 			h := newHarness(t, Options{})
 			c := h.create(b2bRequest("AUTO", tt.company, metroHKG))
 			h.clock.Advance(4 * time.Second)
-			if got := h.get("acme", c.ID); got.Status != StatusPendingAcceptance {
+			if got := h.get("acme", c.ID); got.Status != StatusPending {
 				t.Fatalf("at 4s status = %s", got.Status)
 			}
 			h.clock.Advance(2 * time.Second)
@@ -191,7 +191,7 @@ func TestAcceptanceAndDeletePermissions(t *testing.T) {
 			}
 		})
 	}
-	if got := h.get("initech", pending.ID); got.Status != StatusPendingAcceptance {
+	if got := h.get("initech", pending.ID); got.Status != StatusPending {
 		t.Fatalf("refused calls changed the status to %s", got.Status)
 	}
 }
@@ -204,7 +204,7 @@ func TestApproveInWrongState(t *testing.T) {
 	for _, action := range []string{"approve", "reject"} {
 		res := h.do(http.MethodPut, "/api/v2/company/initech/connections/"+c.ID+"/"+action, nil)
 		expectStatus(t, res, http.StatusBadRequest)
-		if want := `{"code":400,"message":"Connection is not pending acceptance (status ACTIVE)"}` + "\n"; string(res.body) != want {
+		if want := `{"code":400,"message":"Connection request is not PENDING (status ACTIVE)"}` + "\n"; string(res.body) != want {
 			t.Errorf("%s body = %s, want %s", action, res.body, want)
 		}
 	}

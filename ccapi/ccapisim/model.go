@@ -5,11 +5,13 @@ import (
 	"time"
 )
 
-// Connection statuses, as listed in the "Layer 2 Connections" section of the
-// API reference (the simulator produces a subset of them).
+// Connection statuses, as in the state table of the API reference's
+// "Layer 2 Connections" section (the simulator produces a subset of them).
+// A business-to-business request waits in PENDING for the destination
+// company; PENDING ACCEPTANCE is for third-party services (AWS, ...) only.
 const (
 	StatusPending           = "PENDING"
-	StatusPendingAcceptance = "PENDING_ACCEPTANCE"
+	StatusPendingAcceptance = "PENDING ACCEPTANCE"
 	StatusCreating          = "CREATING"
 	StatusAccepted          = "ACCEPTED"
 	StatusActive            = "ACTIVE"
@@ -65,6 +67,17 @@ type connection struct {
 	createdAt      time.Time
 	updatedAt      time.Time
 	approvedAt     time.Time // when it became ACCEPTED; start of the activation timer for B2B
+	withdrawnAt    time.Time // when its requester deleted it (zero: never)
+
+	// created: made through the API (not the fixture), so it is in the ledger.
+	created bool
+	// Draws in [0, 1) that place this connection within each delay of the
+	// API's eventual consistency: it shows in a list after listDraw × the
+	// list's lag, answers GET after readDraw × the read gap, is decided by
+	// an automatic partner after the approval delay plus decisionDraw × its
+	// jitter, and activates after the activation delay plus
+	// activationDraw × its jitter.
+	listDraw, readDraw, decisionDraw, activationDraw float64
 
 	// holdsCapacity is true while the speed is counted in the source port's
 	// utilisation, so capacity is given back exactly once.

@@ -16,6 +16,8 @@ import (
 // Endpoint names used as keys of Stats.Requests.
 const (
 	EndpointListPorts         = "listPorts"
+	EndpointGetPort           = "getPort"
+	EndpointPortConnections   = "portConnections"
 	EndpointMetroCapabilities = "metroCapabilities"
 	EndpointSearchDCF         = "searchDCF"
 	EndpointCreateLayer2      = "createLayer2"
@@ -28,12 +30,16 @@ const (
 
 // Options configures a Server.
 type Options struct {
-	APIKey           string           // the only key accepted (Authorization: Bearer <key>)
-	ActivationDelay  time.Duration    // CREATING/ACCEPTED -> ACTIVE (or ERROR) after this
-	AutoApproveDelay time.Duration    // autoApprove/autoReject companies decide after this
-	Now              func() time.Time // clock; nil means time.Now
-	Faults           Faults
-	Seed             int64 // seeds the fault RNG so fault runs are reproducible
+	APIKey           string        // the only key accepted (Authorization: Bearer <key>)
+	ActivationDelay  time.Duration // CREATING/ACCEPTED -> ACTIVE (or ERROR) after this
+	AutoApproveDelay time.Duration // autoApprove/autoReject companies decide after this
+	// The jitters spread those delays: each connection takes the delay
+	// plus a seeded draw of up to its jitter.
+	ActivationJitter  time.Duration
+	AutoApproveJitter time.Duration
+	Now               func() time.Time // clock; nil means time.Now
+	Faults            Faults
+	Seed              int64 // seeds the fault RNG so fault runs are reproducible
 }
 
 // Stats counts what the server saw.
@@ -44,13 +50,15 @@ type Stats struct {
 
 // Server is the simulated API. It implements http.Handler.
 type Server struct {
-	apiKey           string
-	activationDelay  time.Duration
-	autoApproveDelay time.Duration
-	now              func() time.Time
-	mux              *http.ServeMux
-	requestIDPrefix  string
-	requestSeq       atomic.Uint64
+	apiKey            string
+	activationDelay   time.Duration
+	autoApproveDelay  time.Duration
+	activationJitter  time.Duration
+	autoApproveJitter time.Duration
+	now               func() time.Time
+	mux               *http.ServeMux
+	requestIDPrefix   string
+	requestSeq        atomic.Uint64
 
 	mu        sync.Mutex
 	companies map[string]*Company // by username
@@ -62,9 +70,11 @@ type Server struct {
 	connSeq   uint64
 	faults    Faults
 	rng       *rand.Rand
-	bucket    tokenBucket
-	requests  map[string]int
-	created   map[string]int
+	buckets   map[string]*tokenBucket // rate limits: "" for the API, else per endpoint
+	// authBurstUntil ends the current burst of 401/403 answers.
+	authBurstUntil time.Time
+	requests       map[string]int
+	created        map[string]int
 }
 
 // New builds a server from a fixture (nil means DefaultFixture). The fixture
@@ -74,19 +84,22 @@ func New(fx *Fixture, opts Options) *Server {
 		fx = DefaultFixture()
 	}
 	s := &Server{
-		apiKey:           opts.APIKey,
-		activationDelay:  opts.ActivationDelay,
-		autoApproveDelay: opts.AutoApproveDelay,
-		now:              opts.Now,
-		requestIDPrefix:  crand.Text()[:10],
-		companies:        map[string]*Company{},
-		metros:           map[string]*Metro{},
-		ports:            map[string]*port{},
-		conns:            map[string]*connection{},
-		faults:           opts.Faults,
-		rng:              rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed)),
-		requests:         map[string]int{},
-		created:          map[string]int{},
+		apiKey:            opts.APIKey,
+		activationDelay:   opts.ActivationDelay,
+		autoApproveDelay:  opts.AutoApproveDelay,
+		activationJitter:  opts.ActivationJitter,
+		autoApproveJitter: opts.AutoApproveJitter,
+		now:               opts.Now,
+		requestIDPrefix:   crand.Text()[:10],
+		companies:         map[string]*Company{},
+		metros:            map[string]*Metro{},
+		ports:             map[string]*port{},
+		conns:             map[string]*connection{},
+		faults:            opts.Faults,
+		buckets:           map[string]*tokenBucket{},
+		rng:               rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed)),
+		requests:          map[string]int{},
+		created:           map[string]int{},
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -161,6 +174,8 @@ func (s *Server) routes() *http.ServeMux {
 		handler  http.HandlerFunc
 	}{
 		"GET /api/company/{company}/ports":                       {EndpointListPorts, s.handleListPorts},
+		"GET /api/company/{company}/ports/{portId}":              {EndpointGetPort, s.handleGetPort},
+		"GET /api/company/{company}/ports/{portId}/connections":  {EndpointPortConnections, s.handlePortConnections},
 		"GET /api/company/{company}/metro/capabilities":          {EndpointMetroCapabilities, s.handleMetroCapabilities},
 		"GET /v2/data-center-facility":                           {EndpointSearchDCF, s.handleSearchDCF},
 		"PUT /api/v2/company/{company}/connections/layer2":       {EndpointCreateLayer2, s.handleCreateLayer2},
@@ -176,26 +191,12 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("GET /_sim/stats", s.requireAuth(s.handleStats))
 	mux.Handle("GET /_sim/faults", s.requireAuth(s.handleGetFaults))
 	mux.Handle("PUT /_sim/faults", s.requireAuth(s.handlePutFaults))
+	mux.Handle("GET /_sim/ledger", s.requireAuth(s.handleLedger))
 	// The catch-all also answers wrong methods on known paths, as LoopBack does.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("There is no method to handle %s %s", r.Method, r.URL.Path))
 	})
 	return mux
-}
-
-// apiRoute counts the request, then applies faults and authentication, in
-// the order a gateway in front of the real API would.
-func (s *Server) apiRoute(endpoint string, handler http.HandlerFunc) http.Handler {
-	authed := s.requireAuth(handler)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.requests[endpoint]++
-		s.mu.Unlock()
-		if s.injectFault(w, r) {
-			return
-		}
-		authed.ServeHTTP(w, r)
-	})
 }
 
 func (s *Server) requireAuth(handler http.HandlerFunc) http.HandlerFunc {

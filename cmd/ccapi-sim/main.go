@@ -51,11 +51,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 	sim := ccapisim.New(fixture, ccapisim.Options{
-		APIKey:           cfg.apiKey,
-		ActivationDelay:  cfg.activationDelay,
-		AutoApproveDelay: cfg.autoApproveDelay,
-		Faults:           cfg.faults,
-		Seed:             cfg.seed,
+		APIKey:            cfg.apiKey,
+		ActivationDelay:   cfg.activationDelay,
+		AutoApproveDelay:  cfg.autoApproveDelay,
+		ActivationJitter:  cfg.activationJitter,
+		AutoApproveJitter: cfg.approveJitter,
+		Faults:            cfg.faults,
+		Seed:              cfg.seed,
 	})
 
 	listener, err := net.Listen("tcp", cfg.addr)

@@ -72,7 +72,7 @@ func TestParseConfig(t *testing.T) {
 		{"defaults", nil, nil, func(c config) bool {
 			return c.addr == "127.0.0.1:8081" && c.apiKey == "sim-demo-key" && c.fixturePath == "" &&
 				c.activationDelay == 5*time.Second && c.autoApproveDelay == 3*time.Second &&
-				c.faults == ccapisim.Faults{RetryAfter: time.Second, DropMode: ccapisim.DropWith502}
+				c.faults.Equal(ccapisim.Faults{RetryAfter: time.Second, DropMode: ccapisim.DropWith502})
 		}, ""},
 		{"env fallbacks", nil, map[string]string{
 			"CCSIM_ADDR": ":9000", "CCSIM_FIXTURE": "/tmp/f.json", "CCSIM_API_KEY": "env-key",
@@ -87,6 +87,13 @@ func TestParseConfig(t *testing.T) {
 			map[string]string{"CCSIM_API_KEY": "env-key"}, func(c config) bool {
 				return c.apiKey == "flag-key" && c.faults.Latency == 250*time.Millisecond && c.faults.RateLimit == 3
 			}, ""},
+		{"faults as JSON, flags on top", []string{"-faults", `{"errorRate":0.2,"lateCommitRate":0.1,"lateCommitMax":"1m","endpoints":{"listConnections":{"pageCap":20}}}`, "-error-rate", "0.3"},
+			map[string]string{"CCSIM_LATENCY": "5ms"}, func(c config) bool {
+				return c.faults.ErrorRate == 0.3 && c.faults.LateCommitRate == 0.1 && c.faults.LateCommitMax == time.Minute &&
+					c.faults.Latency == 5*time.Millisecond && c.faults.Endpoints["listConnections"].PageCap == 20 &&
+					c.faults.RetryAfter == time.Second
+			}, ""},
+		{"bad faults JSON", []string{"-faults", `{"errorRat":1}`}, nil, nil, "errorRat"},
 		{"bad env value", nil, map[string]string{"CCSIM_ACTIVATION_DELAY": "soon"}, nil, "CCSIM_ACTIVATION_DELAY"},
 		{"bad drop mode", []string{"-drop-mode", "explode"}, nil, nil, "dropMode"},
 		{"rate out of range", []string{"-throttle-rate", "2"}, nil, nil, "throttleRate"},

@@ -63,7 +63,7 @@ func fakeProvision(ctx workflow.Context, in workflows.Input) (workflows.Result, 
 	case o.Name == "hold":
 		view.Stage = workflows.StageAwaitingActivation
 		view.ConnectionID = "conn-" + o.OrderID
-		view.APIStatus = ccapi.StatusPendingAcceptance
+		view.APIStatus = ccapi.StatusPending
 		view.Polls = 2
 		var cancel workflows.CancelRequest
 		workflow.GetSignalChannel(ctx, workflows.SignalCancel).Receive(ctx, &cancel)

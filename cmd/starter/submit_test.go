@@ -199,14 +199,14 @@ func TestStatusAndCancel(t *testing.T) {
 	var view workflows.StatusView
 	require.NoError(t, json.Unmarshal([]byte(status.stdout), &view))
 	require.Equal(t, workflows.StatusView{OrderID: id, Stage: workflows.StageAwaitingActivation, ConnectionID: "conn-" + id,
-		APIStatus: ccapi.StatusPendingAcceptance, Polls: 2}, view)
+		APIStatus: ccapi.StatusPending, Polls: 2}, view)
 
 	text := e.run("", "status", id)
 	require.Equal(t, exitOK, text.code, text.stderr)
 	require.Regexp(t, `(?m)^orderId\s+`+id+`$`, text.stdout)
 	require.Regexp(t, `(?m)^workflowId\s+l2-order-`+id+`$`, text.stdout)
 	require.Regexp(t, `(?m)^stage\s+awaiting-activation$`, text.stdout)
-	require.Regexp(t, `(?m)^apiStatus\s+PENDING_ACCEPTANCE$`, text.stdout)
+	require.Regexp(t, `(?m)^apiStatus\s+PENDING$`, text.stdout)
 	require.Regexp(t, `(?m)^polls\s+2$`, text.stdout)
 
 	c := e.run("", "cancel", "--reason", "customer withdrew", id)
