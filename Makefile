@@ -4,7 +4,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: demo test temporal build record-histories clean
+.PHONY: demo test chaos temporal build record-histories clean
 
 ## demo: dev server + API simulator + worker + the sample orders, end to end
 demo: temporal
@@ -15,6 +15,12 @@ test: temporal
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
 	@echo "Figures measured by the end-to-end tests:" && cat .data/e2e-figures.txt
+
+## chaos: the full chaos suite: CHAOS_ORDERS orders (default 1000) under every
+## fault, kill -9s of the worker and dev server restarts (seed CHAOS_SEED, printed);
+## exits 1 if any order doubled, left or lied about a connection, or did not end
+chaos: temporal
+	$(GO) run ./cmd/chaos
 
 ## temporal: build the pinned Temporal CLI into bin/ (once; reused after)
 temporal:

@@ -64,6 +64,9 @@ type StatusView struct {
 	APIStatus    ccapi.Status `json:"apiStatus,omitempty"`
 	Reason       string       `json:"reason,omitempty"`
 	Polls        int          `json:"polls,omitempty"`
+	// NothingOrdered is set once it is certain that no PUT of the order
+	// can have taken effect.
+	NothingOrdered bool `json:"nothingOrdered,omitempty"`
 }
 
 // CancelRequest is the payload of the cancel signal.
@@ -79,6 +82,9 @@ type Result struct {
 	ConnectionID string       `json:"connectionId,omitempty"`
 	APIStatus    ccapi.Status `json:"apiStatus,omitempty"`
 	Reason       string       `json:"reason,omitempty"`
+	// NothingOrdered is set when it is certain that no PUT of the order
+	// can have taken effect (a dry run, a cancel before ordering).
+	NothingOrdered bool `json:"nothingOrdered,omitempty"`
 	// Request is the exact Layer 2 PUT body (dry run only).
 	Request *ccapi.CreateLayer2Request `json:"request,omitempty"`
 }

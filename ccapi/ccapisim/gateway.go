@@ -50,6 +50,9 @@ type gatewayDecision struct {
 func (s *Server) apiRoute(endpoint string, handler http.HandlerFunc) http.Handler {
 	api := s.requireAuth(handler)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.observe != nil {
+			s.observe(endpoint)
+		}
 		d := s.decide(endpoint)
 		switch {
 		case d.rateLimitedFor > 0:

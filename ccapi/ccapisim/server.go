@@ -40,6 +40,11 @@ type Options struct {
 	Now               func() time.Time // clock; nil means time.Now
 	Faults            Faults
 	Seed              int64 // seeds the fault RNG so fault runs are reproducible
+	// Observe, when set, is called with the endpoint's name as each API
+	// request arrives, before anything is decided or done about it: a
+	// chaos test uses it to crash a client between sending a request and
+	// reading its answer.
+	Observe func(endpoint string)
 }
 
 // Stats counts what the server saw.
@@ -56,6 +61,7 @@ type Server struct {
 	activationJitter  time.Duration
 	autoApproveJitter time.Duration
 	now               func() time.Time
+	observe           func(endpoint string)
 	mux               *http.ServeMux
 	requestIDPrefix   string
 	requestSeq        atomic.Uint64
@@ -90,6 +96,7 @@ func New(fx *Fixture, opts Options) *Server {
 		activationJitter:  opts.ActivationJitter,
 		autoApproveJitter: opts.AutoApproveJitter,
 		now:               opts.Now,
+		observe:           opts.Observe,
 		requestIDPrefix:   crand.Text()[:10],
 		companies:         map[string]*Company{},
 		metros:            map[string]*Metro{},

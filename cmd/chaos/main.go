@@ -1,0 +1,107 @@
+// Command chaos runs the chaos suite (`make chaos`): many orders through a
+// real dev server, the simulator and the worker binary, under every fault
+// the simulator models, kill -9s of the worker and restarts of the dev
+// server; then it reconciles every connection with every order. It prints
+// a table and, last, one summary line:
+//
+//	chaos: orders=N ended=N duplicates=0 orphans=0 untruthful=0 puts=P kills=K restarts=R seed=S
+//
+// and exits 1 when any order did not end, made a second connection, left
+// one behind, or said nothing was ordered when something was.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+
+	"github.com/cc-l2/provisioner/internal/chaos"
+	"github.com/cc-l2/provisioner/internal/devserver"
+)
+
+// config is read from the environment.
+type config struct {
+	Orders   int    `env:"CHAOS_ORDERS" envDefault:"1000"`
+	Seed     uint64 `env:"CHAOS_SEED"` // 0: drawn from the clock, and printed
+	Kills    int    `env:"CHAOS_KILLS" envDefault:"24"`
+	Restarts int    `env:"CHAOS_RESTARTS" envDefault:"2"`
+	// Arrival 0: 120 ms per order, at least 20 s.
+	Arrival    time.Duration `env:"CHAOS_ARRIVAL"`
+	ChaosTail  time.Duration `env:"CHAOS_TAIL" envDefault:"30s"`
+	EndTimeout time.Duration `env:"CHAOS_END_TIMEOUT" envDefault:"20m"`
+	Dir        string        `env:"CHAOS_DIR" envDefault:".data/chaos"`
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, stdout, stderr io.Writer) int {
+	var cfg config
+	if err := env.Parse(&cfg); err != nil {
+		fmt.Fprintf(stderr, "chaos: %v\n", err)
+		return 2
+	}
+	if cfg.Seed == 0 {
+		cfg.Seed = uint64(time.Now().UnixNano() % 1_000_000)
+	}
+	if cfg.Arrival == 0 {
+		cfg.Arrival = max(20*time.Second, time.Duration(cfg.Orders)*120*time.Millisecond)
+	}
+	root, err := devserver.ModuleRoot()
+	if err != nil {
+		fmt.Fprintf(stderr, "chaos: %v\n", err)
+		return 2
+	}
+	dir := cfg.Dir
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(root, dir)
+	}
+	cli, err := devserver.CLIPath()
+	if err != nil {
+		fmt.Fprintf(stderr, "chaos: %v\n", err)
+		return 2
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Fprintf(stderr, "chaos: %v\n", err)
+		return 2
+	}
+	worker, err := chaos.BuildWorker(dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "chaos: %v\n", err)
+		return 2
+	}
+	rep, err := chaos.Run(ctx, chaos.Config{
+		Orders: cfg.Orders, Seed: cfg.Seed, Kills: cfg.Kills, Restarts: cfg.Restarts,
+		Arrival: cfg.Arrival, ChaosTail: cfg.ChaosTail, EndTimeout: cfg.EndTimeout,
+		ClientTimeout: chaos.ClientTimeout, SettleWindow: chaos.SettleWindow,
+		Dir: dir, CLI: cli, WorkerBinary: worker, Progress: stderr,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "chaos: %v (logs in %s)\n", err, dir)
+		return 2
+	}
+	out, err := os.Create(filepath.Join(root, ".data", "chaos.txt"))
+	if err == nil {
+		_ = rep.Write(out)
+		_ = out.Close()
+	}
+	if err := rep.Write(stdout); err != nil {
+		return 2
+	}
+	if rep.Failed() {
+		fmt.Fprintf(stderr, "chaos: the promise was broken (logs in %s)\n", dir)
+		return 1
+	}
+	return 0
+}

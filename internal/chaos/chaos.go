@@ -1,0 +1,442 @@
+// Package chaos proves the project's promise — one order, one connection,
+// nothing billable left behind, and outcomes that tell the truth — with
+// figures. It runs many orders through a real Temporal dev server (state
+// in a SQLite file), the API simulator and the worker binary, under a
+// seeded random schedule of every fault the simulator models, kill -9s of
+// the worker (some between a PUT sent and its answer) and restarts of the
+// dev server. Then it lets every order end and reconciles the simulator's
+// ledger of connections against the orders' outcomes.
+//
+// `make chaos` runs the full suite (cmd/chaos); `make test` runs a short
+// one with a fixed seed.
+package chaos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/cc-l2/provisioner/ccapi/ccapisim"
+	"github.com/cc-l2/provisioner/internal/devserver"
+	"github.com/cc-l2/provisioner/workflows"
+)
+
+// Config is the size and violence of one run.
+type Config struct {
+	Orders int
+	Seed   uint64
+	// Kills of the worker (kill -9); every third waits for the next PUT
+	// and lands between the PUT being sent and its answer.
+	Kills int
+	// Restarts of the dev server, on the same SQLite file.
+	Restarts int
+	// Orders start spread over Arrival; faults, kills and restarts go on
+	// for ChaosTail after it. Then faults stop and every order has
+	// EndTimeout to end.
+	Arrival    time.Duration
+	ChaosTail  time.Duration
+	EndTimeout time.Duration
+	// The worker's CC_API_TIMEOUT and PUT_SETTLE_WINDOW. The window must
+	// cover a late commit (up to the timeout plus a minute) plus the list
+	// lag (up to maxListLag).
+	ClientTimeout time.Duration
+	SettleWindow  time.Duration
+	// Dir holds the dev server's database and every log.
+	Dir string
+	// CLI is the Temporal CLI; WorkerBinary the worker (see BuildWorker).
+	CLI          string
+	WorkerBinary string
+	// Progress receives a line every few seconds; nil for none.
+	Progress io.Writer
+}
+
+const (
+	simKey    = "chaos-sim-key"
+	taskQueue = "chaos"
+)
+
+// run is one chaos run in progress.
+type run struct {
+	cfg      Config
+	orders   []plannedOrder
+	states   []orderState
+	sim      *ccapisim.Server
+	server   *devserver.Process
+	worker   *workerSupervisor
+	temporal client.Client
+	simURL   string
+
+	armed      atomic.Bool // kill the worker at the next PUT
+	killsAtPUT atomic.Int64
+	restarts   atomic.Int64
+	started    atomic.Int64
+	progress   io.Writer
+}
+
+// orderState is what the driver knows of one order.
+type orderState struct {
+	startedAt time.Time
+	startErr  error
+	cancelled bool // the cancel was delivered
+}
+
+// Run runs the suite and returns its report. An error means the run
+// itself could not be carried out; a broken promise is in the report.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0xc4a05))
+	r := &run{cfg: cfg, progress: cfg.Progress}
+	if r.progress == nil {
+		r.progress = io.Discard
+	}
+	r.orders = plan(rng, cfg.Orders, cfg.Arrival)
+	r.states = make([]orderState, len(r.orders))
+	window := cfg.Arrival + cfg.ChaosTail
+	phases := schedule(rng, window, cfg.ClientTimeout)
+	events := disruptions(rng, cfg, window)
+
+	stopSim, err := r.startSimulator()
+	if err != nil {
+		return nil, err
+	}
+	defer stopSim()
+	if err := r.startServer(ctx); err != nil {
+		return nil, err
+	}
+	defer func() { _ = r.server.Stop(false) }()
+	if err := r.startWorker(rng); err != nil {
+		return nil, err
+	}
+	defer r.worker.stop()
+	if r.temporal, err = client.DialContext(ctx, client.Options{HostPort: r.server.HostPort(), Logger: quietLogger{}}); err != nil {
+		return nil, fmt.Errorf("dialing the dev server: %w", err)
+	}
+	defer r.temporal.Close()
+
+	fmt.Fprintf(r.progress, "chaos: seed %d: %d orders over %s, %d kills, %d restarts, faults: %s\n",
+		cfg.Seed, len(r.orders), cfg.Arrival, cfg.Kills, cfg.Restarts, kindsCovered(phases))
+	begin := time.Now()
+	var wg sync.WaitGroup
+	for i := range r.orders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.placeOrder(ctx, begin, i)
+		}()
+	}
+	r.shake(ctx, begin, phases, events)
+	wg.Wait()
+
+	fmt.Fprintf(r.progress, "chaos: faults off after %s; waiting for every order to end\n", time.Since(begin).Round(time.Second))
+	outcomes := r.awaitOutcomes(ctx, time.Now().Add(cfg.EndTimeout))
+	rep := reconcile(r.orders, outcomes, r.sim.Ledger())
+	rep.Seed, rep.Kills, rep.KillsAtPUT, rep.Restarts = cfg.Seed, r.worker.kills, int(r.killsAtPUT.Load()), int(r.restarts.Load())
+	rep.Faults = kindsCovered(phases)
+	rep.Duration = time.Since(begin)
+	return rep, nil
+}
+
+// startSimulator serves the simulator on a free local port. Its Observe
+// hook fires the armed kill between a PUT's arrival and its answer.
+func (r *run) startSimulator() (stop func(), err error) {
+	r.sim = ccapisim.New(fixture(), ccapisim.Options{
+		APIKey:          simKey,
+		ActivationDelay: time.Second, ActivationJitter: 3 * time.Second,
+		AutoApproveDelay: time.Second, AutoApproveJitter: 5 * time.Second,
+		Seed: int64(r.cfg.Seed),
+		Observe: func(endpoint string) {
+			if endpoint == ccapisim.EndpointCreateLayer2 && r.armed.CompareAndSwap(true, false) && r.worker.kill() {
+				r.killsAtPUT.Add(1)
+			}
+		},
+	})
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: r.sim, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(listener) }()
+	r.simURL = "http://" + listener.Addr().String()
+	return func() { _ = srv.Close() }, nil
+}
+
+func (r *run) startServer(ctx context.Context) error {
+	db := filepath.Join(r.cfg.Dir, "temporal.db")
+	for _, f := range []string{db, db + "-wal", db + "-shm"} {
+		_ = os.Remove(f)
+	}
+	logFile, err := os.Create(filepath.Join(r.cfg.Dir, "temporal.log"))
+	if err != nil {
+		return err
+	}
+	r.server = &devserver.Process{CLI: r.cfg.CLI, DBFile: db, Output: logFile}
+	return r.server.Start(ctx)
+}
+
+func (r *run) startWorker(rng *rand.Rand) error {
+	logFile, err := os.Create(filepath.Join(r.cfg.Dir, "worker.log"))
+	if err != nil {
+		return err
+	}
+	r.worker = &workerSupervisor{
+		binary: r.cfg.WorkerBinary,
+		log:    logFile,
+		rng:    rand.New(rand.NewPCG(rng.Uint64(), 1)),
+		env: append(os.Environ(),
+			"TEMPORAL_ADDRESS="+r.server.HostPort(),
+			"TEMPORAL_TASK_QUEUE="+taskQueue,
+			"CC_API_BASE_URL="+r.simURL,
+			"CC_API_KEY="+simKey,
+			"CC_API_TIMEOUT="+r.cfg.ClientTimeout.String(),
+			"PUT_SETTLE_WINDOW="+r.cfg.SettleWindow.String(),
+			"POLL_INITIAL=500ms",
+			"POLL_MAX=3s",
+			"WORKER_MAX_CONCURRENT_ACTIVITIES=100",
+			"WORKER_MAX_CONCURRENT_WORKFLOW_TASKS=20",
+			"LOG_LEVEL=warn",
+			"LOG_FORMAT=console",
+		),
+	}
+	return r.worker.start()
+}
+
+// placeOrder starts one order at its time, then cancels it if planned.
+func (r *run) placeOrder(ctx context.Context, begin time.Time, i int) {
+	p := r.orders[i]
+	sleepUntil(ctx, begin.Add(p.StartAt))
+	st := &r.states[i]
+	st.startErr = retry(ctx, 3*time.Minute, func(ctx context.Context) error {
+		_, err := r.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+			ID:                                       workflows.WorkflowID(p.Order.OrderID),
+			TaskQueue:                                taskQueue,
+			WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+			WorkflowExecutionErrorWhenAlreadyStarted: true,
+		}, workflows.WorkflowName, workflows.Input{Order: p.Order})
+		var exists *serviceerror.WorkflowExecutionAlreadyStarted
+		if errors.As(err, &exists) {
+			return nil // an earlier attempt started it
+		}
+		return err
+	})
+	st.startedAt = time.Now()
+	if st.startErr != nil {
+		return
+	}
+	r.started.Add(1)
+	if p.Cancel == cancelNone {
+		return
+	}
+	sleepUntil(ctx, st.startedAt.Add(p.CancelAfter))
+	id := workflows.WorkflowID(p.Order.OrderID)
+	err := retry(ctx, time.Minute, func(ctx context.Context) error {
+		var err error
+		if p.Cancel == cancelSignal {
+			err = r.temporal.SignalWorkflow(ctx, id, "", workflows.SignalCancel, workflows.CancelRequest{Reason: "chaos: cancelled mid-way"})
+		} else {
+			err = r.temporal.CancelWorkflow(ctx, id, "")
+		}
+		var notFound *serviceerror.NotFound
+		if errors.As(err, &notFound) {
+			return errGone // it ended first
+		}
+		return err
+	})
+	st.cancelled = err == nil
+}
+
+var errGone = errors.New("order already ended")
+
+// shake runs the fault schedule, the kills and the restarts until the
+// window is over, then turns the faults off.
+func (r *run) shake(ctx context.Context, begin time.Time, phases []phase, events []disruption) {
+	type step struct {
+		at time.Duration
+		do func()
+	}
+	var steps []step
+	for _, p := range phases {
+		steps = append(steps, step{p.At, func() { r.sim.SetFaults(p.Faults) }})
+	}
+	for _, e := range events {
+		steps = append(steps, step{e.At, func() { r.disrupt(ctx, e) }})
+	}
+	slices.SortStableFunc(steps, func(a, b step) int { return int(a.at - b.at) })
+	end := r.cfg.Arrival + r.cfg.ChaosTail
+	lastReport := time.Now()
+	for _, s := range steps {
+		if s.at > end {
+			break
+		}
+		sleepUntil(ctx, begin.Add(s.at))
+		s.do()
+		if time.Since(lastReport) > 10*time.Second {
+			lastReport = time.Now()
+			fmt.Fprintf(r.progress, "chaos: %s: %d orders started, %d kills (%d at a PUT), %d restarts\n",
+				time.Since(begin).Round(time.Second), r.started.Load(), r.worker.kills, r.killsAtPUT.Load(), r.restarts.Load())
+		}
+	}
+	sleepUntil(ctx, begin.Add(end))
+	r.armed.Store(false)
+	r.sim.SetFaults(ccapisim.Faults{})
+}
+
+// disruption is one kill or restart.
+type disruption struct {
+	At      time.Duration
+	Restart bool
+	AtPUT   bool // kill at the next PUT's arrival
+}
+
+// disruptions draws when the kills and restarts happen within the window.
+func disruptions(rng *rand.Rand, cfg Config, window time.Duration) []disruption {
+	var out []disruption
+	for i := range cfg.Kills {
+		// Armed kills come early enough for a PUT to arrive.
+		out = append(out, disruption{At: time.Duration(rng.Float64() * 0.9 * float64(window)), AtPUT: i%3 == 0})
+	}
+	for range cfg.Restarts {
+		out = append(out, disruption{At: time.Duration((0.1 + 0.8*rng.Float64()) * float64(window)), Restart: true})
+	}
+	return out
+}
+
+func (r *run) disrupt(ctx context.Context, d disruption) {
+	switch {
+	case d.Restart:
+		// Odd restarts are crashes (SIGKILL), even ones graceful.
+		n := r.restarts.Add(1)
+		_ = r.server.Stop(n%2 == 1)
+		time.Sleep(time.Second)
+		for r.server.Start(ctx) != nil && ctx.Err() == nil {
+			time.Sleep(time.Second)
+		}
+	case d.AtPUT:
+		r.armed.Store(true)
+	default:
+		// A worker between a crash and its restart cannot crash again:
+		// wait for the replacement, so every planned kill lands.
+		for deadline := time.Now().Add(10 * time.Second); !r.worker.kill() && time.Now().Before(deadline); {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+}
+
+// awaitOutcomes waits until every started order has ended, or the
+// deadline, and reads how each ended.
+func (r *run) awaitOutcomes(ctx context.Context, deadline time.Time) []outcome {
+	outcomes := make([]outcome, len(r.orders))
+	pending := map[int]bool{}
+	for i, st := range r.states {
+		if st.startErr == nil {
+			pending[i] = true
+		} else {
+			outcomes[i].Label = "not started: " + st.startErr.Error()
+		}
+	}
+	for len(pending) > 0 && time.Now().Before(deadline) && ctx.Err() == nil {
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 8)
+		for _, i := range slices.Collect(maps.Keys(pending)) {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				o, ended := r.outcome(ctx, i)
+				if ended {
+					mu.Lock()
+					outcomes[i] = o
+					delete(pending, i)
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		fmt.Fprintf(r.progress, "chaos: %d orders still running\n", len(pending))
+		if len(pending) > 0 {
+			sleepUntil(ctx, time.Now().Add(3*time.Second))
+		}
+	}
+	return outcomes
+}
+
+// outcome reads how order i ended, if it has.
+func (r *run) outcome(ctx context.Context, i int) (outcome, bool) {
+	id := workflows.WorkflowID(r.orders[i].Order.OrderID)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	desc, err := r.temporal.DescribeWorkflowExecution(ctx, id, "")
+	if err != nil {
+		return outcome{}, false
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	switch info.GetStatus() {
+	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, enumspb.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW:
+		return outcome{}, false
+	}
+	var res workflows.Result
+	err = r.temporal.GetWorkflow(ctx, id, info.GetExecution().GetRunId()).Get(ctx, &res)
+	o := describeOutcome(res, err)
+	o.Took = info.GetCloseTime().AsTime().Sub(r.states[i].startedAt)
+	return o, true
+}
+
+// retry calls fn until it succeeds, returns errGone, or the time is up:
+// the dev server may be restarting.
+func retry(ctx context.Context, within time.Duration, fn func(ctx context.Context) error) error {
+	deadline := time.Now().Add(within)
+	for {
+		callCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := fn(callCtx)
+		cancel()
+		if err == nil || errors.Is(err, errGone) || time.Now().After(deadline) || ctx.Err() != nil {
+			return err
+		}
+		sleepUntil(ctx, time.Now().Add(500*time.Millisecond))
+	}
+}
+
+func sleepUntil(ctx context.Context, t time.Time) {
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+}
+
+// quietLogger drops the SDK's own lines: connection errors while the dev
+// server restarts are expected.
+type quietLogger struct{}
+
+func (quietLogger) Debug(string, ...any) {}
+func (quietLogger) Info(string, ...any)  {}
+func (quietLogger) Warn(string, ...any)  {}
+func (quietLogger) Error(string, ...any) {}
+
+// The worker settings every run uses: a short client timeout keeps runs
+// short, and the settle window covers what the schedule can throw at a
+// PUT: a commit up to the timeout plus a minute late (late-commit), then
+// up to maxListLag before lists show it, plus a margin.
+const (
+	ClientTimeout = 2 * time.Second
+	SettleWindow  = ClientTimeout + time.Minute + maxListLag + 8*time.Second
+)

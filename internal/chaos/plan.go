@@ -1,0 +1,130 @@
+package chaos
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/cc-l2/provisioner/ccapi/ccapisim"
+	"github.com/cc-l2/provisioner/workflows"
+)
+
+// Kinds of order in a run, each with the outcome the world gives it.
+const (
+	kindPortToPort  = "p2p"        // activates
+	kindPortToError = "p2p-error"  // provisioning fails: ERROR
+	kindB2BAccepted = "b2b-accept" // globex approves
+	kindB2BRejected = "b2b-reject" // umbrella rejects: DENIED
+	kindB2BSilent   = "b2b-silent" // initech never answers; short activation timeout
+	kindPrecheck    = "precheck"   // fails its checks: nothing may be ordered
+	kindSameName    = "same-name"  // a second order for another's name and port, started together
+	companyOrdering = "acme"       // every order is acme's
+	metroHKG        = "5d1000000000000000000001"
+	chaosPortPrefix = "6c0000000000000000000"
+)
+
+// How an order is cancelled mid-way, if at all.
+type cancelKind int
+
+const (
+	cancelNone     cancelKind = iota
+	cancelSignal              // the workflow's cancel signal
+	cancelTemporal            // a Temporal cancel request (UI, temporal workflow cancel)
+)
+
+func (c cancelKind) String() string {
+	return [...]string{"", "signal", "temporal"}[c]
+}
+
+// plannedOrder is one order of the run and what will happen to it.
+type plannedOrder struct {
+	Order       workflows.Order
+	Kind        string
+	StartAt     time.Duration // after the run starts
+	Cancel      cancelKind
+	CancelAfter time.Duration // after the order starts
+	// Twin is the index of the order whose name and port a same-name
+	// order takes, -1 otherwise; both start at the same instant.
+	Twin int
+}
+
+// The ports orders use: sources big enough for every order of a run, p2p
+// destinations, and one port on which provisioning fails.
+func chaosPortID(n int) string { return fmt.Sprintf("%s%03d", chaosPortPrefix, n) }
+
+const (
+	sourcePorts  = 6
+	destPorts    = 2
+	faultyPortNo = 99
+)
+
+// fixture is the default world plus the chaos ports.
+func fixture() *ccapisim.Fixture {
+	fx := ccapisim.DefaultFixture()
+	add := func(n int, name string, failing bool) {
+		fx.Ports = append(fx.Ports, ccapisim.Port{
+			ID: chaosPortID(n), Company: companyOrdering, Name: name, Status: "ACTIVE", Speed: 1_000_000,
+			MetroID: metroHKG, DCFID: "5f10000000000000000000a1", SupportedServices: []string{"L2"},
+			VLANRanges: []ccapisim.VLANRange{{Start: 100, End: 4000}}, FailProvisioning: failing,
+		})
+	}
+	for i := range sourcePorts {
+		add(i, fmt.Sprintf("CHAOS-SRC-%02d", i), false)
+	}
+	for i := range destPorts {
+		add(sourcePorts+i, fmt.Sprintf("CHAOS-DST-%02d", i), false)
+	}
+	add(faultyPortNo, "CHAOS-FAULTY", true)
+	return fx
+}
+
+// plan draws the run's orders from the seed: kinds, start times spread
+// over arrival, cancels. The same seed always gives the same plan.
+func plan(rng *rand.Rand, n int, arrival time.Duration) []plannedOrder {
+	orders := make([]plannedOrder, 0, n)
+	for i := 0; len(orders) < n; i++ {
+		id := fmt.Sprintf("CX-%04d", i)
+		p := plannedOrder{StartAt: time.Duration(rng.Float64() * float64(arrival)), Twin: -1}
+		o := workflows.Order{OrderID: id, Company: companyOrdering, Name: id,
+			PortID: chaosPortID(rng.IntN(sourcePorts)), Speed: 1 + rng.IntN(5)}
+		switch draw := rng.Float64(); {
+		case draw < 0.38:
+			p.Kind, o.DestPortID = kindPortToPort, chaosPortID(sourcePorts+rng.IntN(destPorts))
+		case draw < 0.43:
+			p.Kind, o.PortID, o.DestPortID = kindPortToError, chaosPortID(faultyPortNo), chaosPortID(sourcePorts)
+		case draw < 0.63:
+			p.Kind, o.DestCompany, o.DestMetro = kindB2BAccepted, "globex", "HKG"
+		case draw < 0.73:
+			p.Kind, o.DestCompany, o.DestMetro = kindB2BRejected, "umbrella", "HKG"
+		case draw < 0.87:
+			p.Kind, o.DestCompany, o.DestMetro = kindB2BSilent, "initech", "HKG"
+			o.ActivationTimeout = workflows.Duration(time.Minute + time.Duration(rng.IntN(30))*time.Second)
+		case draw < 0.90:
+			p.Kind, o.DestPortID = kindPrecheck, chaosPortID(sourcePorts)
+			o.PortID = "601000000000000000000005" // ACME-LON-L3ONLY: no Layer 2
+		default:
+			p.Kind, o.DestPortID = kindPortToPort, chaosPortID(sourcePorts+rng.IntN(destPorts))
+			if len(orders) > 0 && len(orders) < n-1 {
+				// A twin: the same name on the same port as an order
+				// already planned, started at the same instant.
+				twin := rng.IntN(len(orders))
+				if orders[twin].Twin < 0 && orders[twin].Kind == kindPortToPort {
+					p.Kind, p.Twin, p.StartAt = kindSameName, twin, orders[twin].StartAt
+					o.Name, o.PortID = orders[twin].Order.Name, orders[twin].Order.PortID
+				}
+			}
+		}
+		switch draw := rng.Float64(); {
+		case p.Kind == kindPrecheck || p.Kind == kindSameName:
+		case draw < 0.07:
+			p.Cancel = cancelSignal
+		case draw < 0.13:
+			p.Cancel = cancelTemporal
+		}
+		// Mid-way: before, around and after the PUT.
+		p.CancelAfter = time.Duration(rng.Float64() * float64(8*time.Second))
+		p.Order = o
+		orders = append(orders, p)
+	}
+	return orders
+}
