@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -116,7 +117,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 
 	resp, err := c.HTTPClient.Do(req)
 	if err != nil {
-		return &TransportError{Method: method, Path: path, Err: scrubURLError(err)}
+		return &TransportError{Method: method, Path: path, Err: scrubURLError(err), NotSent: neverSent(err)}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
@@ -130,9 +131,21 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		return nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("ccapi: decoding %s %s response: %w", method, path, err)
+		return &DecodeError{Method: method, Path: path, StatusCode: resp.StatusCode, Err: err}
 	}
 	return nil
+}
+
+// neverSent reports whether a transport error happened before any byte of
+// the request left: the connection could not be made at all (refused,
+// unreachable, no such host).
+func neverSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
 }
 
 // scrubURLError drops the full request URL from *url.Error (it can carry

@@ -22,6 +22,31 @@ func (c *Client) ListPorts(ctx context.Context, company string) ([]Port, error) 
 	return out.Results, nil
 }
 
+// GetPort reads one of the company's ports, with its connections inline.
+// GET /api/company/{company}/ports/{portId}
+func (c *Client) GetPort(ctx context.Context, company, portID string) (*Port, error) {
+	var out Port
+	if err := c.do(ctx, http.MethodGet, endpointPath("/api/company/%s/ports/%s", company, portID), nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListPortConnections returns one page of a port's connections (either
+// end). The reference documents no paging for it; page and count are sent
+// as for the connection search, and the answer must say how many there
+// are in all (ConnectionPage.HasCount), or a caller cannot know it saw
+// them all.
+// GET /api/company/{company}/ports/{portId}/connections?page=&count=
+func (c *Client) ListPortConnections(ctx context.Context, company, portID string, page, count int) (*ConnectionPage, error) {
+	q := url.Values{"page": {strconv.Itoa(max(page, 1))}, "count": {strconv.Itoa(max(count, 1))}}
+	var out ConnectionPage
+	if err := c.do(ctx, http.MethodGet, endpointPath("/api/company/%s/ports/%s/connections", company, portID), q, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // MetroCapabilities returns the metros where the company is present, with
 // what each supports.
 // GET /api/company/{company}/metro/capabilities

@@ -44,11 +44,13 @@ func (e *APIError) Temporary() bool {
 }
 
 // TransportError is a request that got no HTTP answer: refused, reset, cut
-// or timed out. The server may or may not have acted on it.
+// or timed out. Unless NotSent, the server may or may not have acted on it.
 type TransportError struct {
 	Method string
 	Path   string
 	Err    error
+	// NotSent: the connection could not be made, so nothing was sent.
+	NotSent bool
 }
 
 func (e *TransportError) Error() string {
@@ -56,6 +58,66 @@ func (e *TransportError) Error() string {
 }
 
 func (e *TransportError) Unwrap() error { return e.Err }
+
+// DecodeError is a 2xx answer whose body could not be read as the
+// expected JSON: the API did what was asked, but its answer is lost.
+type DecodeError struct {
+	Method     string
+	Path       string
+	StatusCode int
+	Err        error
+}
+
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("ccapi: %s %s: %d answer could not be decoded: %v", e.Method, e.Path, e.StatusCode, e.Err)
+}
+
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// Effect is what a failed request that changes something (a PUT, a
+// DELETE) tells about whether the change happened.
+type Effect int
+
+const (
+	// EffectUnknown: no answer, a timeout, a 5xx, a 408 or 429: the change
+	// may or may not have happened, now or later.
+	EffectUnknown Effect = iota
+	// EffectNone: certainly nothing happened: a 4xx other than 408 and 429,
+	// or a request that never left.
+	EffectNone
+	// EffectDone: the change happened (a 2xx), even if its answer could not
+	// be read.
+	EffectDone
+)
+
+func (e Effect) String() string {
+	return [...]string{"unknown", "none", "done"}[e]
+}
+
+// EffectOf classifies the error of a request that changes something. Only
+// a 4xx (other than 408 and 429), or a request that never left, proves
+// that nothing changed.
+func EffectOf(err error) Effect {
+	var (
+		decodeErr *DecodeError
+		transport *TransportError
+	)
+	switch {
+	case err == nil, errors.As(err, &decodeErr):
+		return EffectDone
+	case IsPermanent(err), errors.As(err, &transport) && transport.NotSent:
+		return EffectNone
+	default:
+		return EffectUnknown
+	}
+}
+
+// IsAuthFailure reports whether err is a 401 or 403: the key is wrong,
+// expired, being rotated, or lacks the right.
+func IsAuthFailure(err error) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && (apiErr.StatusCode == http.StatusUnauthorized || apiErr.StatusCode == http.StatusForbidden)
+}
 
 // IsRetryable reports whether err is worth retrying: transport failures,
 // timeouts, 408, 429 and 5xx. A cancelled context is not.

@@ -207,18 +207,36 @@ type ListConnectionsOptions struct {
 	Status Status // optional filter
 }
 
-// ConnectionPage is one page of a connection search.
+// ConnectionPage is one page of a connection list.
 type ConnectionPage struct {
 	Results []Connection `json:"results"`
 	Count   int          `json:"count"` // total matches, when the API says
+	// HasResults and HasCount say whether the answer had "results" and
+	// "count" at all: a bare array, or an object of another shape, decodes
+	// to an empty page that callers must not take for an empty list.
+	HasResults bool `json:"-"`
+	HasCount   bool `json:"-"`
 }
 
 // UnmarshalJSON accepts {"results":[...],"count":n} or a bare array.
 func (p *ConnectionPage) UnmarshalJSON(data []byte) error {
 	data = bytes.TrimSpace(data)
 	if len(data) > 0 && data[0] == '[' {
+		p.HasResults = true
 		return json.Unmarshal(data, &p.Results)
 	}
-	type plain ConnectionPage
-	return json.Unmarshal(data, (*plain)(p))
+	var shape struct {
+		Results *[]Connection `json:"results"`
+		Count   *LooseNumber  `json:"count"`
+	}
+	if err := json.Unmarshal(data, &shape); err != nil {
+		return err
+	}
+	if shape.Results != nil {
+		p.Results, p.HasResults = *shape.Results, true
+	}
+	if shape.Count != nil {
+		p.Count, p.HasCount = int(*shape.Count), true
+	}
+	return nil
 }
