@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 
 	"go.temporal.io/sdk/activity"
 
@@ -19,17 +20,28 @@ type ConnectionRef struct {
 type ConnectionStatus struct {
 	Status      ccapi.Status `json:"status"`
 	ErrorReason string       `json:"errorReason,omitempty"`
+	// NotFound: the API answered 404. Status then says DELETED, as it did
+	// before this field existed; but right after the PUT a 404 may only
+	// mean that the API has not caught up yet, and the workflow decides.
+	NotFound bool `json:"notFound,omitempty"`
+	// AuthFailure is the 401 or 403 the read got; Status is then empty.
+	// It comes back as a result, not an error, so that the workflow sees
+	// it at once and can tell for how long it has lasted.
+	AuthFailure *APIErrorDetails `json:"authFailure,omitempty"`
 }
 
-// GetConnectionStatus reads the connection's status. A connection the API
-// no longer knows is reported DELETED rather than as an error: to the
-// order it is the same thing.
+// GetConnectionStatus reads the connection's status.
 func (a *Activities) GetConnectionStatus(ctx context.Context, in ConnectionRef) (ConnectionStatus, error) {
 	logger := activity.GetLogger(ctx)
 	conn, err := a.API.GetConnection(ctx, in.Company, in.ConnectionID)
-	if ccapi.IsNotFound(err) {
+	var apiErr *ccapi.APIError
+	switch {
+	case ccapi.IsNotFound(err):
 		logger.Warn("Connection not found", "orderId", in.OrderID, "connectionId", in.ConnectionID)
-		return ConnectionStatus{Status: ccapi.StatusDeleted, ErrorReason: "the API no longer knows connection " + in.ConnectionID}, nil
+		return ConnectionStatus{Status: ccapi.StatusDeleted, NotFound: true, ErrorReason: "the API does not know connection " + in.ConnectionID}, nil
+	case ccapi.IsAuthFailure(err) && errors.As(err, &apiErr):
+		logger.Error("Status read refused: check CC_API_KEY", "orderId", in.OrderID, "connectionId", in.ConnectionID, "error", err)
+		return ConnectionStatus{AuthFailure: &APIErrorDetails{StatusCode: apiErr.StatusCode, Message: apiErr.Message, RequestID: apiErr.RequestID}}, nil
 	}
 	if err != nil {
 		return ConnectionStatus{}, classify("reading connection "+in.ConnectionID, err)

@@ -17,6 +17,16 @@ const (
 	ErrTypeAPIRejected = "CCAPIRejected"
 	// ErrTypeAPIUnavailable: a network error, timeout, 429 or 5xx. Retried.
 	ErrTypeAPIUnavailable = "CCAPIUnavailable"
+	// ErrTypeAPIAuth: a 401 or 403. Retried, since a key being rotated
+	// answers so for a while; the caller's budget decides how long.
+	ErrTypeAPIAuth = "CCAPIAuthFailed"
+	// ErrTypeLookupInconclusive: a list the API answered could not be
+	// fully interpreted (a page cut short, an item without a name, a body
+	// of another shape), so it proves nothing either way. Retried.
+	ErrTypeLookupInconclusive = "LookupInconclusive"
+	// ErrTypeOutcomeUnknown: a PUT's outcome is unknown and the order must
+	// not be said to have ordered nothing. Non-retryable.
+	ErrTypeOutcomeUnknown = "PutOutcomeUnknown"
 )
 
 // classify turns a ccapi error into the Temporal error the retry policy
@@ -29,6 +39,8 @@ func classify(action string, err error) error {
 	msg := fmt.Sprintf("%s: %v", action, err)
 	var apiErr *ccapi.APIError
 	switch {
+	case ccapi.IsAuthFailure(err):
+		return temporal.NewApplicationError(msg, ErrTypeAPIAuth)
 	case ccapi.IsPermanent(err):
 		errors.As(err, &apiErr)
 		return temporal.NewNonRetryableApplicationError(msg, ErrTypeAPIRejected, nil, APIErrorDetails{

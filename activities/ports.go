@@ -2,8 +2,11 @@ package activities
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/cc-l2/provisioner/ccapi"
 )
@@ -35,8 +38,9 @@ type PortInfo struct {
 
 // ExistingConnection is a connection found on a port.
 type ExistingConnection struct {
-	ID     string       `json:"id"`
-	Status ccapi.Status `json:"status"`
+	ID        string       `json:"id"`
+	Status    ccapi.Status `json:"status"`
+	CreatedAt time.Time    `json:"createdAt,omitzero"`
 }
 
 // PortsResult is the outcome of LookupPorts.
@@ -46,40 +50,58 @@ type PortsResult struct {
 	// SameName are connections on the source port already named like the
 	// order's connection.
 	SameName []ExistingConnection `json:"sameName,omitempty"`
-	// PortCount is how many ports the company has, for error messages.
-	PortCount int `json:"portCount"`
+	// PortCount was how many ports the company has; histories recorded
+	// before ports were read one by one carry it.
+	PortCount int `json:"portCount,omitempty"`
 }
 
-// LookupPorts finds the order's source (and destination) port in the
-// company's port list.
+// LookupPorts reads the order's source (and destination) port, one by one:
+// the cost does not grow with the company's size, and a port list the API
+// caps or cuts short cannot hide a port. A port the API does not know
+// (404) is reported as not found.
 func (a *Activities) LookupPorts(ctx context.Context, in LookupPortsInput) (PortsResult, error) {
 	logger := activity.GetLogger(ctx)
-	logger.Info("Listing ports", "orderId", in.OrderID, "company", in.Company)
-	ports, err := a.API.ListPorts(ctx, in.Company)
+	logger.Info("Reading ports", "orderId", in.OrderID, "company", in.Company, "portId", in.PortID, "destPortId", in.DestPortID)
+	src, err := a.readPort(ctx, in.Company, in.PortID)
 	if err != nil {
-		return PortsResult{}, classify("listing ports of company "+in.Company, err)
+		return PortsResult{}, err
 	}
-	res := PortsResult{Source: PortInfo{ID: in.PortID}, PortCount: len(ports)}
+	res := PortsResult{Source: PortInfo{ID: in.PortID}}
+	if src != nil {
+		res.Source = portInfo(*src)
+		for _, c := range src.Connections {
+			if c.Name == in.ConnectionName {
+				res.SameName = append(res.SameName, ExistingConnection{ID: c.ID, Status: ccapi.Status(c.Status)})
+			}
+		}
+	}
 	if in.DestPortID != "" {
 		res.Dest = &PortInfo{ID: in.DestPortID}
-	}
-	for _, p := range ports {
-		switch p.ID {
-		case in.PortID:
-			res.Source = portInfo(p)
-			for _, c := range p.Connections {
-				if c.Name == in.ConnectionName {
-					res.SameName = append(res.SameName, ExistingConnection{ID: c.ID, Status: ccapi.Status(c.Status)})
-				}
-			}
-		case in.DestPortID:
-			info := portInfo(p)
+		dest, err := a.readPort(ctx, in.Company, in.DestPortID)
+		if err != nil {
+			return PortsResult{}, err
+		}
+		if dest != nil {
+			info := portInfo(*dest)
 			res.Dest = &info
 		}
 	}
-	logger.Info("Ports looked up", "orderId", in.OrderID, "ports", len(ports),
-		"sourceFound", res.Source.Found, "sameName", len(res.SameName))
+	logger.Info("Ports looked up", "orderId", in.OrderID, "sourceFound", res.Source.Found, "sameName", len(res.SameName))
 	return res, nil
+}
+
+// readPort reads one port; nil when the API does not know it.
+func (a *Activities) readPort(ctx context.Context, company, portID string) (*ccapi.Port, error) {
+	p, err := a.API.GetPort(ctx, company, portID)
+	switch {
+	case ccapi.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, classify(fmt.Sprintf("reading port %s of company %s", portID, company), err)
+	case p.ID != portID:
+		return nil, temporal.NewApplicationError(fmt.Sprintf("reading port %s of company %s: the API answered port %q", portID, company, p.ID), ErrTypeAPIUnavailable)
+	}
+	return p, nil
 }
 
 func portInfo(p ccapi.Port) PortInfo {

@@ -2,9 +2,7 @@ package activities
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -33,105 +31,97 @@ type SubmitResult struct {
 	Adopted bool `json:"adopted"`
 }
 
-// putSettleTime is how long a PUT whose fate is unknown (no answer came:
-// a timeout or a cut connection) may still be running at the API. Until
-// it has passed, a retry that finds no connection does not send another
-// PUT: the first may yet commit. Well above the API client's timeout.
-const putSettleTime = 2 * time.Minute
-
 // submitProgress is what an attempt leaves, as heartbeat details, for the
-// next one.
+// next one. Every attempt writes back what it read, so the doubt it
+// carries is never lost between attempts that do not PUT.
 type submitProgress struct {
-	PutSentAt time.Time `json:"putSentAt"`
-	// Answered: the API replied to the PUT (with an error), so it is not
-	// running any more and a lookup now sees its effect, if any.
-	Answered bool `json:"answered"`
+	// DoubtSince is when the first PUT whose outcome is unknown ended; zero
+	// while every PUT was answered with a refusal, or none was sent.
+	DoubtSince time.Time `json:"doubtSince,omitzero"`
+	// Certain: a PUT was answered 2xx, so the connection exists; only its
+	// id is missing.
+	Certain bool `json:"certain,omitempty"`
+	// Legacy fields of the first version of this activity.
+	PutSentAt time.Time `json:"putSentAt,omitzero"`
+	Answered  bool      `json:"answered,omitempty"`
 }
 
-// listPageSize and maxListPages bound the search for an earlier attempt's
-// connection: 100 per page, 5,000 connections in all.
-const (
-	listPageSize = 100
-	maxListPages = 50
-)
-
-// SubmitLayer2 sends the Layer 2 PUT, exactly once per order.
+// SubmitLayer2 sends the Layer 2 PUT inside one activity retried by
+// Temporal. Workflows started since the PUT became its own activity
+// (PlaceLayer2Order, driven by the workflow) no longer use it; it stays
+// for orders that were already running it when the worker was upgraded,
+// and keeps their promise of one connection.
 //
-// The PUT creates a billable connection and the API takes no idempotency
-// key, so a retry after a timeout, a cut connection or a 5xx cannot know
-// whether the earlier PUT took effect. Every attempt therefore first looks
-// for a connection this order already created — same name, same source
-// port, not among the ones that existed before the order — and returns it
-// instead of sending another PUT. The workflow refuses orders whose name is
-// already live on the port, which is what makes the name a safe mark.
-// When an earlier attempt's PUT got no answer at all, it may still be
-// running at the API; the attempt then waits out putSettleTime before it
-// may order again.
+// Every attempt first looks among the source port's connections for the
+// one an earlier attempt created. While a PUT's outcome is unknown (no
+// answer, a timeout, a 5xx, an unreadable 2xx), no other PUT goes out
+// until SettleWindow has passed since and a lookup after it still finds
+// nothing. An attempt after the first that finds no readable progress
+// cannot know what its predecessor sent, so it starts the window then,
+// and records it for the attempts after it.
 func (a *Activities) SubmitLayer2(ctx context.Context, in SubmitInput) (SubmitResult, error) {
 	logger := activity.GetLogger(ctx)
-	attempt := activity.GetInfo(ctx).Attempt
+	info := activity.GetInfo(ctx)
 	var prev submitProgress
-	if activity.HasHeartbeatDetails(ctx) {
-		if err := activity.GetHeartbeatDetails(ctx, &prev); err != nil {
-			logger.Warn("Unreadable progress of the previous attempt; treating its PUT as unanswered", "orderId", in.OrderID, "error", err)
-			prev = submitProgress{PutSentAt: time.Now()}
-		}
+	readable := activity.HasHeartbeatDetails(ctx) && activity.GetHeartbeatDetails(ctx, &prev) == nil
+	switch {
+	case readable && prev.DoubtSince.IsZero() && !prev.PutSentAt.IsZero() && !prev.Answered:
+		prev.DoubtSince = prev.PutSentAt // the first version's unanswered PUT
+	case !readable && info.Attempt > 1:
+		logger.Warn("No readable progress from the previous attempt; its PUT may have been sent", "orderId", in.OrderID)
+		prev = submitProgress{DoubtSince: info.ScheduledTime}
 	}
+	activity.RecordHeartbeat(ctx, prev)
 
-	existing, err := a.findOrderConnection(ctx, in)
+	found, err := a.FindOrderConnection(ctx, FindOrderConnectionInput{
+		OrderID: in.OrderID, Company: in.Company, PortID: in.Request.PortID, Name: in.Request.Name,
+		DestPortID: in.Request.DestPortID, Speed: in.Request.Speed, Exclude: in.PreexistingIDs,
+	})
 	if err != nil {
-		return SubmitResult{}, classify("looking for a connection an earlier attempt created", err)
+		return SubmitResult{}, err
 	}
-	if existing != nil {
+	if len(found.Matches) > 0 {
+		c := found.Matches[0]
 		logger.Warn("Connection already created by an earlier attempt; not ordering again",
-			"orderId", in.OrderID, "connectionId", existing.ID, "status", existing.Status, "attempt", attempt)
-		return SubmitResult{ConnectionID: existing.ID, Status: existing.Status, Adopted: true}, nil
+			"orderId", in.OrderID, "connectionId", c.ID, "status", c.Status, "attempt", info.Attempt)
+		return SubmitResult{ConnectionID: c.ID, Status: c.Status, Adopted: true}, nil
 	}
-
-	if !prev.PutSentAt.IsZero() && !prev.Answered {
-		if wait := time.Until(prev.PutSentAt.Add(putSettleTime)); wait > 0 {
-			logger.Warn("The previous PUT got no answer and may still be running; not ordering again yet",
-				"orderId", in.OrderID, "putSentAt", prev.PutSentAt, "retryIn", wait)
+	if !prev.DoubtSince.IsZero() {
+		wait := time.Until(prev.DoubtSince.Add(a.settleWindow()))
+		if prev.Certain || wait > 0 {
+			wait = max(wait, 10*time.Second)
+			logger.Warn("An earlier PUT may yet take effect; looking again before ordering", "orderId", in.OrderID, "retryIn", wait)
 			return SubmitResult{}, temporal.NewApplicationErrorWithOptions(
-				fmt.Sprintf("the previous PUT for %q got no answer; waiting %s for it to settle before ordering again", in.Request.Name, wait.Round(time.Second)),
+				fmt.Sprintf("an earlier PUT for %q may have created the connection; looking again in %s", in.Request.Name, wait.Round(time.Second)),
 				ErrTypeAPIUnavailable, temporal.ApplicationErrorOptions{NextRetryDelay: wait})
 		}
 	}
 
-	logger.Info("Ordering Layer 2 connection", "orderId", in.OrderID, "name", in.Request.Name,
-		"portId", in.Request.PortID, "speed", in.Request.Speed, "attempt", attempt)
-	progress := submitProgress{PutSentAt: time.Now()}
-	activity.RecordHeartbeat(ctx, progress)
-	conn, err := a.API.CreateLayer2(ctx, in.Company, in.Request)
+	res, err := a.PlaceLayer2Order(ctx, PlaceInput{OrderID: in.OrderID, Company: in.Company, Request: in.Request})
 	if err != nil {
-		var apiErr *ccapi.APIError
-		if errors.As(err, &apiErr) {
-			progress.Answered = true
-			activity.RecordHeartbeat(ctx, progress)
-		}
-		return SubmitResult{}, classify(fmt.Sprintf("ordering Layer 2 connection %q", in.Request.Name), err)
+		return SubmitResult{}, err
 	}
-	logger.Info("Layer 2 connection ordered", "orderId", in.OrderID, "connectionId", conn.ID, "status", conn.Status)
-	return SubmitResult{ConnectionID: conn.ID, Status: conn.Status}, nil
-}
-
-// findOrderConnection returns the connection an earlier attempt of this
-// order created, or nil.
-func (a *Activities) findOrderConnection(ctx context.Context, in SubmitInput) (*ccapi.Connection, error) {
-	for page := 1; page <= maxListPages; page++ {
-		res, err := a.API.ListConnections(ctx, in.Company, ccapi.ListConnectionsOptions{Page: page, Count: listPageSize})
-		if err != nil {
-			return nil, err
+	switch res.Effect {
+	case PutCreated:
+		return SubmitResult{ConnectionID: res.ConnectionID, Status: res.Status}, nil
+	case PutRefused:
+		if !prev.DoubtSince.IsZero() {
+			// The refusal may be caused by the earlier PUT's connection
+			// (capacity used up): it proves nothing about that one.
+			return SubmitResult{}, temporal.NewNonRetryableApplicationError(
+				"an earlier PUT's outcome stayed unknown, then the API refused the order: "+res.Reason, ErrTypeOutcomeUnknown, nil)
 		}
-		for _, c := range res.Results {
-			if c.Name == in.Request.Name && c.SrcPortID == in.Request.PortID &&
-				c.Status != ccapi.StatusDeleted && !slices.Contains(in.PreexistingIDs, c.ID) {
-				return &c, nil
-			}
+		if res.NotSent || res.AuthFailure {
+			return SubmitResult{}, temporal.NewApplicationError(res.Reason, ErrTypeAPIUnavailable)
 		}
-		if len(res.Results) < listPageSize || (res.Count > 0 && page*listPageSize >= res.Count) {
-			return nil, nil
+		return SubmitResult{}, temporal.NewNonRetryableApplicationError(res.Reason, ErrTypeAPIRejected, nil, *res.Refusal)
+	default:
+		progress := submitProgress{DoubtSince: prev.DoubtSince, Certain: prev.Certain || res.Effect == PutCreatedUnread}
+		if progress.DoubtSince.IsZero() {
+			progress.DoubtSince = time.Now()
 		}
+		activity.RecordHeartbeat(ctx, progress)
+		return SubmitResult{}, temporal.NewApplicationErrorWithOptions(res.Reason, ErrTypeAPIUnavailable,
+			temporal.ApplicationErrorOptions{NextRetryDelay: max(10*time.Second, a.settleWindow()/10)})
 	}
-	return nil, fmt.Errorf("company %s has more than %d connections; cannot rule out an earlier order", in.Company, maxListPages*listPageSize)
 }

@@ -149,12 +149,16 @@ func decodeLayer2Request(body []byte) (layer2Request, *requestError) {
 		return req, badRequest("classOfService must be one of %s, got %q", strings.Join(classesOfService, ", "), req.ClassOfService)
 	case req.PaymentType == "creditcard":
 		return req, badRequest("paymentType creditcard is only supported via the Console Connect web application")
-	case req.PaymentType != "invoice":
-		return req, badRequest("paymentType must be invoice, got %q", req.PaymentType)
-	case !slices.Contains(durationUnits, req.DurationUnit):
+	case req.PaymentType != "invoice" && req.PaymentType != "plan":
+		return req, badRequest("paymentType must be invoice or plan, got %q", req.PaymentType)
+	case req.PaymentType == "invoice" && !slices.Contains(durationUnits, req.DurationUnit):
 		return req, badRequest("durationUnit must be one of d, w, m, y, got %q", req.DurationUnit)
-	case req.Duration == nil || *req.Duration <= 0:
+	case req.PaymentType == "invoice" && (req.Duration == nil || *req.Duration <= 0):
 		return req, badRequest("duration must be a positive number for paymentType invoice")
+	}
+	if req.Duration == nil {
+		zero := 0.0
+		req.Duration = &zero
 	}
 	return req, nil
 }

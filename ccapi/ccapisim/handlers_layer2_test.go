@@ -90,7 +90,7 @@ func TestCreateValidation(t *testing.T) {
 		{"paymentType creditcard", "acme", with(p2p, "paymentType", "creditcard"), 400,
 			"paymentType creditcard is only supported via the Console Connect web application"},
 		{"paymentType missing", "acme", with(p2p, "paymentType", nil), 400, "paymentType"},
-		{"paymentType plan", "acme", with(p2p, "paymentType", "plan"), 400, "paymentType"},
+		{"paymentType other", "acme", with(p2p, "paymentType", "cash"), 400, "paymentType must be invoice or plan"},
 		{"durationUnit unknown", "acme", with(p2p, "durationUnit", "h"), 400, "durationUnit"},
 		{"durationUnit missing", "acme", with(p2p, "durationUnit", nil), 400, "durationUnit"},
 		{"duration zero", "acme", with(p2p, "duration", 0), 400, "duration"},
