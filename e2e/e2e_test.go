@@ -12,6 +12,7 @@ import (
 	"time"
 
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/proto"
@@ -128,6 +129,33 @@ func checkRunHistory(t *testing.T, c client.Client, orderID, runID, recordAs str
 		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// recordHistory writes a workflow's history for the replay tests when
+// -record is given, in the format of `starter history` (and `temporal
+// workflow show --output json`).
+func recordHistory(t *testing.T, c client.Client, workflowID, runID, recordAs string) {
+	t.Helper()
+	if !*record {
+		return
+	}
+	hist := &historypb.History{}
+	iter := c.GetWorkflowHistory(context.Background(), workflowID, runID, false, 0)
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		hist.Events = append(hist.Events, ev)
+	}
+	body, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(hist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(env.root, "workflows", "testdata", "histories", recordAs+".json")
+	if err := os.WriteFile(path, append(body, '\n'), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

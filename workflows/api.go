@@ -20,6 +20,12 @@ const (
 	SignalCancel = "cancel"
 	// workflowIDPrefix + orderId is the workflow id: one workflow per order.
 	workflowIDPrefix = "l2-order-"
+
+	// NameLockWorkflowName is the registered type of the workflow that
+	// holds a connection name on a port for one order (see NameLock).
+	NameLockWorkflowName = "L2ConnectionNameLock"
+	// SignalReleaseName tells a name lock that its order is done with it.
+	SignalReleaseName = "release"
 )
 
 // WorkflowID is the workflow id for an order id. Using the order id makes a
@@ -41,6 +47,14 @@ type WaitState struct {
 	Deadline     time.Time    `json:"deadline"`
 	NextPoll     Duration     `json:"nextPoll"`
 	Polls        int          `json:"polls"` // across all runs
+	// OrderedAt is when the connection was ordered: a 404 within the
+	// settle window after it is the API catching up, not a deletion.
+	OrderedAt time.Time `json:"orderedAt,omitzero"`
+	// AuthFailingSince is when status reads began to be refused (401/403).
+	AuthFailingSince time.Time `json:"authFailingSince,omitzero"`
+	// NameLockID is the connection-name lock the order holds, to release
+	// when it ends.
+	NameLockID string `json:"nameLockId,omitempty"`
 }
 
 // Stage is where an order is.
@@ -50,6 +64,7 @@ const (
 	StageValidating         Stage = "validating"
 	StageOrdering           Stage = "ordering"
 	StageAwaitingActivation Stage = "awaiting-activation"
+	StageWithdrawing        Stage = "withdrawing"
 	StageActive             Stage = "active"
 	StageFailed             Stage = "failed"
 	StageCancelled          Stage = "cancelled"
@@ -67,6 +82,9 @@ type StatusView struct {
 	// NothingOrdered is set once it is certain that no PUT of the order
 	// can have taken effect.
 	NothingOrdered bool `json:"nothingOrdered,omitempty"`
+	// Withdrawn: the order deleted its connection (a cancel, a timeout, a
+	// failure after the PUT).
+	Withdrawn bool `json:"withdrawn,omitempty"`
 }
 
 // CancelRequest is the payload of the cancel signal.
@@ -85,6 +103,8 @@ type Result struct {
 	// NothingOrdered is set when it is certain that no PUT of the order
 	// can have taken effect (a dry run, a cancel before ordering).
 	NothingOrdered bool `json:"nothingOrdered,omitempty"`
+	// Withdrawn: the order deleted its connection (after a cancel).
+	Withdrawn bool `json:"withdrawn,omitempty"`
 	// Request is the exact Layer 2 PUT body (dry run only).
 	Request *ccapi.CreateLayer2Request `json:"request,omitempty"`
 }
@@ -98,4 +118,7 @@ const (
 	ErrConnectionFailed  = "ConnectionFailed"  // the connection ended DENIED, ERROR, ...
 	ErrActivationTimeout = "ActivationTimeout" // not ACTIVE before the deadline
 	ErrAPIUnavailable    = "APIUnavailable"    // the API kept failing past the retry budget
+	// ErrOutcomeUnknown: a PUT's outcome stayed unknown and the order then
+	// failed; a connection may exist (the message names it if found).
+	ErrOutcomeUnknown = "OutcomeUnknown"
 )

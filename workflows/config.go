@@ -3,6 +3,8 @@ package workflows
 import (
 	"time"
 
+	"github.com/cc-l2/provisioner/activities"
+
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 )
@@ -21,6 +23,24 @@ type Config struct {
 	// PollsPerRun bounds the history of one run: after that many polls the
 	// workflow continues as new with its wait state.
 	PollsPerRun int `json:"pollsPerRun"`
+	// PutSettleWindow is how long after a PUT whose outcome is unknown
+	// that PUT may still take effect and show in the port's connection
+	// list. Until it has passed, and a lookup begun after it still finds
+	// nothing, no other PUT goes out. It must cover the API client's
+	// timeout plus a late commit and the list's lag (see README).
+	PutSettleWindow time.Duration `json:"putSettleWindow,omitempty"`
+	// APITimeout is the API client's timeout; the timeouts of activities
+	// that make one call are derived from it.
+	APITimeout time.Duration `json:"apiTimeout,omitempty"`
+	// OrderingTimeout is how long an order keeps trying to place its PUT
+	// through API trouble before it gives up.
+	OrderingTimeout time.Duration `json:"orderingTimeout,omitempty"`
+	// AuthFailureLimit is how long status reads may be refused (401/403)
+	// before the order fails, naming the connection and what to check.
+	AuthFailureLimit time.Duration `json:"authFailureLimit,omitempty"`
+	// NameLockCheck is how often a connection-name lock checks that its
+	// order still runs (a terminated order cannot release it).
+	NameLockCheck time.Duration `json:"nameLockCheck,omitempty"`
 }
 
 // DefaultConfig is what the worker runs with unless told otherwise.
@@ -31,6 +51,11 @@ func DefaultConfig() Config {
 		PollInitial:                 10 * time.Second,
 		PollMax:                     5 * time.Minute,
 		PollsPerRun:                 100,
+		PutSettleWindow:             activities.DefaultSettleWindow,
+		APITimeout:                  30 * time.Second,
+		OrderingTimeout:             24 * time.Hour,
+		AuthFailureLimit:            time.Hour,
+		NameLockCheck:               time.Hour,
 	}
 }
 
@@ -52,11 +77,22 @@ func (c Config) withDefaults() Config {
 	if c.PollsPerRun <= 0 {
 		c.PollsPerRun = d.PollsPerRun
 	}
+	// Histories recorded before a setting existed decode it as zero.
+	for _, f := range []struct{ v, def *time.Duration }{
+		{&c.PutSettleWindow, &d.PutSettleWindow}, {&c.APITimeout, &d.APITimeout}, {&c.OrderingTimeout, &d.OrderingTimeout},
+		{&c.AuthFailureLimit, &d.AuthFailureLimit}, {&c.NameLockCheck, &d.NameLockCheck},
+	} {
+		if *f.v <= 0 {
+			*f.v = *f.def
+		}
+	}
 	return c
 }
 
-// Register registers the provisioning workflow under WorkflowName.
+// Register registers the provisioning workflow under WorkflowName and the
+// connection-name lock under NameLockWorkflowName.
 func Register(r worker.WorkflowRegistry, cfg Config) {
 	p := &Provisioner{cfg: cfg.withDefaults()}
 	r.RegisterWorkflowWithOptions(p.Run, workflow.RegisterOptions{Name: WorkflowName})
+	r.RegisterWorkflowWithOptions(p.NameLock, workflow.RegisterOptions{Name: NameLockWorkflowName})
 }

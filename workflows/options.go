@@ -11,13 +11,18 @@ import (
 // off exponentially; API answers that no retry can change (4xx) come back
 // non-retryable from the activities and stop retries at once.
 
-// patientRetry is for calls that must eventually happen (the PUT, the
-// withdrawal): start at 5 s, back off to one try every 5 minutes.
+// callMargin is added to the API client's timeout for an activity that
+// makes one call: the call ends with the client's own error, not a
+// Temporal timeout, in the normal case.
+const callMargin = 15 * time.Second
+
+// patientRetry is for calls that must eventually happen (the withdrawal):
+// start at 5 s, back off to one try every 5 minutes.
 func patientRetry() *temporal.RetryPolicy {
 	return &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute}
 }
 
-// lookupOptions: listing ports, metros and DCFs. Read-only and cheap, so
+// lookupOptions: reading ports, metros and DCFs. Read-only and cheap, so
 // retried freely, but an order should not sit silently before ordering
 // anything: after an hour of API trouble it fails and says so.
 func lookupOptions(ctx workflow.Context) workflow.Context {
@@ -32,11 +37,42 @@ func lookupOptions(ctx workflow.Context) workflow.Context {
 	})
 }
 
-// submitOptions: the Layer 2 PUT. Safe to retry because every attempt first
-// looks for the connection an earlier attempt created (see SubmitLayer2).
-// StartToClose is well above the API client's timeout so an attempt ends
-// with the client's own error, not a Temporal timeout, in the normal case.
-// Retried for a day: ordering late beats not ordering after an API outage.
+// lockOptions: taking the connection-name lock, a call to Temporal.
+func lockOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    30 * time.Second,
+		ScheduleToCloseTimeout: time.Hour,
+		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
+	})
+}
+
+// placeOptions: the Layer 2 PUT. Never retried by Temporal: the workflow
+// alone decides whether another PUT may go out. WaitForCancellation makes
+// a cancel of a PUT already running wait for its real outcome; a
+// CanceledError therefore means the PUT was never sent.
+func placeOptions(ctx workflow.Context, cfg Config) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: cfg.APITimeout + callMargin,
+		WaitForCancellation: true,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+	})
+}
+
+// findOptions: looking for the connection a PUT may have created, page by
+// page (each page a heartbeat). Retried for ten minutes at a time: a
+// lookup that cannot conclude never leads to a PUT, the workflow just
+// looks again later.
+func findOptions(ctx workflow.Context, cfg Config) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    10 * time.Minute,
+		HeartbeatTimeout:       cfg.APITimeout + callMargin,
+		ScheduleToCloseTimeout: 10 * time.Minute,
+		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second},
+	})
+}
+
+// submitOptions: the Layer 2 PUT of orders started before changeOrdering,
+// inside one activity retried for a day (see activities.SubmitLayer2).
 func submitOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    2 * time.Minute,
@@ -46,11 +82,11 @@ func submitOptions(ctx workflow.Context) workflow.Context {
 }
 
 // pollOptions: one status read. A read that keeps failing for ten minutes
-// is skipped (the wait loop logs it and polls again later); the order's
+// is skipped (the wait loop notes it and polls again later); the order's
 // own deadline is what ends a wait.
-func pollOptions(ctx workflow.Context) workflow.Context {
+func pollOptions(ctx workflow.Context, cfg Config) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    time.Minute,
+		StartToCloseTimeout:    cfg.APITimeout + callMargin,
 		ScheduleToCloseTimeout: 10 * time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    2 * time.Second,
@@ -60,12 +96,22 @@ func pollOptions(ctx workflow.Context) workflow.Context {
 	})
 }
 
-// withdrawOptions: deleting a connection on cancel. It must happen, so it
-// is retried for a day.
-func withdrawOptions(ctx workflow.Context) workflow.Context {
+// withdrawOptions: deleting a connection the order does not keep. It must
+// happen, so it is retried for a day.
+func withdrawOptions(ctx workflow.Context, cfg Config) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    time.Minute,
+		StartToCloseTimeout:    cfg.APITimeout + callMargin,
 		ScheduleToCloseTimeout: 24 * time.Hour,
 		RetryPolicy:            patientRetry(),
+	})
+}
+
+// lockCheckOptions: a connection-name lock asking whether its order still
+// runs.
+func lockCheckOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    30 * time.Second,
+		ScheduleToCloseTimeout: time.Hour,
+		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
 	})
 }

@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Order is one Layer 2 connection to provision, as the starter reads it from
@@ -26,15 +29,26 @@ type Order struct {
 	Speed          int    `json:"speed"` // Mbps
 	ClassOfService string `json:"classOfService,omitempty"`
 	PaymentType    string `json:"paymentType,omitempty"`
-	Duration       int    `json:"duration,omitempty"`
-	DurationUnit   string `json:"durationUnit,omitempty"`
-	Evergreen      *bool  `json:"evergreen,omitempty"`
+	// Duration is a pointer so that an explicit 0 is an error, not the
+	// default.
+	Duration     *int   `json:"duration,omitempty"`
+	DurationUnit string `json:"durationUnit,omitempty"`
+	Evergreen    *bool  `json:"evergreen,omitempty"`
 	// DryRun runs every lookup and check and ends with the PUT body it
 	// would have sent, without sending it.
 	DryRun bool `json:"dryRun,omitempty"`
 	// ActivationTimeout overrides how long to wait for ACTIVE (e.g. "72h").
 	ActivationTimeout Duration `json:"activationTimeout,omitempty"`
+	// OnTimeout says what becomes of a connection still not ACTIVE at the
+	// activation deadline: OnTimeoutWithdraw (the default) or OnTimeoutKeep.
+	OnTimeout string `json:"onTimeout,omitempty"`
 }
+
+// What an order does with its connection at the activation deadline.
+const (
+	OnTimeoutWithdraw = "withdraw"
+	OnTimeoutKeep     = "keep"
+)
 
 // Kind is the shape of an order.
 type Kind string
@@ -52,7 +66,8 @@ func (o Order) Kind() Kind {
 	return BusinessToBusiness
 }
 
-// WithDefaults returns the order with the documented defaults filled in.
+// WithDefaults returns the order with the documented defaults filled in
+// for the fields it leaves out.
 func (o Order) WithDefaults() Order {
 	if o.Name == "" {
 		o.Name = o.OrderID
@@ -63,8 +78,9 @@ func (o Order) WithDefaults() Order {
 	if o.PaymentType == "" {
 		o.PaymentType = "invoice"
 	}
-	if o.Duration == 0 {
-		o.Duration = 1
+	if o.Duration == nil {
+		one := 1
+		o.Duration = &one
 	}
 	if o.DurationUnit == "" {
 		o.DurationUnit = "m"
@@ -73,8 +89,20 @@ func (o Order) WithDefaults() Order {
 		evergreen := true
 		o.Evergreen = &evergreen
 	}
+	if o.OnTimeout == "" {
+		o.OnTimeout = OnTimeoutWithdraw
+	}
 	return o
 }
+
+// Limits of an order's values.
+const (
+	// maxNameLength: the API documents no limit on a connection's name;
+	// this is the cautious one (README, "Assumptions about the API").
+	maxNameLength        = 100
+	minActivationTimeout = time.Minute
+	maxActivationTimeout = 30 * 24 * time.Hour
+)
 
 var (
 	orderIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -82,12 +110,23 @@ var (
 	identPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
 	classes      = []string{"GOLD", "SILVERPLUS", "SILVER", "BRONZE"}
 	units        = []string{"d", "w", "m", "y"}
-	payments     = []string{"invoice", "creditcard"}
+	// The Layer 2 PUT takes "invoice" or "plan"; "creditcard" is only
+	// possible through the web application (OpenAPI, create-layer2-...).
+	payments = []string{"invoice", "plan"}
 )
 
 // Validate checks the order as given plus defaults and returns every problem
 // at once as a *ValidationError, or nil.
-func (o Order) Validate() error {
+func (o Order) Validate() error { return o.validate(true) }
+
+// validate checks the order; strict adds the rules of changeOrderStart
+// (names without control characters or surrounding spaces, an activation
+// timeout between a minute and 30 days, paymentType as the OpenAPI says,
+// onTimeout), which orders started before it did not have to follow.
+func (o Order) validate(strict bool) error {
+	if !strict && o.Duration != nil && *o.Duration == 0 {
+		o.Duration = nil // an explicit 0 used to mean the default
+	}
 	o = o.WithDefaults()
 	var v ValidationError
 	v.OrderID = o.OrderID
@@ -102,7 +141,13 @@ func (o Order) Validate() error {
 	check(o.Company != "", "company", "is required")
 	check(o.Company == "" || identPattern.MatchString(o.Company), "company", "is not a valid company username (got %q)", o.Company)
 	check(strings.TrimSpace(o.Name) != "" || o.OrderID == "", "name", "must not be blank")
-	check(len(o.Name) <= 100, "name", "must be at most 100 characters (got %d)", len(o.Name))
+	if strict {
+		check(utf8.RuneCountInString(o.Name) <= maxNameLength, "name", "must be at most %d characters (got %d)", maxNameLength, utf8.RuneCountInString(o.Name))
+		check(!strings.ContainsFunc(o.Name, unicode.IsControl), "name", "must not contain control characters such as newlines or NUL (got %q)", o.Name)
+		check(strings.TrimSpace(o.Name) == o.Name, "name", "must not begin or end with spaces (got %q)", o.Name)
+	} else {
+		check(len(o.Name) <= maxNameLength, "name", "must be at most %d characters (got %d)", maxNameLength, len(o.Name))
+	}
 	check(o.PortID != "", "portId", "is required")
 	check(o.PortID == "" || identPattern.MatchString(o.PortID), "portId", "is not a valid port id (got %q)", o.PortID)
 
@@ -126,25 +171,33 @@ func (o Order) Validate() error {
 
 	check(o.Speed > 0, "speed", "must be greater than 0 Mbps (got %d)", o.Speed)
 	check(o.Speed <= 100000, "speed", "must be at most 100000 Mbps (got %d)", o.Speed)
-	check(oneOf(o.ClassOfService, classes), "classOfService", "must be one of %s (got %q)", strings.Join(classes, ", "), o.ClassOfService)
-	check(oneOf(o.PaymentType, payments), "paymentType", "must be one of %s (got %q)", strings.Join(payments, ", "), o.PaymentType)
-	check(o.Duration > 0, "duration", "must be greater than 0 (got %d)", o.Duration)
-	check(oneOf(o.DurationUnit, units), "durationUnit", "must be one of %s (got %q)", strings.Join(units, ", "), o.DurationUnit)
-	check(o.ActivationTimeout >= 0, "activationTimeout", "must not be negative")
+	check(slices.Contains(classes, o.ClassOfService), "classOfService", "must be one of %s (got %q)", strings.Join(classes, ", "), o.ClassOfService)
+	if strict {
+		switch {
+		case o.PaymentType == "creditcard":
+			check(false, "paymentType", "creditcard can only be used through the Console Connect web application; use invoice or plan")
+		default:
+			check(slices.Contains(payments, o.PaymentType), "paymentType", "must be one of %s (got %q)", strings.Join(payments, ", "), o.PaymentType)
+		}
+	} else {
+		check(slices.Contains([]string{"invoice", "creditcard"}, o.PaymentType), "paymentType", "must be one of invoice, creditcard (got %q)", o.PaymentType)
+	}
+	check(*o.Duration > 0, "duration", "must be greater than 0 (got %d)", *o.Duration)
+	check(slices.Contains(units, o.DurationUnit), "durationUnit", "must be one of %s (got %q)", strings.Join(units, ", "), o.DurationUnit)
+	if strict {
+		t := time.Duration(o.ActivationTimeout)
+		check(t == 0 || t >= minActivationTimeout && t <= maxActivationTimeout, "activationTimeout",
+			"must be between %s and %s (got %s)", minActivationTimeout, "720h (30 days)", t)
+		check(o.OnTimeout == OnTimeoutWithdraw || o.OnTimeout == OnTimeoutKeep, "onTimeout",
+			"must be %q (the default) or %q (got %q)", OnTimeoutWithdraw, OnTimeoutKeep, o.OnTimeout)
+	} else {
+		check(o.ActivationTimeout >= 0, "activationTimeout", "must not be negative")
+	}
 
 	if len(v.Problems) == 0 {
 		return nil
 	}
 	return &v
-}
-
-func oneOf(s string, allowed []string) bool {
-	for _, a := range allowed {
-		if s == a {
-			return true
-		}
-	}
-	return false
 }
 
 // FieldError is one problem with one field of an order.

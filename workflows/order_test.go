@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func validP2P() Order {
@@ -43,7 +44,20 @@ func TestOrderValidate(t *testing.T) {
 		{"class of service", func(o *Order) { o.ClassOfService = "PLATINUM" }, validP2P, []string{"classOfService"}},
 		{"duration unit", func(o *Order) { o.DurationUnit = "h" }, validP2P, []string{"durationUnit"}},
 		{"payment type", func(o *Order) { o.PaymentType = "cash" }, validP2P, []string{"paymentType"}},
-		{"negative duration", func(o *Order) { o.Duration = -1 }, validP2P, []string{"duration"}},
+		{"negative duration", func(o *Order) { o.Duration = ptr(-1) }, validP2P, []string{"duration"}},
+		{"explicit zero duration", func(o *Order) { o.Duration = ptr(0) }, validP2P, []string{"duration"}},
+		{"name with a newline", func(o *Order) { o.Name = "A\nB" }, validP2P, []string{"name"}},
+		{"name with NUL", func(o *Order) { o.Name = "A\x00B" }, validP2P, []string{"name"}},
+		{"name with surrounding spaces", func(o *Order) { o.Name = " A " }, validP2P, []string{"name"}},
+		{"name too long", func(o *Order) { o.Name = strings.Repeat("é", 101) }, validP2P, []string{"name"}},
+		{"name at the limit", func(o *Order) { o.Name = strings.Repeat("é", 100) }, validP2P, nil},
+		{"activation timeout too short", func(o *Order) { o.ActivationTimeout = Duration(time.Nanosecond) }, validP2P, []string{"activationTimeout"}},
+		{"activation timeout too long", func(o *Order) { o.ActivationTimeout = Duration(31 * 24 * time.Hour) }, validP2P, []string{"activationTimeout"}},
+		{"activation timeout of a minute", func(o *Order) { o.ActivationTimeout = Duration(time.Minute) }, validP2P, nil},
+		{"payment by plan", func(o *Order) { o.PaymentType = "plan" }, validP2P, nil},
+		{"credit card is for the web application", func(o *Order) { o.PaymentType = "creditcard" }, validP2P, []string{"paymentType"}},
+		{"onTimeout keep", func(o *Order) { o.OnTimeout = OnTimeoutKeep }, validP2P, nil},
+		{"onTimeout other", func(o *Order) { o.OnTimeout = "delete" }, validP2P, []string{"onTimeout"}},
 		{"every problem at once", func(o *Order) { o.Speed = 0; o.ClassOfService = "X"; o.DurationUnit = "q" }, validP2P,
 			[]string{"speed", "classOfService", "durationUnit"}},
 	}
@@ -79,7 +93,7 @@ func TestOrderValidate(t *testing.T) {
 func TestOrderDefaults(t *testing.T) {
 	o := validP2P().WithDefaults()
 	if o.Name != o.OrderID || o.ClassOfService != "SILVER" || o.PaymentType != "invoice" ||
-		o.Duration != 1 || o.DurationUnit != "m" || o.Evergreen == nil || !*o.Evergreen {
+		*o.Duration != 1 || o.DurationUnit != "m" || o.Evergreen == nil || !*o.Evergreen {
 		t.Errorf("defaults not applied: %+v", o)
 	}
 	no := false
@@ -87,6 +101,69 @@ func TestOrderDefaults(t *testing.T) {
 	o.Evergreen = &no
 	if *o.WithDefaults().Evergreen {
 		t.Error("explicit evergreen=false was overridden")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// Orders started before strict input replay with the rules they were
+// started under: an explicit duration 0 meant the default, and so on.
+func TestLegacyValidation(t *testing.T) {
+	o := validP2P()
+	o.Duration, o.ActivationTimeout, o.PaymentType, o.Name = ptr(0), Duration(time.Nanosecond), "creditcard", "A\nB"
+	if err := o.validate(false); err != nil {
+		t.Errorf("legacy rules refused %+v: %v", o, err)
+	}
+	if err := o.validate(true); err == nil {
+		t.Error("strict rules took it")
+	}
+}
+
+func TestDecodeOrderIsStrict(t *testing.T) {
+	const base = `"orderId":"CHG1","company":"acme","portId":"p1","speed":10`
+	tests := []struct {
+		name   string
+		json   string
+		fields []string // problems' fields; nil = decodes
+	}{
+		{"ok", `{` + base + `,"destPortId":"p2"}`, nil},
+		{"other-case key", `{` + base + `,"destPortId":"p2","DESTPORTID":"p3"}`, []string{"DESTPORTID"}},
+		{"key twice", `{` + base + `,"destPortId":"p2","destPortId":"p3"}`, []string{"destPortId"}},
+		{"unknown key", `{` + base + `,"sped":10}`, []string{"sped"}},
+		{"explicit null", `{` + base + `,"destPortId":"p2","classOfService":null}`, []string{"classOfService"}},
+		{"explicit empty", `{` + base + `,"destPortId":"p2","name":""}`, []string{"name"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, err := DecodeOrder([]byte(tt.json))
+			if tt.fields == nil {
+				if err != nil || o.DestPortID != "p2" {
+					t.Fatalf("DecodeOrder = %+v, %v", o, err)
+				}
+				return
+			}
+			var verr *ValidationError
+			if !errors.As(err, &verr) {
+				t.Fatalf("DecodeOrder error %v, want *ValidationError", err)
+			}
+			var got []string
+			for _, p := range verr.Problems {
+				got = append(got, p.Field)
+			}
+			if strings.Join(got, ",") != strings.Join(tt.fields, ",") {
+				t.Errorf("fields %v, want %v: %v", got, tt.fields, err)
+			}
+		})
+	}
+	if _, err := DecodeOrder([]byte(`{"orderId":"CHG1","speed":"fast"}`)); !errors.As(err, new(*json.UnmarshalTypeError)) {
+		t.Errorf("a wrong type gave %v", err)
+	}
+	if _, err := DecodeOrder([]byte(`[1]`)); err == nil {
+		t.Error("an array decoded as an order")
+	}
+	o, err := DecodeOrder([]byte(`{` + base + `,"destPortId":"p2","duration":0}`))
+	if err != nil || o.Validate() == nil || !strings.Contains(o.Validate().Error(), "duration") {
+		t.Errorf("explicit duration 0: %+v, %v, validate %v", o, err, o.Validate())
 	}
 }
 

@@ -25,7 +25,7 @@ func precheck(o Order, l lookups) []string {
 	src := l.Ports.Source
 	switch {
 	case !src.Found:
-		fail("portId: source port %s not found among company %s's %d ports", o.PortID, o.Company, l.Ports.PortCount)
+		fail("portId: source port %s not found in company %s", o.PortID, o.Company)
 	default:
 		if src.Status != "ACTIVE" {
 			fail("portId: source port %s (%s) is %s, not ACTIVE", src.ID, src.Name, src.Status)
@@ -101,7 +101,7 @@ func layer2Request(o Order, l lookups) ccapi.CreateLayer2Request {
 	req := ccapi.CreateLayer2Request{
 		Name:           o.Name,
 		PortID:         o.PortID,
-		Duration:       o.Duration,
+		Duration:       *o.Duration,
 		DurationUnit:   o.DurationUnit,
 		PaymentType:    o.PaymentType,
 		ClassOfService: o.ClassOfService,

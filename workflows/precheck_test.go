@@ -44,7 +44,7 @@ func TestPrecheck(t *testing.T) {
 		{"p2p ok", validP2P(), func(*lookups) {}, nil},
 		{"b2b ok", validB2B(), func(*lookups) {}, nil},
 		{"source missing", validP2P(), func(l *lookups) { l.Ports.Source = activities.PortInfo{ID: srcPortID} },
-			[]string{"portId: source port " + srcPortID + " not found among company acme's 6 ports"}},
+			[]string{"portId: source port " + srcPortID + " not found in company acme"}},
 		{"source disabled", validP2P(), func(l *lookups) { l.Ports.Source.Status = "DISABLED" }, []string{"is DISABLED, not ACTIVE"}},
 		{"source without L2", validP2P(), func(l *lookups) {
 			l.Ports.Source.SupportsL2 = false

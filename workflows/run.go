@@ -2,19 +2,41 @@ package workflows
 
 import (
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/cc-l2/provisioner/activities"
 )
 
-// orderRun is one run's view of an order: what the status query answers
-// and whether a cancel has arrived.
+// orderRun is one run's view of an order: what the status query answers,
+// whether a cancel has arrived, and what the order knows about what it
+// ordered.
 type orderRun struct {
 	order  Order
 	view   StatusView
 	cancel *CancelRequest
 	logger log.Logger
+	// nameLock is the connection-name lock the order holds (or is taking),
+	// released when the order ends.
+	nameLock string
+	// doubt is the PUT whose outcome is unknown, while it is.
+	doubt *putDoubt
+	// everInDoubt: some PUT's outcome was unknown at some point, so the
+	// order can never again say for certain that nothing was ordered.
+	everInDoubt bool
+	// lookFor describes the connection the order's PUT would create.
+	lookFor activities.FindOrderConnectionInput
+}
+
+// putDoubt is a PUT whose outcome is unknown: it may have created the
+// connection, now or later.
+type putDoubt struct {
+	Since   time.Time // when its attempt ended, in workflow time
+	Certain bool      // answered 2xx: the connection exists, its id is unread
+	Reason  string
 }
 
 // startRun answers the status query and listens for the cancel signal for
@@ -55,7 +77,9 @@ func (r *orderRun) end(res Result) Result {
 	if res.APIStatus == "" {
 		res.APIStatus = r.view.APIStatus
 	}
+	res.Withdrawn = res.Withdrawn || r.view.Withdrawn
 	r.view.Stage, r.view.Reason, r.view.APIStatus = res.Stage, res.Reason, res.APIStatus
+	r.view.NothingOrdered, r.view.Withdrawn = res.NothingOrdered, res.Withdrawn
 	r.logger.Info("Order ended", "stage", res.Stage, "connectionId", res.ConnectionID, "reason", res.Reason)
 	return res
 }
@@ -67,4 +91,26 @@ func (r *orderRun) fail(errType, msg string) (Result, error) {
 	r.view.Stage, r.view.Reason = StageFailed, msg
 	r.logger.Warn("Order failed", "type", errType, "reason", msg)
 	return Result{}, temporal.NewNonRetryableApplicationError(msg, errType, nil, r.view)
+}
+
+// failNothingOrdered is fail for an order that certainly ordered nothing;
+// msg says so in words, the view as NothingOrdered.
+func (r *orderRun) failNothingOrdered(errType, msg string) (Result, error) {
+	r.view.NothingOrdered = true
+	return r.fail(errType, msg)
+}
+
+// untilCancelled returns a context that is cancelled when the cancel
+// signal arrives, so that work a cancel makes pointless (lookups, a PUT
+// not yet sent) stops at once. Call stop when done with it.
+func (r *orderRun) untilCancelled(ctx workflow.Context) (workflow.Context, func()) {
+	child, cancel := workflow.WithCancel(ctx)
+	done := false
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		_ = workflow.Await(ctx, func() bool { return done || r.cancel != nil })
+		if !done {
+			cancel()
+		}
+	})
+	return child, func() { done = true }
 }

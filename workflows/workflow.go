@@ -19,13 +19,18 @@ type Provisioner struct {
 
 // Run takes one order from validation to an active connection:
 //
-//	validate → look up ports (and, business-to-business, the metro and a DCF)
-//	→ check everything before ordering → order once → wait until ACTIVE.
+//	validate → hold the connection's name on its port → look up ports (and,
+//	business-to-business, the metro and a DCF) → check everything before
+//	ordering → order once → wait until ACTIVE.
 //
 // Anything that rules the order out ends it before the PUT, with every
-// reason at once. After the PUT it waits, durably and cheaply, for the
-// connection to come up, be refused, or the deadline to pass; a cancel
-// before the PUT orders nothing, a cancel after it withdraws the order.
+// reason at once. The PUT goes out once; when its outcome is unknown, the
+// order looks for the connection it may have made and sends no other PUT
+// until it is certain the first took no effect. After the PUT it waits,
+// durably and cheaply, for the connection to come up, be refused, or the
+// deadline to pass. Whatever ends the order early — a cancel signal, a
+// Temporal cancel, the deadline, a failure — withdraws a connection that
+// is not ACTIVE, and the outcome says what was ordered.
 func (p *Provisioner) Run(ctx workflow.Context, in Input) (Result, error) {
 	order := in.Order.WithDefaults()
 	run, err := startRun(ctx, order)
@@ -33,62 +38,119 @@ func (p *Provisioner) Run(ctx workflow.Context, in Input) (Result, error) {
 		return Result{}, err
 	}
 	cfg := p.settings(ctx)
+	res, err := run.provision(ctx, cfg, in)
+	return run.finish(ctx, cfg, res, err)
+}
+
+// provision is the order's story, up to how it ends.
+func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result, error) {
 	if in.Wait != nil {
-		return run.await(ctx, cfg, *in.Wait)
+		r.nameLock = in.Wait.NameLockID
+		return r.await(ctx, cfg, *in.Wait)
+	}
+	newOrder := workflow.GetVersion(ctx, changeOrderStart, workflow.DefaultVersion, 1) >= 1
+	if !newOrder && r.order.Duration != nil && *r.order.Duration == 0 {
+		r.order.Duration = nil // before strict input, an explicit 0 meant the default
+		r.order = r.order.WithDefaults()
+	}
+	order := r.order
+	if err := order.validate(newOrder); err != nil {
+		return r.failNothingOrdered(ErrInvalidOrder, err.Error())
 	}
 
-	if err := order.Validate(); err != nil {
-		return run.fail(ErrInvalidOrder, err.Error())
-	}
-
-	found, err := run.lookUp(ctx)
-	if err != nil {
-		if isAPIRejection(err) { // e.g. an unknown company: the order is wrong
-			return run.fail(ErrPrecheckFailed, "nothing was ordered: "+rootMessage(err))
+	lookupCtx := ctx
+	if newOrder {
+		if !order.DryRun {
+			if held, err := r.holdName(ctx); !held {
+				return Result{}, err
+			}
 		}
-		return run.fail(ErrAPIUnavailable, "looking up the order's ports, metro and DCF, nothing was ordered: "+rootMessage(err))
+		var stop func()
+		lookupCtx, stop = r.untilCancelled(ctx)
+		defer stop()
+	}
+	found, err := r.lookUp(lookupCtx)
+	switch {
+	case err != nil && newOrder && r.cancel != nil:
+		return r.cancelledBeforeOrdering(), nil
+	case err != nil && newOrder && ctx.Err() != nil:
+		return Result{}, err // a Temporal cancel: finish says what happened
+	case isAPIRejection(err): // e.g. an unknown company: the order is wrong
+		return r.failNothingOrdered(ErrPrecheckFailed, "nothing was ordered: "+rootMessage(err))
+	case err != nil:
+		return r.failNothingOrdered(ErrAPIUnavailable, "looking up the order's ports, metro and DCF, nothing was ordered: "+rootMessage(err))
 	}
 	if problems := precheck(order, found); len(problems) > 0 {
-		return run.fail(ErrPrecheckFailed, "nothing was ordered: "+strings.Join(problems, "; "))
+		return r.failNothingOrdered(ErrPrecheckFailed, "nothing was ordered: "+strings.Join(problems, "; "))
 	}
 	req := layer2Request(order, found)
 	if order.DryRun {
-		return run.end(Result{Stage: StageDryRun, Reason: "dry run: nothing was ordered", Request: &req}), nil
+		return r.end(Result{Stage: StageDryRun, Reason: "dry run: nothing was ordered", NothingOrdered: true, Request: &req}), nil
 	}
-	if run.cancel != nil {
-		return run.end(Result{Stage: StageCancelled, Reason: "cancelled before ordering, nothing was ordered: " + run.cancel.Reason}), nil
+	if r.cancel != nil {
+		return r.cancelledBeforeOrdering(), nil
 	}
 
-	run.setStage(StageOrdering)
-	var a *activities.Activities
-	var sub activities.SubmitResult
-	err = workflow.ExecuteActivity(submitOptions(ctx), a.SubmitLayer2, activities.SubmitInput{
-		OrderID: order.OrderID, Company: order.Company, Request: req, PreexistingIDs: preexistingIDs(found.Ports),
-	}).Get(ctx, &sub)
+	r.setStage(StageOrdering)
+	var placed *placement
+	if workflow.GetVersion(ctx, changeOrdering, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		placed, err = r.submitLegacy(ctx, req, found)
+	} else {
+		placed, err = r.place(ctx, cfg, req, preexistingIDs(found.Ports))
+	}
 	if err != nil {
-		if isAPIRejection(err) {
-			return run.fail(ErrOrderRejected, "Console Connect refused the order, nothing was ordered: "+rootMessage(err))
-		}
-		return run.fail(ErrAPIUnavailable, "ordering the connection: "+rootMessage(err))
+		return Result{}, err
 	}
-
-	return run.await(ctx, cfg, WaitState{
-		ConnectionID: sub.ConnectionID,
-		APIStatus:    sub.Status,
+	if placed == nil { // cancelled while nothing was in doubt
+		return r.cancelledBeforeOrdering(), nil
+	}
+	return r.await(ctx, cfg, WaitState{
+		ConnectionID: placed.ConnectionID,
+		APIStatus:    placed.Status,
 		Deadline:     workflow.Now(ctx).Add(activationTimeout(order, cfg)),
 		NextPoll:     Duration(cfg.PollInitial),
+		OrderedAt:    workflow.Now(ctx),
+		NameLockID:   r.nameLock,
 	})
+}
+
+// finish ends every run: after a Temporal cancel it withdraws what was
+// ordered before the workflow ends cancelled; an order that is done gives
+// its connection name back. A run that continues as new keeps both.
+func (r *orderRun) finish(ctx workflow.Context, cfg Config, res Result, err error) (Result, error) {
+	var continued *workflow.ContinueAsNewError
+	if errors.As(err, &continued) {
+		return res, err
+	}
+	done, _ := workflow.NewDisconnectedContext(ctx)
+	if ctx.Err() != nil && workflow.GetVersion(done, changeTemporalCancel, workflow.DefaultVersion, 1) >= 1 {
+		res, err = r.afterTemporalCancel(done, cfg)
+	}
+	r.releaseName(done)
+	return res, err
+}
+
+// cancelledBeforeOrdering ends an order cancelled while no PUT was in
+// doubt.
+func (r *orderRun) cancelledBeforeOrdering() Result {
+	if r.everInDoubt {
+		return r.end(Result{Stage: StageCancelled, Reason: "cancelled while ordering: an earlier PUT's outcome was unknown, " +
+			"and no connection appeared within the settle window: " + r.cancel.Reason})
+	}
+	return r.end(Result{Stage: StageCancelled, NothingOrdered: true,
+		Reason: "cancelled before ordering, nothing was ordered: " + r.cancel.Reason})
 }
 
 // settings records the worker's Config in the history, so that a worker
 // restarted with other settings still replays this run the same way.
+// Settings a history recorded before they existed take their defaults.
 func (p *Provisioner) settings(ctx workflow.Context) Config {
 	var cfg Config
 	err := workflow.SideEffect(ctx, func(workflow.Context) any { return p.cfg }).Get(&cfg)
 	if err != nil {
 		return p.cfg
 	}
-	return cfg
+	return cfg.withDefaults()
 }
 
 // activationTimeout is the order's own deadline, else the worker's default

@@ -21,10 +21,15 @@ import (
 // wfTest is a workflow test environment with the activities mocked.
 type wfTest struct {
 	testsuite.WorkflowTestSuite
-	env     *testsuite.TestWorkflowEnvironment
-	t       *testing.T
-	submits int
-	deletes int
+	env      *testsuite.TestWorkflowEnvironment
+	t        *testing.T
+	submits  int // PUTs sent
+	putTimes []time.Time
+	deletes  int
+	lookups  int // FindOrderConnection calls
+	releases int // name locks released
+	// lockHolder, when set, is the order that holds the name already.
+	lockHolder string
 }
 
 var a *activities.Activities // method references for OnActivity
@@ -34,6 +39,12 @@ func newWFTest(t *testing.T, cfg Config) *wfTest {
 	w.env = w.NewTestWorkflowEnvironment()
 	Register(w.env, cfg)
 	w.env.RegisterActivity(&activities.Activities{})
+	w.env.OnActivity(a.LockConnectionName, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.NameLockInput) (activities.NameLock, error) {
+			return activities.NameLock{Held: w.lockHolder == "", HolderOrderID: w.lockHolder}, nil
+		}).Maybe()
+	w.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, SignalReleaseName, mock.Anything).Return(
+		func(_, _, _, _ string, _ any) error { w.releases++; return nil }).Maybe()
 	return w
 }
 
@@ -49,10 +60,29 @@ func (w *wfTest) b2bLookups(l lookups) {
 
 // submit answers the PUT with the given connection status and counts PUTs.
 func (w *wfTest) submit(status ccapi.Status) {
-	w.env.OnActivity(a.SubmitLayer2, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.SubmitInput) (activities.SubmitResult, error) {
+	w.puts(func(int) activities.PlaceResult {
+		return activities.PlaceResult{Effect: activities.PutCreated, ConnectionID: "conn-1", Status: status}
+	})
+}
+
+// puts answers the n-th PUT (from 1) with answer(n), counting them.
+func (w *wfTest) puts(answer func(n int) activities.PlaceResult) {
+	w.env.OnActivity(a.PlaceLayer2Order, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.PlaceInput) (activities.PlaceResult, error) {
 			w.submits++
-			return activities.SubmitResult{ConnectionID: "conn-1", Status: status}, nil
+			w.putTimes = append(w.putTimes, w.env.Now())
+			return answer(w.submits), nil
+		})
+}
+
+// finds answers the lookups for the order's connection: found(n, now) for
+// the n-th (from 1).
+func (w *wfTest) finds(found func(n int, now time.Time) ([]activities.ExistingConnection, error)) {
+	w.env.OnActivity(a.FindOrderConnection, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.FindOrderConnectionInput) (activities.OrderConnections, error) {
+			w.lookups++
+			m, err := found(w.lookups, w.env.Now())
+			return activities.OrderConnections{Matches: m}, err
 		})
 }
 
@@ -132,6 +162,9 @@ func TestPortToPortBecomesActive(t *testing.T) {
 	if res.Stage != StageActive || res.ConnectionID != "conn-1" || res.APIStatus != ccapi.StatusActive || w.submits != 1 {
 		t.Errorf("result %+v, %d PUTs", res, w.submits)
 	}
+	if w.releases != 1 {
+		t.Errorf("name lock released %d times, want once", w.releases)
+	}
 	if s := w.status(); s.Stage != StageActive || s.Polls != 2 {
 		t.Errorf("status after the end = %+v", s)
 	}
@@ -171,10 +204,18 @@ func TestConnectionEndsBadly(t *testing.T) {
 			w.b2bLookups(goodB2BLookups())
 			w.submit(ccapi.StatusPending)
 			w.statuses(activities.ConnectionStatus{Status: tt.status, ErrorReason: tt.reason})
+			w.allowDelete()
 			_, err := w.run(validB2B())
 			failure(t, err, ErrConnectionFailed, "conn-1 ended "+string(tt.status), tt.reason)
-			if s := w.status(); s.Stage != StageFailed || s.APIStatus != tt.status {
-				t.Errorf("status = %+v", s)
+			// An ERROR connection still holds the port's capacity and may
+			// be billed: it is withdrawn. The others are gone already.
+			wantDeletes, wantStatus := 0, tt.status
+			if tt.status == ccapi.StatusError {
+				wantDeletes, wantStatus = 1, ccapi.StatusDeleted
+				failure(t, err, ErrConnectionFailed, "it was withdrawn (DELETED)")
+			}
+			if s := w.status(); s.Stage != StageFailed || s.APIStatus != wantStatus || w.deletes != wantDeletes {
+				t.Errorf("status = %+v, %d deletes", s, w.deletes)
 			}
 		})
 	}
@@ -262,17 +303,33 @@ func TestInvalidOrderOrdersNothing(t *testing.T) {
 }
 
 func TestActivationTimeout(t *testing.T) {
-	w := newWFTest(t, Config{})
-	w.ports(goodPorts())
-	w.submit(ccapi.StatusCreating)
-	w.statuses(st(ccapi.StatusCreating))
-	o := validP2P()
-	o.ActivationTimeout = Duration(time.Hour)
-	start := w.env.Now()
-	_, err := w.run(o)
-	failure(t, err, ErrActivationTimeout, "conn-1 still CREATING at the deadline")
-	if took := w.env.Now().Sub(start); took < time.Hour || took > time.Hour+time.Minute {
-		t.Errorf("gave up after %v, want 1h", took)
+	tests := []struct {
+		onTimeout   string
+		wantDeletes int
+		want        string
+	}{
+		{"", 1, "it was withdrawn (CANCELLED)"},
+		{OnTimeoutKeep, 0, "left in place, as the order asks (onTimeout keep)"},
+	}
+	for _, tt := range tests {
+		t.Run("onTimeout "+tt.onTimeout, func(t *testing.T) {
+			w := newWFTest(t, Config{})
+			w.b2bLookups(goodB2BLookups())
+			w.submit(ccapi.StatusPending)
+			w.statuses(st(ccapi.StatusPending))
+			w.allowDelete()
+			o := validB2B()
+			o.ActivationTimeout, o.OnTimeout = Duration(time.Hour), tt.onTimeout
+			start := w.env.Now()
+			_, err := w.run(o)
+			failure(t, err, ErrActivationTimeout, "conn-1 still PENDING at the deadline", tt.want)
+			if took := w.env.Now().Sub(start); took < time.Hour || took > time.Hour+time.Minute {
+				t.Errorf("gave up after %v, want 1h", took)
+			}
+			if w.deletes != tt.wantDeletes {
+				t.Errorf("%d deletes, want %d", w.deletes, tt.wantDeletes)
+			}
+		})
 	}
 }
 
@@ -315,10 +372,12 @@ func TestCancelAfterOrderingDeletesTheConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Stage != StageCancelled || res.ConnectionID != "conn-1" || res.APIStatus != ccapi.StatusDeleted || w.deletes != 1 || w.submits != 1 {
+	// A request nobody accepted yet is CANCELLED when withdrawn.
+	if res.Stage != StageCancelled || res.ConnectionID != "conn-1" || res.APIStatus != ccapi.StatusCancelled || !res.Withdrawn ||
+		w.deletes != 1 || w.submits != 1 {
 		t.Errorf("result %+v, %d deletes", res, w.deletes)
 	}
-	if s := w.status(); s.Stage != StageCancelled || s.APIStatus != ccapi.StatusDeleted || !strings.Contains(s.Reason, "customer changed their mind") {
+	if s := w.status(); s.Stage != StageCancelled || s.APIStatus != ccapi.StatusCancelled || !strings.Contains(s.Reason, "customer changed their mind") {
 		t.Errorf("status after the cancel = %+v", s)
 	}
 }
@@ -327,8 +386,7 @@ func TestRetryableErrorsAreRecovered(t *testing.T) {
 	w := newWFTest(t, Config{})
 	w.ports(goodPorts())
 	unavailable := temporal.NewApplicationError("ccapi: 503 Service Unavailable", activities.ErrTypeAPIUnavailable)
-	w.env.OnActivity(a.SubmitLayer2, mock.Anything, mock.Anything).Return(activities.SubmitResult{}, unavailable).Twice()
-	w.env.OnActivity(a.SubmitLayer2, mock.Anything, mock.Anything).Return(activities.SubmitResult{ConnectionID: "conn-1", Status: ccapi.StatusCreating}, nil).Once()
+	w.submit(ccapi.StatusCreating)
 	polls := 0
 	w.env.OnActivity(a.GetConnectionStatus, mock.Anything, mock.Anything).Return(
 		func(context.Context, activities.ConnectionRef) (activities.ConnectionStatus, error) {
@@ -342,26 +400,23 @@ func TestRetryableErrorsAreRecovered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Stage != StageActive || polls != 2 {
-		t.Errorf("result %+v after %d polls", res, polls)
+	if res.Stage != StageActive || polls != 2 || w.submits != 1 {
+		t.Errorf("result %+v after %d polls, %d PUTs", res, polls, w.submits)
 	}
 }
 
 func TestRejectedOrderIsNotRetried(t *testing.T) {
 	w := newWFTest(t, Config{})
 	w.ports(goodPorts())
-	calls := 0
-	w.env.OnActivity(a.SubmitLayer2, mock.Anything, mock.Anything).Return(
-		func(context.Context, activities.SubmitInput) (activities.SubmitResult, error) {
-			calls++
-			return activities.SubmitResult{}, temporal.NewNonRetryableApplicationError(
-				"ordering: ccapi: PUT ...: 400 Bad Request: paymentType creditcard is only supported via the web application",
-				activities.ErrTypeAPIRejected, nil)
-		})
+	w.puts(func(int) activities.PlaceResult {
+		return activities.PlaceResult{Effect: activities.PutRefused,
+			Reason:  "ordering: ccapi: PUT ...: 400 Bad Request: paymentType creditcard is only supported via the web application",
+			Refusal: &activities.APIErrorDetails{StatusCode: 400}}
+	})
 	_, err := w.run(validP2P())
 	failure(t, err, ErrOrderRejected, "nothing was ordered", "paymentType creditcard")
-	if calls != 1 {
-		t.Errorf("PUT attempted %d times, want 1", calls)
+	if w.submits != 1 {
+		t.Errorf("PUT attempted %d times, want 1", w.submits)
 	}
 }
 
@@ -440,5 +495,20 @@ func TestLookupErrors(t *testing.T) {
 				t.Error("PUT sent after a failed lookup")
 			}
 		})
+	}
+}
+
+// A wait continues as new once its history reaches the size budget, even
+// before PollsPerRun polls: a history of any wait stays under 64 KiB.
+func TestLongWaitContinuesAsNewAtTheSizeBudget(t *testing.T) {
+	w := newWFTest(t, Config{PollsPerRun: 1000})
+	w.b2bLookups(goodB2BLookups())
+	w.submit(ccapi.StatusPending)
+	w.statuses(st(ccapi.StatusPending))
+	w.env.SetCurrentHistorySize(historyBudget)
+	w.env.ExecuteWorkflow(WorkflowName, Input{Order: validB2B()})
+	var can *workflow.ContinueAsNewError
+	if !errors.As(w.env.GetWorkflowError(), &can) {
+		t.Fatalf("error = %v, want continue-as-new", w.env.GetWorkflowError())
 	}
 }

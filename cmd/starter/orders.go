@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/cc-l2/provisioner/workflows"
@@ -138,32 +137,43 @@ func parseOrders(source string, data []byte) ([]sourceOrder, []*orderError) {
 			fail(fmt.Errorf("an order must be a JSON object, not %s", jsonKind(skipped)))
 			return true
 		}
-		var o workflows.Order
-		err := dec.Decode(&o)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			fail(syntaxError(err, pos, offset))
+			return false
+		}
+		o, err := workflows.DecodeOrder(raw)
 		if err == nil {
 			orders = append(orders, sourceOrder{Order: o, Index: index, Line: line})
 			return true
 		}
-		var typeErr *json.UnmarshalTypeError
+		var (
+			typeErr *json.UnmarshalTypeError
+			invalid *workflows.ValidationError
+		)
 		switch {
+		case errors.As(err, &invalid):
+			// Keys that are not exactly a field, given twice, or null/"".
+			problems := make([]orderProblem, len(invalid.Problems))
+			msgs := make([]string, len(invalid.Problems))
+			for i, p := range invalid.Problems {
+				problems[i] = orderProblem{Field: p.Field, Message: p.Message}
+				if rest, unknown := strings.CutPrefix(p.Message, "is not a field of an order"); unknown {
+					msgs[i] = fmt.Sprintf("unknown field %q%s", p.Field, rest)
+				} else {
+					msgs[i] = fmt.Sprintf("field %q %s", p.Field, p.Message)
+				}
+			}
+			fail(errors.New(strings.Join(msgs, "; ")), problems...)
 		case errors.As(err, &typeErr):
 			fail(fmt.Errorf("field %q: want %s, got %s", typeErr.Field, typeName(typeErr), typeErr.Value),
 				orderProblem{Field: typeErr.Field, Message: fmt.Sprintf("must be %s, not %s", typeName(typeErr), typeErr.Value)})
-			return true
-		case strings.HasPrefix(err.Error(), `json: unknown field "`):
-			// encoding/json has no error type for this.
-			field, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-			fail(fmt.Errorf("unknown field %q", field), orderProblem{Field: field, Message: "is not a field of an order"})
-			return true
-		case isSyntaxError(err):
-			fail(syntaxError(err, pos, offset))
-			return false
 		default:
 			// A field's own decoder refused its value (e.g. activationTimeout
-			// "soon"); the value was consumed, so the next order can follow.
+			// "soon").
 			fail(err)
-			return true
 		}
+		return true
 	}
 
 	if data[start] == '[' {

@@ -69,6 +69,16 @@ func TestParseOrders(t *testing.T) {
 			wantErrs:  []string{`orders.json: order 2 (line 2): unknown field "sped"`},
 		},
 		{
+			name:     "keys match exactly: an other-case key is an unknown field",
+			input:    order("A", `"destPortId":"p2"`, `"DESTPORTID":"p3"`) + "\n",
+			wantErrs: []string{`orders.json: order 1 (line 1): unknown field "DESTPORTID" (field names are case-sensitive: did you mean "destPortId"?)`},
+		},
+		{
+			name:     "an explicit null is not the default",
+			input:    order("A", `"classOfService":null`) + "\n",
+			wantErrs: []string{`orders.json: order 1 (line 1): field "classOfService" must not be null: leave the field out to use its default`},
+		},
+		{
 			name:     "unknown field in an array on line 14",
 			input:    "[\n" + order("A") + ",\n" + strings.Repeat("\n", 11) + order("B", `"sped":1`) + "\n]",
 			wantIDs:  []string{"A"},

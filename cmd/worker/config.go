@@ -30,7 +30,13 @@ type Config struct {
 	PollInitial                 time.Duration `env:"POLL_INITIAL" envDefault:"10s" desc:"first status poll interval while waiting for ACTIVE (doubles each poll)"`
 	PollMax                     time.Duration `env:"POLL_MAX" envDefault:"5m" desc:"longest status poll interval"`
 	PollsPerRun                 int           `env:"POLLS_PER_RUN" envDefault:"100" desc:"status polls before the workflow continues as new (bounds one run's history)"`
+	PutSettleWindow             time.Duration `env:"PUT_SETTLE_WINDOW" envDefault:"10m" desc:"after a PUT whose outcome is unknown, how long it may still take effect and show in the port's list; no other PUT goes out before (at least CC_API_TIMEOUT + 1m)"`
 }
+
+// lateCommitMargin is how much later than the client gave up a PUT may
+// still take effect, by our reading of the API (README, "Assumptions about
+// the API"): PUT_SETTLE_WINDOW must cover CC_API_TIMEOUT plus this.
+const lateCommitMargin = time.Minute
 
 // loadConfig reads the configuration from environ. Its error is a
 // *temporalclient.ConfigError naming every bad variable; it never contains
@@ -63,6 +69,13 @@ func (c Config) Problems() []string {
 	if c.PollInitial > 0 && c.PollMax > 0 && c.PollMax < c.PollInitial {
 		problems = append(problems, fmt.Sprintf("POLL_MAX (%s) must not be less than POLL_INITIAL (%s)", c.PollMax, c.PollInitial))
 	}
+	if c.PutSettleWindow < c.CCAPITimeout+lateCommitMargin {
+		problems = append(problems, fmt.Sprintf("PUT_SETTLE_WINDOW (%s) must be at least CC_API_TIMEOUT (%s) + %s: a PUT the client gave up on may still take effect that much later",
+			c.PutSettleWindow, c.CCAPITimeout, lateCommitMargin))
+	}
+	if c.CCAPITimeout > 5*time.Minute {
+		problems = append(problems, fmt.Sprintf("CC_API_TIMEOUT must be at most 5m (got %s)", c.CCAPITimeout))
+	}
 	if c.PollsPerRun <= 0 {
 		problems = append(problems, fmt.Sprintf("POLLS_PER_RUN must be positive (got %d)", c.PollsPerRun))
 	}
@@ -86,5 +99,7 @@ func (c Config) Workflow() workflows.Config {
 	wf.PollInitial = c.PollInitial
 	wf.PollMax = c.PollMax
 	wf.PollsPerRun = c.PollsPerRun
+	wf.PutSettleWindow = c.PutSettleWindow
+	wf.APITimeout = c.CCAPITimeout
 	return wf
 }

@@ -38,6 +38,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		PollInitial:                 10 * time.Second,
 		PollMax:                     5 * time.Minute,
 		PollsPerRun:                 100,
+		PutSettleWindow:             10 * time.Minute,
 	}, cfg)
 	// The defaults here and the workflow's own defaults agree.
 	require.Equal(t, workflows.DefaultConfig(), cfg.Workflow())
@@ -96,6 +97,8 @@ func TestLoadConfig(t *testing.T) {
 			wantErr: "WORKER_SHUTDOWN_TIMEOUT must be positive (got -1s)"},
 		{name: "poll max below initial", env: map[string]string{"CC_API_KEY": testKey, "POLL_INITIAL": "1m", "POLL_MAX": "10s"},
 			wantErr: "POLL_MAX (10s) must not be less than POLL_INITIAL (1m0s)"},
+		{name: "settle window shorter than a late commit", env: map[string]string{"CC_API_KEY": testKey, "PUT_SETTLE_WINDOW": "1m"},
+			wantErr: "PUT_SETTLE_WINDOW (1m0s) must be at least CC_API_TIMEOUT (30s) + 1m0s: a PUT the client gave up on may still take effect that much later"},
 		{name: "cert without key", env: map[string]string{"CC_API_KEY": testKey, "TEMPORAL_TLS_CERT": "c.pem"},
 			wantErr: "TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be given together"},
 		{name: "several problems at once", env: map[string]string{"CC_API_KEY": testKey, "POLL_MAX": "soon", "LOG_LEVEL": "x", "LOG_FORMAT": "y"},
@@ -149,7 +152,7 @@ func TestRunConfigErrors(t *testing.T) {
 func TestHelpListsEveryVariable(t *testing.T) {
 	params, err := env.GetFieldParams(&Config{})
 	require.NoError(t, err)
-	require.Len(t, params, 20)
+	require.Len(t, params, 21)
 	for _, arg := range []string{"-h", "--help", "-help"} {
 		t.Run(arg, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

@@ -1,0 +1,114 @@
+package workflows
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/cc-l2/provisioner/activities"
+)
+
+// One live order per (company, source port, connection name): the name is
+// what an order looks for when a PUT's outcome is unknown, so two orders
+// of one name on one port could each take the other's connection for its
+// own. An order holds its name with a lock — a small workflow whose id is
+// the name's — from before its first lookup until it ends.
+
+// nameLockID is the lock's workflow id. The name is hashed: it may hold
+// any character, a workflow id should not.
+func nameLockID(company, portID, name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return fmt.Sprintf("l2-name-%s-%s-%s", company, portID, hex.EncodeToString(sum[:12]))
+}
+
+// holdName takes the order's name on its port. It reports false, with the
+// error the order ends with, when another order holds the name or the
+// lock cannot be taken.
+func (r *orderRun) holdName(ctx workflow.Context) (bool, error) {
+	o := r.order
+	// Set first: should the order be cancelled while the lock is being
+	// taken, finish still releases it.
+	r.nameLock = nameLockID(o.Company, o.PortID, o.Name)
+	var a *activities.Activities
+	var lock activities.NameLock
+	err := workflow.ExecuteActivity(lockOptions(ctx), a.LockConnectionName, activities.NameLockInput{
+		OrderID: o.OrderID, OrderWorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
+		Company: o.Company, PortID: o.PortID, Name: o.Name,
+		LockWorkflowID: r.nameLock, LockWorkflowType: NameLockWorkflowName,
+	}).Get(ctx, &lock)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return false, err // a Temporal cancel: finish says what happened
+	case err != nil:
+		_, err = r.failNothingOrdered(ErrAPIUnavailable, "taking the connection name for this order, nothing was ordered: "+rootMessage(err))
+		return false, err
+	case !lock.Held:
+		r.nameLock = ""
+		_, err = r.failNothingOrdered(ErrPrecheckFailed, fmt.Sprintf("nothing was ordered: name: order %s is already ordering a connection named %q on port %s; "+
+			"give this order another name, or submit it again once order %s has ended", lock.HolderOrderID, o.Name, o.PortID, lock.HolderOrderID))
+		return false, err
+	}
+	return true, nil
+}
+
+// releaseName gives the name back. A lock that is gone already (it saw
+// the order end) makes the signal fail; that is fine.
+func (r *orderRun) releaseName(ctx workflow.Context) {
+	if r.nameLock == "" {
+		return
+	}
+	err := workflow.SignalExternalWorkflow(ctx, r.nameLock, "", SignalReleaseName, r.order.OrderID).Get(ctx, nil)
+	if err != nil {
+		r.logger.Info("Connection name lock already gone", "lock", r.nameLock, "error", err)
+	}
+}
+
+// nameLockChecksPerRun bounds the history of one lock run.
+const nameLockChecksPerRun = 200
+
+// NameLock is the lock workflow: it runs while its order holds the
+// connection name, and ends when the order releases it, or when a check
+// every NameLockCheck finds the order no longer running (an order that
+// was terminated cannot release it).
+func (p *Provisioner) NameLock(ctx workflow.Context, in activities.NameLockInput) error {
+	cfg := p.settings(ctx)
+	logger := workflow.GetLogger(ctx)
+	releases := workflow.GetSignalChannel(ctx, SignalReleaseName)
+	released := false
+	receive := func(c workflow.ReceiveChannel, _ bool) {
+		var by string
+		c.Receive(ctx, &by)
+		released = released || by == in.OrderID
+	}
+	var a *activities.Activities
+	for range nameLockChecksPerRun {
+		timerCtx, cancelTimer := workflow.WithCancel(ctx)
+		fired := false
+		sel := workflow.NewSelector(ctx)
+		sel.AddReceive(releases, receive)
+		sel.AddFuture(workflow.NewTimer(timerCtx, cfg.NameLockCheck), func(workflow.Future) { fired = true })
+		sel.Select(ctx)
+		cancelTimer()
+		if released {
+			logger.Info("Connection name released", "orderId", in.OrderID, "name", in.Name, "portId", in.PortID)
+			return nil
+		}
+		if !fired {
+			continue // a release from someone else
+		}
+		var open bool
+		if err := workflow.ExecuteActivity(lockCheckOptions(ctx), a.OrderIsOpen, in.OrderWorkflowID).Get(ctx, &open); err == nil && !open {
+			logger.Info("Order no longer runs; connection name released", "orderId", in.OrderID)
+			return nil
+		}
+	}
+	var by string
+	for releases.ReceiveAsync(&by) {
+		if by == in.OrderID {
+			return nil // released as the run ended: nothing to carry over
+		}
+	}
+	return workflow.NewContinueAsNewError(ctx, NameLockWorkflowName, in)
+}

@@ -1,0 +1,26 @@
+package workflows
+
+// Change ids for workflow.GetVersion. Orders already running when the
+// worker is upgraded replay their recorded steps as they were taken; each
+// change applies from its own point on, so such an order gets the new
+// behaviour for every step it has not taken yet. Never reuse or rename an
+// id; add a new one for the next change.
+const (
+	// changeOrderStart marks orders started since: strict validation, the
+	// connection-name lock, and lookups a cancel can stop.
+	changeOrderStart = "order-start-v2"
+	// changeOrdering: the PUT is its own activity, sent only by the
+	// workflow, which holds any PUT whose outcome is unknown as a state of
+	// its own (instead of SubmitLayer2 retrying inside Temporal).
+	changeOrdering = "ordering-v2"
+	// changeWithdrawOnEnd: an activation timeout (unless the order says
+	// onTimeout keep), an ERROR or DISABLED connection, and status reads
+	// refused for AuthFailureLimit withdraw the connection.
+	changeWithdrawOnEnd = "withdraw-on-end"
+	// changeTemporalCancel: a Temporal cancel withdraws what was ordered,
+	// from a disconnected context, before the workflow ends cancelled.
+	changeTemporalCancel = "temporal-cancel-withdraws"
+	// changeHistoryBudget: a wait also continues as new once its history
+	// reaches historyBudget bytes, whatever PollsPerRun says.
+	changeHistoryBudget = "history-size-budget"
+)

@@ -1,0 +1,104 @@
+package workflows
+
+import (
+	"fmt"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/cc-l2/provisioner/activities"
+	"github.com/cc-l2/provisioner/ccapi"
+)
+
+// withdraw deletes the order's connection, which cancels a request not
+// yet accepted and takes down anything else. It must happen, so it is
+// retried for a day (withdrawOptions); after a Temporal cancel, ctx is a
+// disconnected context so that it still runs.
+func (r *orderRun) withdraw(ctx workflow.Context, cfg Config, connectionID string) error {
+	r.setStage(StageWithdrawing)
+	if err := r.deleteConnection(ctx, cfg, connectionID); err != nil {
+		return err
+	}
+	r.view.Withdrawn = true
+	// As the API's state table has it: a request nobody accepted yet is
+	// CANCELLED by its requester; anything else is DELETED.
+	if r.view.APIStatus == ccapi.StatusPending {
+		r.view.APIStatus = ccapi.StatusCancelled
+	} else {
+		r.view.APIStatus = ccapi.StatusDeleted
+	}
+	return nil
+}
+
+func (r *orderRun) deleteConnection(ctx workflow.Context, cfg Config, connectionID string) error {
+	var a *activities.Activities
+	ref := activities.ConnectionRef{OrderID: r.order.OrderID, Company: r.order.Company, ConnectionID: connectionID}
+	return workflow.ExecuteActivity(withdrawOptions(ctx, cfg), a.DeleteConnection, ref).Get(ctx, nil)
+}
+
+// withdrawAfter withdraws the connection of an order that is failing and
+// says, for the failure's message, how that went.
+func (r *orderRun) withdrawAfter(ctx workflow.Context, cfg Config, connectionID string) string {
+	if err := r.withdraw(ctx, cfg, connectionID); err != nil {
+		return fmt.Sprintf("withdrawing it failed (%s): delete connection %s by hand", rootMessage(err), connectionID)
+	}
+	return fmt.Sprintf("it was withdrawn (%s)", r.view.APIStatus)
+}
+
+// withdrawOnCancel deletes the ordered connection after a cancel signal.
+func (r *orderRun) withdrawOnCancel(ctx workflow.Context, cfg Config, ref activities.ConnectionRef) (Result, error) {
+	if err := r.withdraw(ctx, cfg, ref.ConnectionID); err != nil {
+		return r.fail(ErrAPIUnavailable, fmt.Sprintf("cancel: deleting connection %s: %s", ref.ConnectionID, rootMessage(err)))
+	}
+	return r.end(Result{
+		Stage:     StageCancelled,
+		APIStatus: r.view.APIStatus,
+		Reason:    fmt.Sprintf("cancelled after ordering, connection %s withdrawn: %s", ref.ConnectionID, r.cancel.Reason),
+	}), nil
+}
+
+// afterTemporalCancel runs, in a disconnected context, once a Temporal
+// cancel (the UI, temporal workflow cancel) has stopped the order: it
+// finds out what a PUT in doubt did, withdraws what was ordered, and ends
+// the workflow cancelled, saying which.
+func (r *orderRun) afterTemporalCancel(ctx workflow.Context, cfg Config) (Result, error) {
+	r.logger.Info("Temporal cancel: withdrawing what was ordered")
+	if r.doubt != nil {
+		found, err := r.resolveDoubt(ctx, cfg, r.lookFor)
+		if err != nil {
+			return Result{}, err
+		}
+		if found != nil {
+			r.view.ConnectionID, r.view.APIStatus = found.ConnectionID, found.Status
+		}
+	}
+	var what string
+	switch id := r.view.ConnectionID; {
+	case id != "" && !r.view.Withdrawn && !gone(r.view.APIStatus):
+		if err := r.withdraw(ctx, cfg, id); err != nil {
+			what = fmt.Sprintf("withdrawing connection %s failed (%s): delete it by hand", id, rootMessage(err))
+		} else {
+			what = fmt.Sprintf("connection %s withdrawn (%s)", id, r.view.APIStatus)
+		}
+	case id != "":
+		what = fmt.Sprintf("connection %s is %s", id, r.view.APIStatus)
+	case r.everInDoubt:
+		what = "a PUT's outcome was unknown, and no connection appeared within the settle window"
+	default:
+		what = "nothing was ordered"
+		r.view.NothingOrdered = true
+	}
+	r.view.Stage, r.view.Reason = StageCancelled, "cancelled (Temporal cancel request): "+what
+	r.logger.Info("Order ended", "stage", r.view.Stage, "reason", r.view.Reason)
+	return Result{}, temporal.NewCanceledError(r.view)
+}
+
+// gone reports whether a connection in this status exists no more (or
+// never will).
+func gone(s ccapi.Status) bool {
+	switch s {
+	case ccapi.StatusDeleted, ccapi.StatusDeleting, ccapi.StatusCancelled, ccapi.StatusDenied:
+		return true
+	}
+	return false
+}
