@@ -169,6 +169,7 @@ func figure(line string) {
 }
 
 func TestPortToPortBecomesActive(t *testing.T) {
+	need(t)
 	c := env.temporal.Client(t)
 	o := p2pOrder("E2E-P2P")
 	res, err := result(t, start(t, c, o))
@@ -185,6 +186,7 @@ func TestPortToPortBecomesActive(t *testing.T) {
 }
 
 func TestBusinessToBusinessApproved(t *testing.T) {
+	need(t)
 	c := env.temporal.Client(t)
 	o := b2bOrder("E2E-B2B-OK", "initech") // initech decides by hand
 	run := start(t, c, o)
@@ -207,6 +209,7 @@ func TestBusinessToBusinessApproved(t *testing.T) {
 }
 
 func TestBusinessToBusinessDenied(t *testing.T) {
+	need(t)
 	c := env.temporal.Client(t)
 	o := b2bOrder("E2E-B2B-DENY", "initech")
 	run := start(t, c, o)
@@ -223,6 +226,7 @@ func TestBusinessToBusinessDenied(t *testing.T) {
 }
 
 func TestFailedPrecheckOrdersNothing(t *testing.T) {
+	need(t)
 	c := env.temporal.Client(t)
 	o := workflows.Order{OrderID: "E2E-PRECHECK", Company: "acme", PortID: acmeSmall, DestCompany: "globex", DestMetro: "SYD", Speed: 500}
 	_, err := result(t, start(t, c, o))
@@ -244,6 +248,7 @@ func TestFailedPrecheckOrdersNothing(t *testing.T) {
 // The PUT's answer is lost after the API created the connection, and the
 // API answers 5xx now and then: the order still ends with one connection.
 func TestLostAnswersAndRetryableErrorsOrderOnce(t *testing.T) {
+	need(t)
 	c := env.temporal.Client(t)
 	env.sim.SetFaults(ccapisim.Faults{CommitThenDrop: 1, DropMode: ccapisim.DropCut, ErrorRate: 0.3})
 	t.Cleanup(func() { env.sim.SetFaults(ccapisim.Faults{}) })

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -44,22 +45,43 @@ type suite struct {
 
 var env suite
 
+// The suite is started by the first test that needs it (need), so that a
+// -run filter that selects none of them starts nothing and stops nothing.
+var (
+	setupOnce sync.Once
+	setupErr  error
+	teardown  []func() // in reverse order of start
+	shared    *workerProcess
+)
+
 func TestMain(m *testing.M) {
 	flag.Parse()
-	code, err := runSuite(m)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		os.Exit(1)
+	code := m.Run()
+	if shared != nil {
+		code = stopSharedWorker(code)
+	}
+	for i := len(teardown) - 1; i >= 0; i-- {
+		teardown[i]()
 	}
 	os.Exit(code)
 }
 
-func runSuite(m *testing.M) (int, error) {
+// need starts the shared dev server, simulator, binaries and worker on
+// first use.
+func need(t *testing.T) {
+	t.Helper()
+	setupOnce.Do(func() { setupErr = startSuite() })
+	if setupErr != nil {
+		t.Fatalf("starting the end-to-end suite: %v", setupErr)
+	}
+}
+
+func startSuite() error {
 	srv, stop, err := devserver.StartMain()
 	if err != nil {
-		return 0, err
+		return err
 	}
-	defer stop()
+	teardown = append(teardown, stop)
 	env.temporal = srv
 
 	fx := ccapisim.DefaultFixture()
@@ -74,51 +96,50 @@ func runSuite(m *testing.M) (int, error) {
 		APIKey: simKey, ActivationDelay: time.Second, AutoApproveDelay: 500 * time.Millisecond, Seed: 42,
 	})
 	simSrv := httptest.NewServer(env.sim)
-	defer simSrv.Close()
+	teardown = append(teardown, simSrv.Close)
 	env.simURL = simSrv.URL
 	if env.api, err = ccapi.NewClient(simSrv.URL, simKey, nil); err != nil {
-		return 0, err
+		return err
 	}
 
 	if env.root, err = devserver.ModuleRoot(); err != nil {
-		return 0, err
+		return err
 	}
 	if err := os.MkdirAll(filepath.Join(env.root, ".data"), 0o755); err != nil {
-		return 0, err
+		return err
 	}
 	if env.figures, err = os.Create(filepath.Join(env.root, ".data", "e2e-figures.txt")); err != nil {
-		return 0, err
+		return err
 	}
-	defer env.figures.Close()
-	env.bin, err = os.MkdirTemp("", "e2e-bin-")
-	if err != nil {
-		return 0, err
+	teardown = append(teardown, func() { env.figures.Close() })
+	if env.bin, err = os.MkdirTemp("", "e2e-bin-"); err != nil {
+		return err
 	}
-	defer os.RemoveAll(env.bin)
+	teardown = append(teardown, func() { os.RemoveAll(env.bin) })
 	build := exec.Command("go", "build", "-o", env.bin+string(filepath.Separator), "./cmd/worker", "./cmd/starter")
 	build.Dir = env.root
 	if out, err := build.CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("building the binaries: %v\n%s", err, out)
+		return fmt.Errorf("building the binaries: %v\n%s", err, out)
 	}
+	shared, err = startWorkerProcess(taskQueue)
+	return err
+}
 
-	w, err := startWorkerProcess(taskQueue)
-	if err != nil {
-		return 0, err
-	}
-	code := m.Run()
-	if err := w.stop(); err != nil {
+// stopSharedWorker stops the shared worker and checks what it logged.
+func stopSharedWorker(code int) int {
+	if err := shared.stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: worker did not stop cleanly:", err)
 		code = 1
 	}
 	// The worker logged every call it made to the API: never with the key.
-	if strings.Contains(w.out.String(), simKey) {
+	if strings.Contains(shared.out.String(), simKey) {
 		fmt.Fprintln(os.Stderr, "e2e: the Console Connect API key appears in the worker's log")
 		code = 1
 	}
 	if code != 0 {
-		fmt.Fprintf(os.Stderr, "--- shared worker output:\n%s\n", w.out.String())
+		fmt.Fprintf(os.Stderr, "--- shared worker output:\n%s\n", shared.out.String())
 	}
-	return code, nil
+	return code
 }
 
 // workerEnv is the environment of a worker process talking to the suite's

@@ -43,6 +43,7 @@ func (p putsFor) check(t *testing.T) {
 // Two orders for one name on one port, started together: exactly one
 // orders; the other is refused before any PUT, naming the first.
 func TestSameNameOrdersStartedTogether(t *testing.T) {
+	need(t)
 	c := env.temporal.Client(t)
 	first, second := p2pOrder("E2E-TWIN-A"), p2pOrder("E2E-TWIN-B")
 	first.Name, second.Name = "E2E-TWIN", "E2E-TWIN"
@@ -89,6 +90,7 @@ func TestSameNameOrdersStartedTogether(t *testing.T) {
 // A Temporal cancel, as from the UI or `temporal workflow cancel`, while
 // an order waits for a partner withdraws the pending request.
 func TestTemporalCancelWithdrawsTheConnection(t *testing.T) {
+	need(t)
 	c := env.temporal.Client(t)
 	o := b2bOrder("E2E-TCANCEL", "initech") // initech answers nothing
 	run := start(t, c, o)
@@ -113,6 +115,7 @@ func TestTemporalCancelWithdrawsTheConnection(t *testing.T) {
 // API makes only after it answered (a late commit): each order ends with
 // the connection, one PUT and one connection.
 func TestUnknownOutcomesOrderOnce(t *testing.T) {
+	need(t)
 	c := env.temporal.Client(t)
 	t.Cleanup(func() { env.sim.SetFaults(ccapisim.Faults{}) })
 	tests := []struct {
@@ -141,6 +144,7 @@ func TestUnknownOutcomesOrderOnce(t *testing.T) {
 // A connection that ends in ERROR still holds the port's capacity and may
 // be billed: the order withdraws it.
 func TestConnectionInErrorIsWithdrawn(t *testing.T) {
+	need(t)
 	c := env.temporal.Client(t)
 	o := p2pOrder("E2E-ERROR")
 	o.PortID = acmeFaulty
@@ -156,6 +160,7 @@ func TestConnectionInErrorIsWithdrawn(t *testing.T) {
 // minute, so this test runs beside the others.
 func TestActivationTimeoutWithdraws(t *testing.T) {
 	t.Parallel()
+	need(t)
 	c := env.temporal.Client(t)
 	withdraw, keep := b2bOrder("E2E-TIMEOUT", "initech"), b2bOrder("E2E-TIMEOUT-KEEP", "initech")
 	withdraw.ActivationTimeout, keep.ActivationTimeout = workflows.Duration(time.Minute), workflows.Duration(time.Minute)

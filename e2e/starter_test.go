@@ -51,6 +51,7 @@ func orderFile(t *testing.T, o workflows.Order) string {
 // Submitting the same order twice (a ticketing system retrying, say) finds
 // the first workflow and starts no second one.
 func TestDuplicateSubmitStartsNoSecondWorkflow(t *testing.T) {
+	need(t)
 	c := env.temporal.Client(t)
 	o := p2pOrder("E2E-DUP")
 	file := orderFile(t, o)
@@ -101,6 +102,7 @@ func TestDuplicateSubmitStartsNoSecondWorkflow(t *testing.T) {
 
 // Cancelling after the PUT deletes (withdraws) the pending connection.
 func TestCancelAfterOrderDeletesTheConnection(t *testing.T) {
+	need(t)
 	c := env.temporal.Client(t)
 	o := b2bOrder("E2E-CANCEL", "initech")
 	run := start(t, c, o)
@@ -132,6 +134,7 @@ func TestCancelAfterOrderDeletesTheConnection(t *testing.T) {
 // A worker that dies while an order waits for acceptance is replaced, and
 // the new worker finishes the order without ordering again.
 func TestWorkerRestartedMidWait(t *testing.T) {
+	need(t)
 	const queue = "e2e-restart"
 	first, err := startWorkerProcess(queue)
 	if err != nil {
@@ -174,6 +177,7 @@ func TestWorkerRestartedMidWait(t *testing.T) {
 // A wait longer than POLLS_PER_RUN polls continues as new, and the next
 // run picks the wait up where the last one left it.
 func TestLongWaitContinuesAsNew(t *testing.T) {
+	need(t)
 	const queue = "e2e-long-wait"
 	w, err := startWorkerProcess(queue, "POLLS_PER_RUN=3")
 	if err != nil {

@@ -81,7 +81,7 @@ type run struct {
 	temporal client.Client
 	simURL   string
 
-	armed      atomic.Bool // kill the worker at the next PUT
+	armed      atomic.Int64 // kills to land at the next PUTs
 	killsAtPUT atomic.Int64
 	restarts   atomic.Int64
 	started    atomic.Int64
@@ -162,7 +162,10 @@ func (r *run) startSimulator() (stop func(), err error) {
 		AutoApproveDelay: time.Second, AutoApproveJitter: 5 * time.Second,
 		Seed: int64(r.cfg.Seed),
 		Observe: func(endpoint string) {
-			if endpoint == ccapisim.EndpointCreateLayer2 && r.armed.CompareAndSwap(true, false) && r.worker.kill() {
+			if endpoint != ccapisim.EndpointCreateLayer2 {
+				return
+			}
+			if n := r.armed.Load(); n > 0 && r.armed.CompareAndSwap(n, n-1) && r.worker.kill() {
 				r.killsAtPUT.Add(1)
 			}
 		},
@@ -293,7 +296,7 @@ func (r *run) shake(ctx context.Context, begin time.Time, phases []phase, events
 		}
 	}
 	sleepUntil(ctx, begin.Add(end))
-	r.armed.Store(false)
+	r.armed.Store(0)
 	r.sim.SetFaults(ccapisim.Faults{})
 }
 
@@ -328,7 +331,7 @@ func (r *run) disrupt(ctx context.Context, d disruption) {
 			time.Sleep(time.Second)
 		}
 	case d.AtPUT:
-		r.armed.Store(true)
+		r.armed.Add(1)
 	default:
 		// A worker between a crash and its restart cannot crash again:
 		// wait for the replacement, so every planned kill lands.

@@ -2,8 +2,10 @@
 // `server start-dev`) for end-to-end tests.
 //
 // The CLI binary is $TEMPORAL_CLI_PATH, or bin/temporal under the module
-// root (scripts/install-temporal.sh puts it there). A missing binary fails
-// the test: end-to-end tests must not silently turn into skips.
+// root, which the first test that needs it builds with
+// scripts/install-temporal.sh, as `make test` does, so that `go test ./...`
+// works on a fresh clone. A binary that cannot be had fails the test:
+// end-to-end tests must not silently turn into skips.
 //
 // Start gives one test its own server. A package whose tests share one
 // server starts it in TestMain with StartMain, or lazily with Shared. The
@@ -16,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -48,13 +51,19 @@ type Server struct {
 }
 
 // CLIPath returns the Temporal CLI to run: $TEMPORAL_CLI_PATH, or
-// <module root>/bin/temporal. It fails when the file is not there.
+// <module root>/bin/temporal, built first if it is not there (see the
+// package comment). It fails when the file cannot be had.
 func CLIPath() (string, error) {
 	path := os.Getenv(CLIPathEnv)
 	if path == "" {
 		root, err := ModuleRoot()
 		if err != nil {
 			return "", err
+		}
+		install := exec.Command(filepath.Join(root, "scripts", "install-temporal.sh"))
+		install.Stdout, install.Stderr = os.Stderr, os.Stderr
+		if err := install.Run(); err != nil {
+			return "", fmt.Errorf("building the Temporal CLI with scripts/install-temporal.sh: %w", err)
 		}
 		path = filepath.Join(root, "bin", "temporal")
 	}
