@@ -14,6 +14,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/cc-l2/provisioner/internal/config"
 )
 
 // DefaultBaseURL is the production Console Connect API.
@@ -35,14 +37,8 @@ type Client struct {
 	// UserAgent is sent with every request.
 	UserAgent string
 
-	apiKey secret
+	apiKey config.Secret // refuses to be printed, whatever prints it
 }
-
-// secret holds the API key and refuses to be printed.
-type secret string
-
-func (secret) String() string   { return "[redacted]" }
-func (secret) GoString() string { return "[redacted]" }
 
 // String describes the client without its key, for %v, %+v and %s.
 func (c *Client) String() string {
@@ -71,7 +67,7 @@ func NewClient(baseURL, apiKey string, httpClient *http.Client) (*Client, error)
 	if httpClient == nil {
 		httpClient = http.DefaultClient
 	}
-	return &Client{BaseURL: u, HTTPClient: httpClient, UserAgent: defaultUserAgent, apiKey: secret(apiKey)}, nil
+	return &Client{BaseURL: u, HTTPClient: httpClient, UserAgent: defaultUserAgent, apiKey: config.Secret(apiKey)}, nil
 }
 
 // endpointPath joins escaped path segments: every caller-supplied value
@@ -108,7 +104,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	if err != nil {
 		return fmt.Errorf("ccapi: building %s %s: %w", method, path, err)
 	}
-	req.Header.Set("Authorization", "Bearer "+string(c.apiKey))
+	req.Header.Set("Authorization", "Bearer "+c.apiKey.Reveal())
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.UserAgent)
 	if body != nil {

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/internal/logging"
 	"github.com/cc-l2/provisioner/internal/temporalclient"
+	"github.com/cc-l2/provisioner/workflows"
 )
 
 // Config is everything the starter reads from its environment. The desc
@@ -10,8 +12,8 @@ import (
 type Config struct {
 	temporalclient.Config
 
-	WebhookToken temporalclient.Secret `env:"STARTER_WEBHOOK_TOKEN" desc:"bearer token ticketing systems send to serve; required by serve (never printed)"`
-	ListenAddr   string                `env:"STARTER_LISTEN_ADDR" envDefault:"127.0.0.1:8090" desc:"host:port serve listens on"`
+	WebhookToken config.Secret `env:"STARTER_WEBHOOK_TOKEN" desc:"bearer token ticketing systems send to serve; required by serve (never printed)"`
+	ListenAddr   string        `env:"STARTER_LISTEN_ADDR" envDefault:"127.0.0.1:8090" desc:"host:port serve listens on"`
 
 	// A command-line tool is quiet by default: results go to stdout, and
 	// only warnings and errors to stderr.
@@ -20,11 +22,17 @@ type Config struct {
 }
 
 // loadConfig reads the configuration from environ. Its error is a
-// *temporalclient.ConfigError naming every bad variable.
+// *config.Error naming every bad variable.
 func loadConfig(environ map[string]string) (Config, error) {
-	var cfg Config
-	err := temporalclient.Load(&cfg, environ)
+	cfg := defaults()
+	err := config.Load(&cfg, environ)
 	return cfg, err
+}
+
+// defaults is the configuration before the environment is read: the task
+// queue's default is the workflow package's.
+func defaults() Config {
+	return Config{Config: temporalclient.Config{TaskQueue: workflows.DefaultTaskQueue}}
 }
 
 // Problems checks what the tags cannot express.

@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
+	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/internal/logging"
 	"github.com/cc-l2/provisioner/internal/temporalclient"
 )
@@ -141,11 +142,12 @@ func writeUsage(w io.Writer) error {
 }
 
 func writeEnvironment(w io.Writer) error {
-	vars, err := temporalclient.Variables(&Config{})
+	cfg := defaults()
+	vars, err := config.Variables(&cfg)
 	if err != nil {
 		return err
 	}
-	return temporalclient.WriteVariables(w, vars)
+	return config.WriteVariables(w, vars)
 }
 
 // writeCommandUsage prints one command's help and flags.
@@ -281,7 +283,7 @@ func (a *app) orderIDArg(c command, positional []string) (string, int, bool) {
 func (a *app) setup(extra func(Config) []string) (Config, *zap.Logger, bool) {
 	cfg, err := loadConfig(a.environ)
 	if err == nil && extra != nil {
-		var problems *temporalclient.ConfigError
+		var problems *config.Error
 		err = problems.Add(extra(cfg)...).Err()
 	}
 	if err != nil {

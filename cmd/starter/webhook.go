@@ -16,7 +16,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/cc-l2/provisioner/internal/temporalclient"
+	"github.com/cc-l2/provisioner/internal/config"
 )
 
 // maxBodyBytes bounds one webhook request: a ticketing system sends a
@@ -50,7 +50,7 @@ type webhook struct {
 
 // newWebhook builds the handler. token is the bearer token every request
 // must carry.
-func newWebhook(temporal webhookTemporal, taskQueue string, token temporalclient.Secret, logger *zap.Logger) http.Handler {
+func newWebhook(temporal webhookTemporal, taskQueue string, token config.Secret, logger *zap.Logger) http.Handler {
 	h := &webhook{
 		starter:     newStarter(temporal, taskQueue),
 		status:      temporal,

@@ -4,19 +4,23 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cc-l2/provisioner/ccapi"
+	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/internal/logging"
 	"github.com/cc-l2/provisioner/internal/temporalclient"
 	"github.com/cc-l2/provisioner/workflows"
 )
 
 // Config is everything the worker reads from its environment. The desc tags
-// feed `worker -h`.
+// feed `worker -h`. Defaults that belong to the worker are in its envDefault
+// tags; those of the workflow, the API client and the task queue are theirs
+// (see defaults).
 type Config struct {
 	temporalclient.Config
 
-	CCAPIBaseURL string                `env:"CC_API_BASE_URL" envDefault:"https://api.consoleconnect.com" desc:"Console Connect API root"`
-	CCAPIKey     temporalclient.Secret `env:"CC_API_KEY,required,notEmpty" desc:"Console Connect API key (never logged or printed)"`
-	CCAPITimeout time.Duration         `env:"CC_API_TIMEOUT" envDefault:"30s" desc:"timeout of one Console Connect API call"`
+	CCAPIBaseURL string        `env:"CC_API_BASE_URL" desc:"Console Connect API root"`
+	CCAPIKey     config.Secret `env:"CC_API_KEY,required,notEmpty" desc:"Console Connect API key (never logged or printed)"`
+	CCAPITimeout time.Duration `env:"CC_API_TIMEOUT" desc:"timeout of one Console Connect API call"`
 
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info" desc:"debug, info, warn or error"`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"json" desc:"json or console"`
@@ -25,12 +29,12 @@ type Config struct {
 	MaxConcurrentWorkflowTasks int           `env:"WORKER_MAX_CONCURRENT_WORKFLOW_TASKS" envDefault:"10" desc:"workflow tasks run at once"`
 	ShutdownTimeout            time.Duration `env:"WORKER_SHUTDOWN_TIMEOUT" envDefault:"30s" desc:"how long running activities may finish after SIGTERM"`
 
-	ActivationTimeoutPortToPort time.Duration `env:"ACTIVATION_TIMEOUT_PORT_TO_PORT" envDefault:"2h" desc:"how long a port-to-port order may take to become ACTIVE"`
-	ActivationTimeoutB2B        time.Duration `env:"ACTIVATION_TIMEOUT_B2B" envDefault:"336h" desc:"how long a business-to-business order may wait for the partner to accept"`
-	PollInitial                 time.Duration `env:"POLL_INITIAL" envDefault:"10s" desc:"first status poll interval while waiting for ACTIVE (doubles each poll)"`
-	PollMax                     time.Duration `env:"POLL_MAX" envDefault:"5m" desc:"longest status poll interval"`
-	PollsPerRun                 int           `env:"POLLS_PER_RUN" envDefault:"100" desc:"status polls before the workflow continues as new (bounds one run's history)"`
-	PutSettleWindow             time.Duration `env:"PUT_SETTLE_WINDOW" envDefault:"10m" desc:"after a PUT whose outcome is unknown, how long it may still take effect and show in the port's list; no other PUT goes out before (at least CC_API_TIMEOUT + 1m)"`
+	ActivationTimeoutPortToPort time.Duration `env:"ACTIVATION_TIMEOUT_PORT_TO_PORT" desc:"how long a port-to-port order may take to become ACTIVE"`
+	ActivationTimeoutB2B        time.Duration `env:"ACTIVATION_TIMEOUT_B2B" desc:"how long a business-to-business order may wait for the partner to accept"`
+	PollInitial                 time.Duration `env:"POLL_INITIAL" desc:"first status poll interval while waiting for ACTIVE (doubles each poll)"`
+	PollMax                     time.Duration `env:"POLL_MAX" desc:"longest status poll interval"`
+	PollsPerRun                 int           `env:"POLLS_PER_RUN" desc:"status polls before the workflow continues as new (bounds one run's history)"`
+	PutSettleWindow             time.Duration `env:"PUT_SETTLE_WINDOW" desc:"after a PUT whose outcome is unknown, how long it may still take effect and show in the port's list; no other PUT goes out before (at least CC_API_TIMEOUT + 1m)"`
 }
 
 // lateCommitMargin is how much later than the client gave up a PUT may
@@ -38,12 +42,30 @@ type Config struct {
 // the API"): PUT_SETTLE_WINDOW must cover CC_API_TIMEOUT plus this.
 const lateCommitMargin = time.Minute
 
-// loadConfig reads the configuration from environ. Its error is a
-// *temporalclient.ConfigError naming every bad variable; it never contains
-// a secret's value.
+// defaults is the configuration before the environment is read: the
+// workflow's own defaults (workflows.DefaultConfig), the API client's base
+// URL and the default task queue, each kept in one place.
+func defaults() Config {
+	wf := workflows.DefaultConfig()
+	return Config{
+		Config:                      temporalclient.Config{TaskQueue: workflows.DefaultTaskQueue},
+		CCAPIBaseURL:                ccapi.DefaultBaseURL,
+		CCAPITimeout:                wf.APITimeout,
+		ActivationTimeoutPortToPort: wf.ActivationTimeoutPortToPort,
+		ActivationTimeoutB2B:        wf.ActivationTimeoutB2B,
+		PollInitial:                 wf.PollInitial,
+		PollMax:                     wf.PollMax,
+		PollsPerRun:                 wf.PollsPerRun,
+		PutSettleWindow:             wf.PutSettleWindow,
+	}
+}
+
+// loadConfig reads the configuration from environ over the defaults. Its
+// error is a *config.Error naming every bad variable; it never contains a
+// secret's value.
 func loadConfig(environ map[string]string) (Config, error) {
-	var cfg Config
-	err := temporalclient.Load(&cfg, environ)
+	cfg := defaults()
+	err := config.Load(&cfg, environ)
 	return cfg, err
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/caarlos0/env/v11"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/internal/temporalclient"
 	"github.com/cc-l2/provisioner/workflows"
 )
@@ -63,7 +64,7 @@ func TestLoadConfig(t *testing.T) {
 			},
 			check: func(t *testing.T, cfg Config) {
 				require.Equal(t, "temporal:7233", cfg.Address)
-				require.Equal(t, temporalclient.Secret("tk"), cfg.APIKey)
+				require.Equal(t, config.Secret("tk"), cfg.APIKey)
 				require.Equal(t, 5*time.Second, cfg.CCAPITimeout)
 				require.Equal(t, 3, cfg.MaxConcurrentActivities)
 				require.Equal(t, time.Minute, cfg.ShutdownTimeout)
@@ -153,6 +154,19 @@ func TestHelpListsEveryVariable(t *testing.T) {
 	params, err := env.GetFieldParams(&Config{})
 	require.NoError(t, err)
 	require.Len(t, params, 21)
+	// Defaults kept outside the tags (the workflow's, the client's) are
+	// shown as the loader applies them.
+	cfg := defaults()
+	vars, err := config.Variables(&cfg)
+	require.NoError(t, err)
+	defaultOf := map[string]string{}
+	for _, v := range vars {
+		if v.HasDefault {
+			defaultOf[v.Name] = v.Default
+		}
+	}
+	require.Equal(t, "2h", defaultOf["ACTIVATION_TIMEOUT_PORT_TO_PORT"])
+	require.Equal(t, workflows.DefaultTaskQueue, defaultOf["TEMPORAL_TASK_QUEUE"])
 	for _, arg := range []string{"-h", "--help", "-help"} {
 		t.Run(arg, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -166,8 +180,8 @@ func TestHelpListsEveryVariable(t *testing.T) {
 				switch {
 				case p.Required:
 					require.Contains(t, out, "  "+p.Key+" (required)\n", p.Key)
-				case p.HasDefaultValue:
-					require.Contains(t, out, "  "+p.Key+" (default \""+p.DefaultValue+"\")\n", p.Key)
+				case defaultOf[p.Key] != "":
+					require.Contains(t, out, "  "+p.Key+" (default \""+defaultOf[p.Key]+"\")\n", p.Key)
 				default:
 					require.Contains(t, out, "  "+p.Key+" (optional)\n", p.Key)
 				}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/cc-l2/provisioner/activities"
 	"github.com/cc-l2/provisioner/ccapi"
+	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/internal/logging"
 	"github.com/cc-l2/provisioner/internal/temporalclient"
 	"github.com/cc-l2/provisioner/workflows"
@@ -60,14 +61,15 @@ Environment:
 // writeUsage prints the help text with every variable, its default, and
 // whether it is required.
 func writeUsage(w io.Writer) error {
-	vars, err := temporalclient.Variables(&Config{})
+	cfg := defaults()
+	vars, err := config.Variables(&cfg)
 	if err != nil {
 		return err
 	}
 	if _, err := io.WriteString(w, usageHeader); err != nil {
 		return err
 	}
-	return temporalclient.WriteVariables(w, vars)
+	return config.WriteVariables(w, vars)
 }
 
 // run is the whole worker; it returns the exit code. It stops when ctx is
@@ -118,7 +120,7 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 // serve connects, polls until ctx is cancelled or the worker fails, and
 // shuts down.
 func serve(ctx context.Context, cfg Config, logger *zap.Logger) error {
-	vars, err := temporalclient.Variables(&cfg)
+	vars, err := config.Variables(&cfg)
 	if err != nil {
 		return err
 	}

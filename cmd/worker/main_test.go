@@ -14,13 +14,13 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/internal/devserver"
-	"github.com/cc-l2/provisioner/internal/temporalclient"
 	"github.com/cc-l2/provisioner/workflows"
 )
 
 func TestEveryVariableIsDescribed(t *testing.T) {
-	vars, err := temporalclient.Variables(&Config{})
+	vars, err := config.Variables(&Config{})
 	require.NoError(t, err)
 	for _, v := range vars {
 		require.NotEmpty(t, v.Description, v.Name)

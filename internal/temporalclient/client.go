@@ -2,10 +2,6 @@
 // the worker and the starter, and dials Temporal with them: a local dev
 // server, a self-hosted cluster with mutual TLS, or Temporal Cloud with an
 // API key.
-//
-// It also holds Secret and the environment-variable helpers (ParseEnv,
-// Variables, WriteVariables) both binaries use for their configuration, since
-// both embed Config.
 package temporalclient
 
 import (
@@ -18,6 +14,8 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
+
+	"github.com/cc-l2/provisioner/internal/config"
 )
 
 // Config is how to reach Temporal. Embed it (without envPrefix) in a binary's
@@ -27,11 +25,11 @@ type Config struct {
 	Namespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default" desc:"Temporal namespace"`
 	// The default is workflows.DefaultTaskQueue (a test keeps them equal;
 	// a struct tag cannot refer to the constant).
-	TaskQueue string `env:"TEMPORAL_TASK_QUEUE" envDefault:"l2-provisioning" desc:"task queue the worker polls and the starter starts orders on"`
-	APIKey    Secret `env:"TEMPORAL_API_KEY" desc:"Temporal Cloud API key; turns TLS on (never printed)"`
-	TLSCert   string `env:"TEMPORAL_TLS_CERT" desc:"client certificate file (PEM) for mutual TLS; needs TEMPORAL_TLS_KEY"`
-	TLSKey    string `env:"TEMPORAL_TLS_KEY" desc:"client private key file (PEM) for mutual TLS; needs TEMPORAL_TLS_CERT"`
-	TLSCA     string `env:"TEMPORAL_TLS_CA" desc:"CA bundle file (PEM) to verify the server with instead of the system roots"`
+	TaskQueue string        `env:"TEMPORAL_TASK_QUEUE" envDefault:"l2-provisioning" desc:"task queue the worker polls and the starter starts orders on"`
+	APIKey    config.Secret `env:"TEMPORAL_API_KEY" desc:"Temporal Cloud API key; turns TLS on (never printed)"`
+	TLSCert   string        `env:"TEMPORAL_TLS_CERT" desc:"client certificate file (PEM) for mutual TLS; needs TEMPORAL_TLS_KEY"`
+	TLSKey    string        `env:"TEMPORAL_TLS_KEY" desc:"client private key file (PEM) for mutual TLS; needs TEMPORAL_TLS_CERT"`
+	TLSCA     string        `env:"TEMPORAL_TLS_CA" desc:"CA bundle file (PEM) to verify the server with instead of the system roots"`
 }
 
 // Problems lists what is wrong with c, each naming its variable; nil when c
@@ -93,7 +91,7 @@ func (c Config) TLSConfig() (*tls.Config, error) {
 // ClientOptions builds the SDK options for c.
 func (c Config) ClientOptions(logger log.Logger) (client.Options, error) {
 	if problems := c.Problems(); len(problems) > 0 {
-		return client.Options{}, &ConfigError{Problems: problems}
+		return client.Options{}, &config.Error{Problems: problems}
 	}
 	tlsConfig, err := c.TLSConfig()
 	if err != nil {

@@ -1,57 +1,28 @@
 package temporalclient
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/json"
 	"encoding/pem"
-	"fmt"
-	"log/slog"
 	"math/big"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/workflows"
 )
 
-func TestSecretNeverPrints(t *testing.T) {
-	s := Secret("hunter2")
-	wrapper := struct {
-		Key  Secret
-		Name string
-	}{Key: s, Name: "x"}
-	for _, format := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d"} {
-		require.NotContains(t, fmt.Sprintf(format, s), "hunter2", format)
-		require.NotContains(t, fmt.Sprintf(format, wrapper), "hunter2", format)
-		require.NotContains(t, fmt.Sprintf(format, &wrapper), "hunter2", format)
-	}
-	require.Equal(t, "[redacted]", s.String())
-	j, err := json.Marshal(wrapper)
-	require.NoError(t, err)
-	require.JSONEq(t, `{"Key":"[redacted]","Name":"x"}`, string(j))
-
-	var buf bytes.Buffer
-	slog.New(slog.NewTextHandler(&buf, nil)).Info("x", "key", s)
-	require.NotContains(t, buf.String(), "hunter2")
-
-	require.Equal(t, "hunter2", s.Reveal())
-	require.True(t, s.IsSet())
-	require.False(t, Secret("").IsSet())
-}
-
 func TestConfigDefaults(t *testing.T) {
 	var cfg Config
-	require.NoError(t, ParseEnv(&cfg, map[string]string{}))
+	require.NoError(t, config.ParseEnv(&cfg, map[string]string{}))
 	require.Equal(t, Config{Address: "localhost:7233", Namespace: "default", TaskQueue: workflows.DefaultTaskQueue}, cfg)
 	require.Empty(t, cfg.Problems())
 }
@@ -70,7 +41,7 @@ func TestConfigProblems(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var cfg Config
-			require.NoError(t, ParseEnv(&cfg, tt.env))
+			require.NoError(t, config.ParseEnv(&cfg, tt.env))
 			require.Equal(t, tt.want, cfg.Problems())
 		})
 	}
@@ -153,83 +124,4 @@ func TestDialFailsFastOnUnreachableServer(t *testing.T) {
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "127.0.0.1:1")
 	require.NotContains(t, err.Error(), "sekret")
-}
-
-// envConfig exercises ParseEnv and Variables with every kind of field the
-// binaries use.
-type envConfig struct {
-	Config
-	Key     Secret        `env:"TEST_KEY,required,notEmpty" desc:"a key"`
-	Timeout time.Duration `env:"TEST_TIMEOUT" envDefault:"30s" desc:"a timeout"`
-	Count   int           `env:"TEST_COUNT" envDefault:"20" desc:"a count"`
-	Flag    bool          `env:"TEST_FLAG" desc:"a flag"`
-}
-
-func TestParseEnvErrors(t *testing.T) {
-	tests := []struct {
-		name string
-		env  map[string]string
-		want []string
-	}{
-		{name: "missing required", env: map[string]string{}, want: []string{"TEST_KEY is required"}},
-		{name: "empty required", env: map[string]string{"TEST_KEY": ""}, want: []string{"TEST_KEY must not be empty"}},
-		{name: "bad duration", env: map[string]string{"TEST_KEY": "k", "TEST_TIMEOUT": "abc"}, want: []string{`TEST_TIMEOUT: invalid duration "abc"`}},
-		{name: "bad int", env: map[string]string{"TEST_KEY": "k", "TEST_COUNT": "many"}, want: []string{`TEST_COUNT: invalid integer "many"`}},
-		{name: "bad bool", env: map[string]string{"TEST_KEY": "k", "TEST_FLAG": "perhaps"}, want: []string{`TEST_FLAG: invalid boolean "perhaps"`}},
-		{name: "all at once", env: map[string]string{"TEST_TIMEOUT": "abc", "TEST_COUNT": "x"}, want: []string{"TEST_KEY is required", `TEST_TIMEOUT: invalid duration "abc"`, `TEST_COUNT: invalid integer "x"`}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var cfg envConfig
-			err := ParseEnv(&cfg, tt.env)
-			require.Error(t, err)
-			var cfgErr *ConfigError
-			require.ErrorAs(t, err, &cfgErr)
-			require.Equal(t, tt.want, cfgErr.Problems)
-			require.Equal(t, strings.Join(tt.want, "; "), err.Error())
-		})
-	}
-}
-
-func TestVariables(t *testing.T) {
-	cfg := envConfig{Key: "sekret", Timeout: time.Minute, Config: Config{APIKey: "cloudkey", Address: "a:1"}}
-	vars, err := Variables(&cfg)
-	require.NoError(t, err)
-	var names []string
-	byName := map[string]Variable{}
-	for _, v := range vars {
-		names = append(names, v.Name)
-		byName[v.Name] = v
-		require.NotEmpty(t, v.Description, v.Name)
-		require.NotContains(t, v.Value, "sekret")
-		require.NotContains(t, v.Value, "cloudkey")
-	}
-	require.Equal(t, []string{
-		"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TEMPORAL_TASK_QUEUE", "TEMPORAL_API_KEY",
-		"TEMPORAL_TLS_CERT", "TEMPORAL_TLS_KEY", "TEMPORAL_TLS_CA",
-		"TEST_KEY", "TEST_TIMEOUT", "TEST_COUNT", "TEST_FLAG",
-	}, names)
-	require.Equal(t, "[redacted]", byName["TEST_KEY"].Value)
-	require.True(t, byName["TEST_KEY"].Required)
-	require.Equal(t, "", byName["TEMPORAL_TLS_CA"].Value)
-	require.Equal(t, "1m0s", byName["TEST_TIMEOUT"].Value)
-	require.Equal(t, "30s", byName["TEST_TIMEOUT"].Default)
-	require.Equal(t, "a:1", byName["TEMPORAL_ADDRESS"].Value)
-
-	var buf bytes.Buffer
-	require.NoError(t, WriteVariables(&buf, vars))
-	out := buf.String()
-	require.Contains(t, out, "  TEST_KEY (required)\n        a key\n")
-	require.Contains(t, out, "  TEST_TIMEOUT (default \"30s\")\n        a timeout\n")
-	require.Contains(t, out, "  TEST_FLAG (optional)\n        a flag\n")
-	require.Contains(t, out, "  TEMPORAL_ADDRESS (default \"localhost:7233\")\n        Temporal frontend host:port\n")
-}
-
-func TestConfigErrorAdd(t *testing.T) {
-	var none *ConfigError
-	require.NoError(t, none.Add().Err())
-	e := none.Add(`A_TIMEOUT: invalid duration "x"`)
-	e = e.Add("A_TIMEOUT must be positive (got 0s)", "B_LEVEL: invalid", "C_KEY is required")
-	require.Equal(t, []string{`A_TIMEOUT: invalid duration "x"`, "B_LEVEL: invalid", "C_KEY is required"}, e.Problems)
-	require.EqualError(t, e.Err(), `A_TIMEOUT: invalid duration "x"; B_LEVEL: invalid; C_KEY is required`)
 }

@@ -1,4 +1,4 @@
-package temporalclient
+package config
 
 import (
 	"fmt"
@@ -7,8 +7,8 @@ import (
 )
 
 // Secret is a credential read from the environment (TEMPORAL_API_KEY,
-// CC_API_KEY, STARTER_WEBHOOK_TOKEN). It lives here because this is the one
-// package every binary's configuration already imports.
+// CC_API_KEY, STARTER_WEBHOOK_TOKEN), and the API client's key: one type
+// for every secret the project holds.
 //
 // Whatever prints it — fmt with any verb (%v, %+v, %#v, %s, %q), encoding/json,
 // text encoders, slog, zap — sees "[redacted]"; only Reveal returns the value.

@@ -1,4 +1,12 @@
-package temporalclient
+// Package config reads a binary's configuration from environment variables
+// with caarlos0/env: every problem at once, each naming its variable
+// (Error), secrets that never print (Secret), and the variable list that
+// -h shows (Variables, WriteVariables).
+//
+// Defaults have one home each: a variable's envDefault tag, or, for
+// settings whose default belongs to another package (the workflow's
+// timeouts, say), the value the caller puts in the struct before Load.
+package config
 
 import (
 	"errors"
@@ -12,32 +20,32 @@ import (
 	"github.com/caarlos0/env/v11"
 )
 
-// ConfigError lists every problem found in a configuration, each naming its
+// Error lists every problem found in a configuration, each naming its
 // environment variable, so an operator fixes them all in one go.
-type ConfigError struct {
+type Error struct {
 	Problems []string
 }
 
-func (e *ConfigError) Error() string { return strings.Join(e.Problems, "; ") }
+func (e *Error) Error() string { return strings.Join(e.Problems, "; ") }
 
 // Add appends problems (each starting with its variable's name) and
 // returns the combined error, creating it if e is nil. A problem about a
 // variable that already has one is dropped: once CC_API_TIMEOUT failed to
 // parse, "CC_API_TIMEOUT must be positive" would only add noise.
-func (e *ConfigError) Add(problems ...string) *ConfigError {
+func (e *Error) Add(problems ...string) *Error {
 	for _, p := range problems {
 		if e != nil && e.mentions(problemVariable(p)) {
 			continue
 		}
 		if e == nil {
-			e = &ConfigError{}
+			e = &Error{}
 		}
 		e.Problems = append(e.Problems, p)
 	}
 	return e
 }
 
-func (e *ConfigError) mentions(variable string) bool {
+func (e *Error) mentions(variable string) bool {
 	for _, p := range e.Problems {
 		if problemVariable(p) == variable {
 			return true
@@ -56,8 +64,8 @@ func problemVariable(problem string) string {
 }
 
 // Err returns e as an error, or a true nil when there is no problem (a nil
-// *ConfigError in an error interface is not nil).
-func (e *ConfigError) Err() error {
+// *Error in an error interface is not nil).
+func (e *Error) Err() error {
 	if e == nil || len(e.Problems) == 0 {
 		return nil
 	}
@@ -69,9 +77,11 @@ func (e *ConfigError) Err() error {
 type Checker interface{ Problems() []string }
 
 // Load fills cfg (a pointer) from environ and runs its own checks: every
-// problem, from parsing or checking, comes back in one *ConfigError.
+// problem, from parsing or checking, comes back in one *Error. A variable
+// that is unset (or empty) and has no envDefault tag leaves its field as
+// the caller set it: that is how defaults kept elsewhere reach it.
 func Load(cfg Checker, environ map[string]string) error {
-	var problems *ConfigError
+	var problems *Error
 	if err := ParseEnv(cfg, environ); err != nil && !errors.As(err, &problems) {
 		return err
 	}
@@ -80,7 +90,7 @@ func Load(cfg Checker, environ map[string]string) error {
 
 // ParseEnv fills cfg, a pointer to a struct with caarlos0/env tags, from
 // environ (not from the process environment, so tests need not touch it).
-// Its error is a *ConfigError whose problems read like
+// Its error is a *Error whose problems read like
 // `CC_API_KEY is required` or `CC_API_TIMEOUT: invalid duration "abc"`.
 func ParseEnv(cfg any, environ map[string]string) error {
 	err := env.ParseWithOptions(cfg, env.Options{Environment: environ})
@@ -92,7 +102,7 @@ func ParseEnv(cfg any, environ map[string]string) error {
 		return fmt.Errorf("reading configuration: %w", err)
 	}
 	keys := variableNames(reflect.TypeOf(cfg))
-	var problems ConfigError
+	var problems Error
 	for _, e := range aggregate.Errors {
 		problems.Problems = append(problems.Problems, describe(e, keys))
 	}
@@ -204,7 +214,9 @@ type Variable struct {
 
 // Variables lists the variables of cfg (a pointer to a configuration
 // struct) in declaration order, with their defaults, whether they are
-// required, their description and cfg's current value.
+// required, their description and cfg's current value. A variable without
+// an envDefault tag whose field cfg has set takes that value as its
+// default: pass the struct as the binary fills it before Load.
 func Variables(cfg any) ([]Variable, error) {
 	params, err := env.GetFieldParams(cfg)
 	if err != nil {
@@ -213,6 +225,7 @@ func Variables(cfg any) ([]Variable, error) {
 	type fieldInfo struct {
 		desc  string
 		value string
+		set   bool // the field is not its zero value
 	}
 	root := reflect.ValueOf(cfg)
 	for root.Kind() == reflect.Pointer {
@@ -220,14 +233,20 @@ func Variables(cfg any) ([]Variable, error) {
 	}
 	info := map[string]fieldInfo{}
 	walkFields(root.Type(), func(f reflect.StructField, index []int, name string) {
-		info[name] = fieldInfo{desc: f.Tag.Get("desc"), value: valueText(root.FieldByIndex(index))}
+		v := root.FieldByIndex(index)
+		_, secret := v.Interface().(Secret) // a secret's value is never a default
+		info[name] = fieldInfo{desc: f.Tag.Get("desc"), value: valueText(v), set: !v.IsZero() && !secret}
 	})
 	vars := make([]Variable, 0, len(params))
 	for _, p := range params {
+		def, hasDef := p.DefaultValue, p.HasDefaultValue
+		if !hasDef && info[p.Key].set {
+			def, hasDef = info[p.Key].value, true
+		}
 		vars = append(vars, Variable{
 			Name:        p.Key,
-			Default:     p.DefaultValue,
-			HasDefault:  p.HasDefaultValue,
+			Default:     def,
+			HasDefault:  hasDef,
 			Required:    p.Required || p.NotEmpty,
 			Description: info[p.Key].desc,
 			Value:       info[p.Key].value,
@@ -244,7 +263,7 @@ func valueText(v reflect.Value) string {
 		}
 		return x.String()
 	case time.Duration:
-		return x.String()
+		return shortDuration(x)
 	case fmt.Stringer:
 		return x.String()
 	}
@@ -270,4 +289,16 @@ func WriteVariables(w io.Writer, vars []Variable) error {
 		}
 	}
 	return nil
+}
+
+// shortDuration writes 2h rather than 2h0m0s, as people write durations.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
