@@ -219,7 +219,7 @@ func TestBusinessToBusinessDenied(t *testing.T) {
 	}
 	_, err := result(t, run)
 	typ, msg := failureType(t, err)
-	if typ != workflows.ErrConnectionFailed || !strings.Contains(msg, "DENIED") || !strings.Contains(msg, "Rejected by initech") {
+	if typ != workflows.ErrTypeConnectionFailed || !strings.Contains(msg, "DENIED") || !strings.Contains(msg, "Rejected by initech") {
 		t.Errorf("failure %s: %s", typ, msg)
 	}
 	checkHistory(t, c, o.OrderID, "business-to-business-denied")
@@ -236,7 +236,7 @@ func TestFailedPrecheckOrdersNothing(t *testing.T) {
 			t.Errorf("failure %q lacks %q", msg, want)
 		}
 	}
-	if typ != workflows.ErrPrecheckFailed {
+	if typ != workflows.ErrTypePrecheckFailed {
 		t.Errorf("failure type %s", typ)
 	}
 	if n := env.sim.ConnectionsCreated("acme", o.OrderID); n != 0 {

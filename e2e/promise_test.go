@@ -66,7 +66,7 @@ func TestSameNameOrdersStartedTogether(t *testing.T) {
 			continue
 		}
 		typ, msg := failureType(t, err)
-		if typ != workflows.ErrPrecheckFailed || !strings.Contains(msg, "nothing was ordered") || !strings.Contains(msg, "is already ordering a connection named") {
+		if typ != workflows.ErrTypePrecheckFailed || !strings.Contains(msg, "nothing was ordered") || !strings.Contains(msg, "is already ordering a connection named") {
 			t.Errorf("order %d: %s: %s", i, typ, msg)
 			continue
 		}
@@ -149,7 +149,7 @@ func TestConnectionInErrorIsWithdrawn(t *testing.T) {
 	o := p2pOrder("E2E-ERROR")
 	o.PortID = acmeFaulty
 	_, err := result(t, start(t, c, o))
-	if typ, msg := failureType(t, err); typ != workflows.ErrConnectionFailed || !strings.Contains(msg, "ended ERROR") || !strings.Contains(msg, "withdrawn (DELETED)") {
+	if typ, msg := failureType(t, err); typ != workflows.ErrTypeConnectionFailed || !strings.Contains(msg, "ended ERROR") || !strings.Contains(msg, "withdrawn (DELETED)") {
 		t.Fatalf("outcome %s: %s", typ, msg)
 	}
 	checkHistory(t, c, o.OrderID, "connection-error-withdrawn")
@@ -179,7 +179,7 @@ func TestActivationTimeoutWithdraws(t *testing.T) {
 		err := runs[i].Get(ctx, nil)
 		cancel()
 		typ, msg := failureType(t, err)
-		if typ != workflows.ErrActivationTimeout || !strings.Contains(msg, want.msg) {
+		if typ != workflows.ErrTypeActivationTimeout || !strings.Contains(msg, want.msg) {
 			t.Errorf("%s: %s: %s", want.order.OrderID, typ, msg)
 		}
 		var appErr *temporal.ApplicationError

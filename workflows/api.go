@@ -112,13 +112,13 @@ type Result struct {
 // Error types of the workflow's non-retryable failures, for callers that
 // branch on them (errors.As to *temporal.ApplicationError, then Type()).
 const (
-	ErrInvalidOrder      = "InvalidOrder"      // the order itself is wrong
-	ErrPrecheckFailed    = "PrecheckFailed"    // ports/metro/DCF rule out the order; nothing was ordered
-	ErrOrderRejected     = "OrderRejected"     // the API refused the PUT (4xx); nothing was ordered
-	ErrConnectionFailed  = "ConnectionFailed"  // the connection ended DENIED, ERROR, ...
-	ErrActivationTimeout = "ActivationTimeout" // not ACTIVE before the deadline
-	ErrAPIUnavailable    = "APIUnavailable"    // the API kept failing past the retry budget
-	// ErrOutcomeUnknown: a PUT's outcome stayed unknown and the order then
+	ErrTypeInvalidOrder      = "InvalidOrder"      // the order itself is wrong
+	ErrTypePrecheckFailed    = "PrecheckFailed"    // ports/metro/DCF rule out the order; nothing was ordered
+	ErrTypeOrderRejected     = "OrderRejected"     // the API refused the PUT (4xx); nothing was ordered
+	ErrTypeConnectionFailed  = "ConnectionFailed"  // the connection ended DENIED, ERROR, ...
+	ErrTypeActivationTimeout = "ActivationTimeout" // not ACTIVE before the deadline
+	ErrTypeAPIUnavailable    = "APIUnavailable"    // the API kept failing past the retry budget
+	// ErrTypeOutcomeUnknown: a PUT's outcome stayed unknown and the order then
 	// failed; a connection may exist (the message names it if found).
-	ErrOutcomeUnknown = "OutcomeUnknown"
+	ErrTypeOutcomeUnknown = "OutcomeUnknown"
 )

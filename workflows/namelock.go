@@ -42,11 +42,11 @@ func (r *orderRun) holdName(ctx workflow.Context) (bool, error) {
 	case err != nil && ctx.Err() != nil:
 		return false, err // a Temporal cancel: finish says what happened
 	case err != nil:
-		_, err = r.failNothingOrdered(ErrAPIUnavailable, "taking the connection name for this order, nothing was ordered: "+rootMessage(err))
+		_, err = r.failNothingOrdered(ErrTypeAPIUnavailable, "taking the connection name for this order, nothing was ordered: "+rootMessage(err))
 		return false, err
 	case !lock.Held:
 		r.nameLock = ""
-		_, err = r.failNothingOrdered(ErrPrecheckFailed, fmt.Sprintf("nothing was ordered: name: order %s is already ordering a connection named %q on port %s; "+
+		_, err = r.failNothingOrdered(ErrTypePrecheckFailed, fmt.Sprintf("nothing was ordered: name: order %s is already ordering a connection named %q on port %s; "+
 			"give this order another name, or submit it again once order %s has ended", lock.HolderOrderID, o.Name, o.PortID, lock.HolderOrderID))
 		return false, err
 	}

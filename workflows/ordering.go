@@ -57,7 +57,7 @@ func (r *orderRun) place(ctx workflow.Context, cfg Config, req ccapi.CreateLayer
 		}
 		now := workflow.Now(ctx)
 		if !now.Before(deadline) {
-			_, err := r.failOrdering(ErrAPIUnavailable, fmt.Sprintf("the API did not take the order within %s", cfg.OrderingTimeout), r.view.Reason)
+			_, err := r.failOrdering(ErrTypeAPIUnavailable, fmt.Sprintf("the API did not take the order within %s", cfg.OrderingTimeout), r.view.Reason)
 			return nil, err
 		}
 
@@ -80,13 +80,13 @@ func (r *orderRun) place(ctx workflow.Context, cfg Config, req ccapi.CreateLayer
 				authRefusedSince = now
 			}
 			if now.Sub(authRefusedSince) >= cfg.AuthFailureLimit {
-				_, err := r.failOrdering(ErrOrderRejected, fmt.Sprintf("Console Connect refused the API key for %s; check that CC_API_KEY is valid and may order for company %s",
+				_, err := r.failOrdering(ErrTypeOrderRejected, fmt.Sprintf("Console Connect refused the API key for %s; check that CC_API_KEY is valid and may order for company %s",
 					cfg.AuthFailureLimit, r.order.Company), res.Reason)
 				return nil, err
 			}
 		case res.NotSent:
 		default:
-			_, err := r.failOrdering(ErrOrderRejected, "Console Connect refused the order", res.Reason)
+			_, err := r.failOrdering(ErrTypeOrderRejected, "Console Connect refused the order", res.Reason)
 			return nil, err
 		}
 		// Refused for now (the key, or no connection): nothing was created.
@@ -104,7 +104,7 @@ func (r *orderRun) place(ctx workflow.Context, cfg Config, req ccapi.CreateLayer
 // OutcomeUnknown and says where to look.
 func (r *orderRun) failOrdering(errType, what, detail string) (Result, error) {
 	if r.everInDoubt {
-		return r.fail(ErrOutcomeUnknown, fmt.Sprintf("an earlier PUT's outcome was unknown and no connection named %q appeared on port %s within the settle window; "+
+		return r.fail(ErrTypeOutcomeUnknown, fmt.Sprintf("an earlier PUT's outcome was unknown and no connection named %q appeared on port %s within the settle window; "+
 			"then %s: %s. If a connection of that name shows on the port later, it is this order's", r.order.Name, r.order.PortID, what, detail))
 	}
 	return r.failNothingOrdered(errType, what+", nothing was ordered: "+detail)
@@ -158,7 +158,7 @@ func (r *orderRun) resolveDoubt(ctx workflow.Context, cfg Config, lookFor activi
 		}
 		now := workflow.Now(ctx)
 		if now.After(giveUp) {
-			_, err := r.fail(ErrOutcomeUnknown, fmt.Sprintf("a PUT's outcome was unknown (%s) and the order could not find out for %s whether it created a connection; "+
+			_, err := r.fail(ErrTypeOutcomeUnknown, fmt.Sprintf("a PUT's outcome was unknown (%s) and the order could not find out for %s whether it created a connection; "+
 				"check port %s of company %s for a connection named %q", r.doubt.Reason, cfg.PutSettleWindow+cfg.OrderingTimeout,
 				r.order.PortID, r.order.Company, r.order.Name))
 			return nil, err
@@ -207,10 +207,10 @@ func (r *orderRun) submitLegacy(ctx workflow.Context, req ccapi.CreateLayer2Requ
 	}).Get(ctx, &sub)
 	if err != nil {
 		if isAPIRejection(err) {
-			_, err = r.failNothingOrdered(ErrOrderRejected, "Console Connect refused the order, nothing was ordered: "+rootMessage(err))
+			_, err = r.failNothingOrdered(ErrTypeOrderRejected, "Console Connect refused the order, nothing was ordered: "+rootMessage(err))
 			return nil, err
 		}
-		_, err = r.fail(ErrAPIUnavailable, "ordering the connection: "+rootMessage(err))
+		_, err = r.fail(ErrTypeAPIUnavailable, "ordering the connection: "+rootMessage(err))
 		return nil, err
 	}
 	return &placement{ConnectionID: sub.ConnectionID, Status: sub.Status}, nil

@@ -115,7 +115,7 @@ func TestCertainCreationIsNeverOrderedAgain(t *testing.T) {
 	})
 	w.finds(nothingFound)
 	_, err := w.run(validP2P())
-	failure(t, err, ErrOutcomeUnknown, "could not find out", "check port")
+	failure(t, err, ErrTypeOutcomeUnknown, "could not find out", "check port")
 	if strings.Contains(err.Error(), "nothing was ordered") || w.submits != 1 {
 		t.Errorf("%d PUTs; error %v", w.submits, err)
 	}
@@ -166,7 +166,7 @@ func TestRefusalAfterAnUnknownOutcomeIsNotNothingOrdered(t *testing.T) {
 	})
 	w.finds(nothingFound)
 	_, err := w.run(validP2P())
-	failure(t, err, ErrOutcomeUnknown, "outcome was unknown", "speed exceeds remaining capacity", "port "+srcPortID)
+	failure(t, err, ErrTypeOutcomeUnknown, "outcome was unknown", "speed exceeds remaining capacity", "port "+srcPortID)
 	if strings.Contains(err.Error(), "nothing was ordered") || w.status().NothingOrdered {
 		t.Errorf("an order that may have a connection says nothing was ordered: %v", err)
 	}
@@ -186,7 +186,7 @@ func TestRefusedKeyIsTriedAgainThenFails(t *testing.T) {
 			Refusal: &activities.APIErrorDetails{StatusCode: 401}}
 	})
 	_, err := w.run(validP2P())
-	failure(t, err, ErrOrderRejected, "CC_API_KEY", "nothing was ordered")
+	failure(t, err, ErrTypeOrderRejected, "CC_API_KEY", "nothing was ordered")
 	if w.submits < 3 || w.putTimes[len(w.putTimes)-1].Sub(w.putTimes[1]) < time.Hour {
 		t.Errorf("PUTs at %v", w.putTimes)
 	}
@@ -200,7 +200,7 @@ func TestNameHeldByAnotherOrder(t *testing.T) {
 	w.ports(goodPorts())
 	w.submit(ccapi.StatusCreating)
 	_, err := w.run(validP2P())
-	failure(t, err, ErrPrecheckFailed, "nothing was ordered", "order CHG-FIRST is already ordering a connection named", "CHG0040012")
+	failure(t, err, ErrTypePrecheckFailed, "nothing was ordered", "order CHG-FIRST is already ordering a connection named", "CHG0040012")
 	if w.submits != 0 || w.releases != 0 {
 		t.Errorf("%d PUTs, %d releases of a lock it never held", w.submits, w.releases)
 	}

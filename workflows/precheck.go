@@ -2,19 +2,10 @@ package workflows
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
-	"github.com/cc-l2/provisioner/activities"
 	"github.com/cc-l2/provisioner/ccapi"
 )
-
-// lookups is everything the workflow learned before ordering.
-type lookups struct {
-	Ports activities.PortsResult
-	Metro *activities.MetroInfo // business-to-business only
-	DCF   *activities.DCFInfo   // business-to-business, when the metro was found
-}
 
 // precheck returns every reason the order cannot be placed, or nil. It runs
 // before the PUT so that a doomed order costs nothing and says why.
@@ -82,50 +73,4 @@ func precheck(o Order, l lookups) []string {
 		}
 	}
 	return problems
-}
-
-// preexistingIDs are the ids of connections that carried the order's name
-// on the source port before the order: the submit activity must not take
-// them for its own.
-func preexistingIDs(p activities.PortsResult) []string {
-	ids := make([]string, 0, len(p.SameName))
-	for _, c := range p.SameName {
-		ids = append(ids, c.ID)
-	}
-	slices.Sort(ids)
-	return ids
-}
-
-// layer2Request is the exact PUT body for the order, in the API guide's shape.
-func layer2Request(o Order, l lookups) ccapi.CreateLayer2Request {
-	req := ccapi.CreateLayer2Request{
-		Name:           o.Name,
-		PortID:         o.PortID,
-		Duration:       *o.Duration,
-		DurationUnit:   o.DurationUnit,
-		PaymentType:    o.PaymentType,
-		ClassOfService: o.ClassOfService,
-		Speed:          o.Speed,
-		Type:           ccapi.ConnectionTypeLayer2,
-		Evergreen:      o.Evergreen == nil || *o.Evergreen,
-	}
-	if o.Kind() == PortToPort {
-		// As in the guide: port-to-port names the own company as destination
-		// and the destination port's metro.
-		req.DestPortID = o.DestPortID
-		req.DestCompany = o.Company
-		if l.Ports.Dest != nil {
-			req.DestMetroID = l.Ports.Dest.MetroID
-		}
-		return req
-	}
-	req.DestCompany = o.DestCompany
-	if l.Metro != nil {
-		req.DestMetroID = l.Metro.ID
-		req.DestRegionID = l.Metro.RegionID
-	}
-	if l.DCF != nil {
-		req.DestDCF = l.DCF.ID
-	}
-	return req
 }

@@ -104,7 +104,7 @@ func (r *orderRun) connectionFailed(ctx workflow.Context, cfg Config, w WaitStat
 	if holdsResources(w.APIStatus) && workflow.GetVersion(ctx, changeWithdrawOnEnd, workflow.DefaultVersion, 1) >= 1 {
 		msg += "; " + r.withdrawAfter(ctx, cfg, w.ConnectionID)
 	}
-	return r.fail(ErrConnectionFailed, msg)
+	return r.fail(ErrTypeConnectionFailed, msg)
 }
 
 // timedOut ends an order whose connection is not ACTIVE by its deadline:
@@ -114,9 +114,9 @@ func (r *orderRun) timedOut(ctx workflow.Context, cfg Config, w WaitState) (Resu
 	msg := fmt.Sprintf("connection %s still %s at the deadline %s", w.ConnectionID, w.APIStatus, w.Deadline.UTC().Format(time.RFC3339))
 	switch {
 	case workflow.GetVersion(ctx, changeWithdrawOnEnd, workflow.DefaultVersion, 1) == workflow.DefaultVersion:
-		return r.fail(ErrActivationTimeout, msg+"; it was left in place")
+		return r.fail(ErrTypeActivationTimeout, msg+"; it was left in place")
 	case r.order.OnTimeout == OnTimeoutKeep:
-		return r.fail(ErrActivationTimeout, msg+"; it was left in place, as the order asks (onTimeout keep)")
+		return r.fail(ErrTypeActivationTimeout, msg+"; it was left in place, as the order asks (onTimeout keep)")
 	}
 	// It may have come up since the last read.
 	var a *activities.Activities
@@ -126,7 +126,7 @@ func (r *orderRun) timedOut(ctx workflow.Context, cfg Config, w WaitState) (Resu
 		r.view.APIStatus = st.Status
 		return r.end(Result{Stage: StageActive, Reason: "ACTIVE at the deadline"}), nil
 	}
-	return r.fail(ErrActivationTimeout, msg+"; "+r.withdrawAfter(ctx, cfg, w.ConnectionID))
+	return r.fail(ErrTypeActivationTimeout, msg+"; "+r.withdrawAfter(ctx, cfg, w.ConnectionID))
 }
 
 // refusedTooLong ends an order whose status reads were refused for
@@ -134,7 +134,7 @@ func (r *orderRun) timedOut(ctx workflow.Context, cfg Config, w WaitState) (Resu
 func (r *orderRun) refusedTooLong(ctx workflow.Context, cfg Config, w WaitState) (Result, error) {
 	msg := fmt.Sprintf("status reads of connection %s were refused (401/403) for %s: check that CC_API_KEY is valid and may read company %s's connections",
 		w.ConnectionID, cfg.AuthFailureLimit, r.order.Company)
-	return r.fail(ErrAPIUnavailable, msg+"; "+r.withdrawAfter(ctx, cfg, w.ConnectionID))
+	return r.fail(ErrTypeAPIUnavailable, msg+"; "+r.withdrawAfter(ctx, cfg, w.ConnectionID))
 }
 
 // holdsResources reports whether a failed connection still exists in a

@@ -48,7 +48,7 @@ func (r *orderRun) withdrawAfter(ctx workflow.Context, cfg Config, connectionID 
 // withdrawOnCancel deletes the ordered connection after a cancel signal.
 func (r *orderRun) withdrawOnCancel(ctx workflow.Context, cfg Config, ref activities.ConnectionRef) (Result, error) {
 	if err := r.withdraw(ctx, cfg, ref.ConnectionID); err != nil {
-		return r.fail(ErrAPIUnavailable, fmt.Sprintf("cancel: deleting connection %s: %s", ref.ConnectionID, rootMessage(err)))
+		return r.fail(ErrTypeAPIUnavailable, fmt.Sprintf("cancel: deleting connection %s: %s", ref.ConnectionID, rootMessage(err)))
 	}
 	return r.end(Result{
 		Stage:     StageCancelled,

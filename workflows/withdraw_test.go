@@ -99,7 +99,7 @@ func TestNotFoundRightAfterOrderingIsNotDeleted(t *testing.T) {
 	w.submit(ccapi.StatusCreating)
 	w.statuses(notFound)
 	_, err = w.run(validP2P())
-	failure(t, err, ErrConnectionFailed, "ended DELETED")
+	failure(t, err, ErrTypeConnectionFailed, "ended DELETED")
 }
 
 // Status reads refused with 401/403 show in the status query, and fail
@@ -115,7 +115,7 @@ func TestRefusedStatusReads(t *testing.T) {
 	var during StatusView
 	w.env.RegisterDelayedCallback(func() { during = w.status() }, 30*time.Minute)
 	_, err := w.run(validB2B())
-	failure(t, err, ErrAPIUnavailable, "status reads of connection conn-1 were refused", "CC_API_KEY", "withdrawn")
+	failure(t, err, ErrTypeAPIUnavailable, "status reads of connection conn-1 were refused", "CC_API_KEY", "withdrawn")
 	if !strings.Contains(during.Reason, "refused (401") || !strings.Contains(during.Reason, "CC_API_KEY") {
 		t.Errorf("status while refused: %+v", during)
 	}

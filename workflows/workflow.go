@@ -55,7 +55,7 @@ func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result
 	}
 	order := r.order
 	if err := order.validate(newOrder); err != nil {
-		return r.failNothingOrdered(ErrInvalidOrder, err.Error())
+		return r.failNothingOrdered(ErrTypeInvalidOrder, err.Error())
 	}
 
 	lookupCtx := ctx
@@ -76,12 +76,12 @@ func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result
 	case err != nil && newOrder && ctx.Err() != nil:
 		return Result{}, err // a Temporal cancel: finish says what happened
 	case isAPIRejection(err): // e.g. an unknown company: the order is wrong
-		return r.failNothingOrdered(ErrPrecheckFailed, "nothing was ordered: "+rootMessage(err))
+		return r.failNothingOrdered(ErrTypePrecheckFailed, "nothing was ordered: "+rootMessage(err))
 	case err != nil:
-		return r.failNothingOrdered(ErrAPIUnavailable, "looking up the order's ports, metro and DCF, nothing was ordered: "+rootMessage(err))
+		return r.failNothingOrdered(ErrTypeAPIUnavailable, "looking up the order's ports, metro and DCF, nothing was ordered: "+rootMessage(err))
 	}
 	if problems := precheck(order, found); len(problems) > 0 {
-		return r.failNothingOrdered(ErrPrecheckFailed, "nothing was ordered: "+strings.Join(problems, "; "))
+		return r.failNothingOrdered(ErrTypePrecheckFailed, "nothing was ordered: "+strings.Join(problems, "; "))
 	}
 	req := layer2Request(order, found)
 	if order.DryRun {
@@ -164,43 +164,6 @@ func activationTimeout(o Order, cfg Config) time.Duration {
 	default:
 		return cfg.ActivationTimeoutB2B
 	}
-}
-
-// lookUp gathers the ports and, for business-to-business, the destination
-// metro and DCF. Ports and metro are independent and looked up together.
-func (r *orderRun) lookUp(ctx workflow.Context) (lookups, error) {
-	o := r.order
-	ctx = lookupOptions(ctx)
-	var a *activities.Activities
-	portsF := workflow.ExecuteActivity(ctx, a.LookupPorts, activities.LookupPortsInput{
-		OrderID: o.OrderID, Company: o.Company, PortID: o.PortID, DestPortID: o.DestPortID, ConnectionName: o.Name,
-	})
-	var metroF workflow.Future
-	if o.Kind() == BusinessToBusiness {
-		metroF = workflow.ExecuteActivity(ctx, a.ResolveMetro, activities.ResolveMetroInput{
-			OrderID: o.OrderID, Company: o.DestCompany, Metro: o.DestMetro,
-		})
-	}
-
-	var l lookups
-	if err := portsF.Get(ctx, &l.Ports); err != nil {
-		return l, err
-	}
-	if metroF == nil {
-		return l, nil
-	}
-	l.Metro = new(activities.MetroInfo)
-	if err := metroF.Get(ctx, l.Metro); err != nil {
-		return l, err
-	}
-	if !l.Metro.Found {
-		return l, nil
-	}
-	l.DCF = new(activities.DCFInfo)
-	err := workflow.ExecuteActivity(ctx, a.FindDCF, activities.FindDCFInput{
-		OrderID: o.OrderID, MetroID: l.Metro.ID, DCFID: o.DestDCF,
-	}).Get(ctx, l.DCF)
-	return l, err
 }
 
 // isAPIRejection reports whether an activity failed because the API

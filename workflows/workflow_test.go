@@ -206,13 +206,13 @@ func TestConnectionEndsBadly(t *testing.T) {
 			w.statuses(activities.ConnectionStatus{Status: tt.status, ErrorReason: tt.reason})
 			w.allowDelete()
 			_, err := w.run(validB2B())
-			failure(t, err, ErrConnectionFailed, "conn-1 ended "+string(tt.status), tt.reason)
+			failure(t, err, ErrTypeConnectionFailed, "conn-1 ended "+string(tt.status), tt.reason)
 			// An ERROR connection still holds the port's capacity and may
 			// be billed: it is withdrawn. The others are gone already.
 			wantDeletes, wantStatus := 0, tt.status
 			if tt.status == ccapi.StatusError {
 				wantDeletes, wantStatus = 1, ccapi.StatusDeleted
-				failure(t, err, ErrConnectionFailed, "it was withdrawn (DELETED)")
+				failure(t, err, ErrTypeConnectionFailed, "it was withdrawn (DELETED)")
 			}
 			if s := w.status(); s.Stage != StageFailed || s.APIStatus != wantStatus || w.deletes != wantDeletes {
 				t.Errorf("status = %+v, %d deletes", s, w.deletes)
@@ -282,7 +282,7 @@ func TestFailedPrecheckOrdersNothing(t *testing.T) {
 			tt.setup(w)
 			w.submit(ccapi.StatusCreating)
 			_, err := w.run(tt.order)
-			failure(t, err, ErrPrecheckFailed, "nothing was ordered", tt.want)
+			failure(t, err, ErrTypePrecheckFailed, "nothing was ordered", tt.want)
 			if w.submits != 0 {
 				t.Errorf("%d PUTs after a failed pre-check", w.submits)
 			}
@@ -296,7 +296,7 @@ func TestInvalidOrderOrdersNothing(t *testing.T) {
 	o := validP2P()
 	o.Speed = 0
 	_, err := w.run(o)
-	failure(t, err, ErrInvalidOrder, "speed must be greater than 0")
+	failure(t, err, ErrTypeInvalidOrder, "speed must be greater than 0")
 	if w.submits != 0 {
 		t.Error("PUT sent for an invalid order")
 	}
@@ -322,7 +322,7 @@ func TestActivationTimeout(t *testing.T) {
 			o.ActivationTimeout, o.OnTimeout = Duration(time.Hour), tt.onTimeout
 			start := w.env.Now()
 			_, err := w.run(o)
-			failure(t, err, ErrActivationTimeout, "conn-1 still PENDING at the deadline", tt.want)
+			failure(t, err, ErrTypeActivationTimeout, "conn-1 still PENDING at the deadline", tt.want)
 			if took := w.env.Now().Sub(start); took < time.Hour || took > time.Hour+time.Minute {
 				t.Errorf("gave up after %v, want 1h", took)
 			}
@@ -414,7 +414,7 @@ func TestRejectedOrderIsNotRetried(t *testing.T) {
 			Refusal: &activities.APIErrorDetails{StatusCode: 400}}
 	})
 	_, err := w.run(validP2P())
-	failure(t, err, ErrOrderRejected, "nothing was ordered", "paymentType creditcard")
+	failure(t, err, ErrTypeOrderRejected, "nothing was ordered", "paymentType creditcard")
 	if w.submits != 1 {
 		t.Errorf("PUT attempted %d times, want 1", w.submits)
 	}
@@ -480,9 +480,9 @@ func TestLookupErrors(t *testing.T) {
 	}{
 		{"the API refuses: the order is wrong", temporal.NewNonRetryableApplicationError(
 			"listing ports of company nobody: ccapi: GET /api/company/nobody/ports: 404 Not Found: A company can not be found",
-			activities.ErrTypeAPIRejected, nil), ErrPrecheckFailed},
+			activities.ErrTypeAPIRejected, nil), ErrTypePrecheckFailed},
 		{"the API stays unreachable", temporal.NewNonRetryableApplicationError("listing ports: connection refused",
-			activities.ErrTypeAPIUnavailable, nil), ErrAPIUnavailable},
+			activities.ErrTypeAPIUnavailable, nil), ErrTypeAPIUnavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

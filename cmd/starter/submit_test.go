@@ -85,14 +85,14 @@ func TestSubmitWait(t *testing.T) {
 	})
 
 	t.Run("failure reason and exit code", func(t *testing.T) {
-		r := e.run("", "submit", e.file("bad.json", failOrder(bad, workflows.ErrConnectionFailed)), "--wait")
+		r := e.run("", "submit", e.file("bad.json", failOrder(bad, workflows.ErrTypeConnectionFailed)), "--wait")
 		require.Equal(t, exitFailure, r.code)
 		require.Equal(t, [][]string{{bad, "failed", "-", "-", "ConnectionFailed: connection ended DENIED: port in use"}},
 			outcomeTable(t, r.stdout))
 	})
 
 	t.Run("json lines", func(t *testing.T) {
-		r := e.run("", "submit", "--json", e.file("both.json", ndjson(order(ok1), failOrder(bad, workflows.ErrConnectionFailed))), "--wait")
+		r := e.run("", "submit", "--json", e.file("both.json", ndjson(order(ok1), failOrder(bad, workflows.ErrTypeConnectionFailed))), "--wait")
 		require.Equal(t, exitFailure, r.code)
 		got := lines(r.stdout)
 		require.Len(t, got, 4)
@@ -104,7 +104,7 @@ func TestSubmitWait(t *testing.T) {
 		require.Equal(t, ccapi.StatusActive, okEnd.APIStatus)
 		requireRunID(t, okEnd.RunID)
 		require.Equal(t, workflows.StageFailed, badEnd.Stage)
-		require.Equal(t, workflows.ErrConnectionFailed, badEnd.ErrorType)
+		require.Equal(t, workflows.ErrTypeConnectionFailed, badEnd.ErrorType)
 		require.Equal(t, "connection ended DENIED: port in use", badEnd.Error)
 	})
 }

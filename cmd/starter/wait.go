@@ -66,7 +66,7 @@ func wait(ctx context.Context, temporal workflowGetter, s started) finished {
 
 // failureReason digs the workflow's own failure out of the SDK's wrapping
 // (WorkflowExecutionError → ActivityError → ApplicationError ...): its type
-// (workflows.ErrConnectionFailed, ...) and its message without the chain.
+// (workflows.ErrTypeConnectionFailed, ...) and its message without the chain.
 func failureReason(err error) (errorType, message string) {
 	var (
 		app        *temporal.ApplicationError
