@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 
+	"github.com/spf13/cobra"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/serviceerror"
@@ -45,21 +45,30 @@ func writeHistory(ctx context.Context, temporal historyGetter, workflowID, runID
 	return nil
 }
 
-// history is `starter history`.
-func (a *app) history(ctx context.Context, c command, args []string) int {
-	fs := flag.NewFlagSet("history", flag.ContinueOnError)
-	runID := fs.String("run", "", "the run to print (default: the latest)")
-	return a.orderCommand(ctx, c, fs, args, func(ctx context.Context, temporal client.Client, orderID string) int {
-		workflowID := workflows.WorkflowID(orderID)
-		if err := writeHistory(ctx, temporal, workflowID, *runID, a.stdout); err != nil {
-			var notFound *serviceerror.NotFound
-			if errors.As(err, &notFound) {
-				fmt.Fprintf(a.stderr, "starter: order %s: %v (no workflow %s)\n", orderID, errNoSuchOrder, workflowID)
-				return exitFailure
-			}
-			fmt.Fprintf(a.stderr, "starter: history of order %s (workflow %s): %v\n", orderID, workflowID, err)
-			return exitFailure
-		}
-		return exitOK
-	})
+func (a *app) historyCommand() *cobra.Command {
+	var runID string
+	cmd := &cobra.Command{
+		Use:   "history ORDER_ID [--run RUN_ID]",
+		Short: "print an order's workflow history as JSON (as temporal workflow show --output json)",
+		Long: `Prints the full event history of the order's workflow (the latest run unless
+--run is given) as JSON, in the format of temporal workflow show --output json.
+worker.NewWorkflowReplayer().ReplayWorkflowHistoryFromJSONFile reads it back.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.orderCommand(cmd, args, func(ctx context.Context, temporal client.Client, orderID string) int {
+				workflowID := workflows.WorkflowID(orderID)
+				if err := writeHistory(ctx, temporal, workflowID, runID, a.stdout); err != nil {
+					var notFound *serviceerror.NotFound
+					if errors.As(err, &notFound) {
+						fmt.Fprintf(a.stderr, "starter: order %s: %v (no workflow %s)\n", orderID, errNoSuchOrder, workflowID)
+						return exitFailure
+					}
+					fmt.Fprintf(a.stderr, "starter: history of order %s (workflow %s): %v\n", orderID, workflowID, err)
+					return exitFailure
+				}
+				return exitOK
+			})
+		},
+	}
+	cmd.Flags().StringVar(&runID, "run", "", "the run to print (default: the latest)")
+	return cmd
 }

@@ -2,12 +2,15 @@
 // follows them: from files on the command line, or over HTTP from
 // ticketing systems (starter serve). Results go to standard output, logs
 // and errors to standard error. See `starter -h`.
+//
+// Commands are wired with cobra, the library the Temporal CLI uses, which
+// also writes the shell completion scripts (`starter completion bash`).
+// Reading and checking orders is internal/intake's job.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +19,8 @@ import (
 	"syscall"
 
 	"github.com/caarlos0/env/v11"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
@@ -50,72 +55,26 @@ type app struct {
 	stderr  io.Writer
 }
 
-// command is one subcommand.
-type command struct {
-	name     string
-	synopsis string // usage line after "starter "
-	summary  string // one line for the command list
-	about    string // paragraph for "starter NAME -h"
-	run      func(a *app, ctx context.Context, cmd command, args []string) int
-}
+// exitCode ends a command with a code; whatever it had to say is written.
+type exitCode int
 
-func commands() []command {
-	return []command{
-		{
-			name:     "submit",
-			synopsis: "submit [--wait] [--json] [--dry-run] FILE...",
-			summary:  `start one workflow per order read from each FILE ("-" for standard input)`,
-			about: `Reads orders from each FILE ("-" for standard input): one JSON object, a JSON
-array of objects, or one object per line. Unknown fields are errors. Every
-order is checked before anything starts; a file with any invalid order, or
-with an orderId given earlier in the same submit, starts nothing. Each valid
-order starts workflow l2-order-<orderId>. An order started before, running or
-finished, is reported as "exists" with its run id and is never run again.
+func (c exitCode) Error() string { return fmt.Sprintf("exit status %d", int(c)) }
 
-Prints one line per order: orderId, workflowId, runId, and started or exists.
-With --wait, then one line per order with how it ended: its stage, connection
-id and API status, or the failure type and reason.`,
-			run: (*app).submit,
-		},
-		{
-			name:     "status",
-			synopsis: "status ORDER_ID [--json]",
-			summary:  "show where an order is (stage, connection id, API status)",
-			about:    `Asks the order's workflow for its status.`,
-			run:      (*app).status,
-		},
-		{
-			name:     "cancel",
-			synopsis: "cancel ORDER_ID [--reason TEXT]",
-			summary:  "stop an order: before ordering it ends; after, its pending connection is deleted",
-			about: `Signals the order's workflow to cancel. Before the connection is ordered the
-order ends without ordering; after, the pending connection is deleted.`,
-			run: (*app).cancel,
-		},
-		{
-			name:     "history",
-			synopsis: "history ORDER_ID [--run RUN_ID]",
-			summary:  "print an order's workflow history as JSON (as temporal workflow show --output json)",
-			about: `Prints the full event history of the order's workflow (the latest run unless
---run is given) as JSON, in the format of temporal workflow show --output json.
-worker.NewWorkflowReplayer().ReplayWorkflowHistoryFromJSONFile reads it back.`,
-			run: (*app).history,
-		},
-		{
-			name:     "serve",
-			synopsis: "serve",
-			summary:  "accept orders over HTTP from ticketing systems",
-			about: `Serves HTTP on STARTER_LISTEN_ADDR until SIGINT or SIGTERM. Every request needs
-"Authorization: Bearer $STARTER_WEBHOOK_TOKEN".
-
-  POST /orders            one order or an array of orders (at most 1 MiB):
-                          202 {"orders":[{"orderId","workflowId","runId","outcome"}]}
-                          400 {"error":"invalid orders","problems":[{"order","orderId","field","message"}]}
-                          when any order is invalid (then nothing is started; "order" counts from 0)
-  GET  /orders/{orderId}  200 the order's status; 404 when there is no such order`,
-			run: (*app).serve,
-		},
+// run is the whole starter; it returns the exit code.
+func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{environ: env.ToMap(environ), stdin: stdin, stdout: stdout, stderr: stderr}
+	root := a.rootCommand()
+	root.SetArgs(longFlagsWithOneDash(root, args))
+	err := root.ExecuteContext(ctx)
+	var code exitCode
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &code):
+		return int(code)
 	}
+	fmt.Fprintf(stderr, "starter: %v\n", err)
+	return exitFailure
 }
 
 const usageAbout = `Starts and follows Layer 2 provisioning orders on Temporal.`
@@ -123,25 +82,76 @@ const usageAbout = `Starts and follows Layer 2 provisioning orders on Temporal.`
 const usageExit = `Exit status: 0 on success; 1 when an order was invalid, failed or was
 cancelled, or Temporal failed; 2 on a usage or configuration error.`
 
+// rootCommand is `starter` with every command.
+func (a *app) rootCommand() *cobra.Command {
+	// In the order the help lists them (cobra would sort them).
+	commands := []*cobra.Command{a.submitCommand(), a.statusCommand(), a.cancelCommand(), a.historyCommand(), a.serveCommand(), a.completionCommand()}
+	root := &cobra.Command{
+		Use:           "starter",
+		Short:         usageAbout,
+		Args:          cobra.ArbitraryArgs,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				_ = a.writeUsage(a.stderr, commands)
+				return exitCode(exitUsage)
+			}
+			return a.unknownCommand(args[0])
+		},
+	}
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.AddCommand(commands...)
+	root.SetHelpCommand(&cobra.Command{
+		Use:   "help [COMMAND]",
+		Short: "show help for the starter or one command",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return a.writeUsage(a.stdout, commands)
+			}
+			target, rest, err := root.Find(args)
+			if err != nil || target == root || len(rest) > 0 {
+				return a.unknownCommand(args[0])
+			}
+			return a.writeCommandUsage(a.stdout, target)
+		},
+	})
+	root.SetHelpFunc(func(cmd *cobra.Command, _ []string) {
+		if cmd == root {
+			_ = a.writeUsage(a.stdout, commands)
+			return
+		}
+		_ = a.writeCommandUsage(a.stdout, cmd)
+	})
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return a.usageError(cmd, flagErrorText(err))
+	})
+	return root
+}
+
+func (a *app) unknownCommand(name string) error {
+	fmt.Fprintf(a.stderr, "starter: unknown command %q (see starter -h)\n", name)
+	return exitCode(exitUsage)
+}
+
 // writeUsage prints the overall help.
-func writeUsage(w io.Writer) error {
+func (a *app) writeUsage(w io.Writer, commands []*cobra.Command) error {
 	var b strings.Builder
 	b.WriteString("Usage:\n")
-	for _, c := range commands() {
-		fmt.Fprintf(&b, "  starter %s\n", c.synopsis)
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  starter %s\n", c.Use)
 	}
 	b.WriteString("\n" + usageAbout + "\n\nCommands:\n")
-	for _, c := range commands() {
-		fmt.Fprintf(&b, "  %-8s  %s\n", c.name, c.summary)
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  %-10s  %s\n", c.Name(), c.Short)
 	}
 	b.WriteString("\nRun \"starter COMMAND -h\" for a command's flags.\n\n" + usageExit + "\n\nEnvironment:\n")
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return err
 	}
-	return writeEnvironment(w)
-}
-
-func writeEnvironment(w io.Writer) error {
 	cfg := defaults()
 	vars, err := config.Variables(&cfg)
 	if err != nil {
@@ -151,19 +161,21 @@ func writeEnvironment(w io.Writer) error {
 }
 
 // writeCommandUsage prints one command's help and flags.
-func writeCommandUsage(w io.Writer, c command, fs *flag.FlagSet) error {
+func (a *app) writeCommandUsage(w io.Writer, c *cobra.Command) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Usage: starter %s\n\n%s\n", c.synopsis, c.about)
-	hasFlags := false
-	fs.VisitAll(func(f *flag.Flag) {
-		if !hasFlags {
+	fmt.Fprintf(&b, "Usage: starter %s\n\n%s\n", c.Use, c.Long)
+	first := true
+	c.LocalNonPersistentFlags().VisitAll(func(f *pflag.Flag) {
+		if f.Name == "help" {
+			return
+		}
+		if first {
 			b.WriteString("\nFlags:\n")
-			hasFlags = true
+			first = false
 		}
 		name := "--" + f.Name
-		if !isBoolFlag(f) {
-			valueName, _ := flag.UnquoteUsage(f)
-			name += " " + valueName
+		if f.Value.Type() != "bool" {
+			name += " " + f.Value.Type()
 		}
 		fmt.Fprintf(&b, "  %s\n        %s\n", name, f.Usage)
 	})
@@ -172,115 +184,98 @@ func writeCommandUsage(w io.Writer, c command, fs *flag.FlagSet) error {
 	return err
 }
 
-// run is the whole starter; it returns the exit code.
-func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{environ: env.ToMap(environ), stdin: stdin, stdout: stdout, stderr: stderr}
-	if len(args) == 0 {
-		_ = writeUsage(stderr)
-		return exitUsage
-	}
-	switch name := args[0]; name {
-	case "-h", "-help", "--help", "help":
-		if name == "help" && len(args) > 1 {
-			for _, c := range commands() {
-				if c.name == args[1] {
-					return c.run(a, ctx, c, []string{"-h"})
-				}
-			}
-			fmt.Fprintf(stderr, "starter: unknown command %q (see starter -h)\n", args[1])
-			return exitUsage
-		}
-		if err := writeUsage(stdout); err != nil {
-			fmt.Fprintf(stderr, "starter: %v\n", err)
-			return exitFailure
-		}
-		return exitOK
-	default:
-		for _, c := range commands() {
-			if c.name == name {
-				return c.run(a, ctx, c, args[1:])
-			}
-		}
-		fmt.Fprintf(stderr, "starter: unknown command %q (see starter -h)\n", name)
-		return exitUsage
-	}
-}
-
-// parseArgs parses a command's flags, which may come before, between or
-// after its positional arguments. done is true when the command should
-// return code right away: after -h, or on a usage error.
-func (a *app) parseArgs(c command, fs *flag.FlagSet, args []string) (positional []string, code int, done bool) {
-	fs.SetOutput(io.Discard) // errors are worded below
-	positional, err := parseInterspersed(fs, args)
-	if err == nil {
-		return positional, exitOK, false
-	}
-	if errors.Is(err, flag.ErrHelp) {
-		if err := writeCommandUsage(a.stdout, c, fs); err != nil {
-			fmt.Fprintf(a.stderr, "starter: %v\n", err)
-			return nil, exitFailure, true
-		}
-		return nil, exitOK, true
-	}
-	return nil, a.usageError(c, err.Error()), true
-}
-
 // usageError reports a bad command line.
-func (a *app) usageError(c command, msg string) int {
-	fmt.Fprintf(a.stderr, "starter %s: %s\nUsage: starter %s (see starter %s -h)\n", c.name, msg, c.synopsis, c.name)
-	return exitUsage
+func (a *app) usageError(c *cobra.Command, msg string) error {
+	fmt.Fprintf(a.stderr, "starter %s: %s\nUsage: starter %s (see starter %s -h)\n", c.Name(), msg, c.Use, c.Name())
+	return exitCode(exitUsage)
 }
 
-// parseInterspersed lets flags appear anywhere: the flag package stops at
-// the first positional argument, so positional arguments are set aside
-// first. "-" (standard input) is positional; "--" ends the flags.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var flags, positional []string
-	for i := 0; i < len(args); i++ {
-		arg := args[i]
+// flagErrorText words a flag error as the starter always has (the flag
+// package's words), whichever parser found it.
+func flagErrorText(err error) string {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "unknown flag: --"); ok {
+		return "flag provided but not defined: -" + name
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: --"); ok {
+		return "flag needs an argument: -" + name
+	}
+	return msg
+}
+
+// longFlagsWithOneDash lets long flags keep the single dash the starter has
+// always taken (-json as well as --json): pflag would read -json as -j -s
+// -o -n.
+func longFlagsWithOneDash(root *cobra.Command, args []string) []string {
+	long := map[string]bool{"help": true}
+	var collect func(c *cobra.Command)
+	collect = func(c *cobra.Command) {
+		c.LocalFlags().VisitAll(func(f *pflag.Flag) { long[f.Name] = true })
+		for _, sub := range c.Commands() {
+			collect(sub)
+		}
+	}
+	collect(root)
+	out := make([]string, len(args))
+	for i, arg := range args {
+		out[i] = arg
 		if arg == "--" {
-			positional = append(positional, args[i+1:]...)
+			copy(out[i:], args[i:])
 			break
 		}
-		if len(arg) < 2 || arg[0] != '-' {
-			positional = append(positional, arg)
-			continue
-		}
-		flags = append(flags, arg)
-		name := strings.TrimLeft(arg, "-")
-		if strings.Contains(name, "=") {
-			continue
-		}
-		// A flag that takes a value consumes the next argument.
-		if f := fs.Lookup(name); f != nil && !isBoolFlag(f) && i+1 < len(args) {
-			i++
-			flags = append(flags, args[i])
+		name, _, _ := strings.Cut(strings.TrimPrefix(arg, "-"), "=")
+		if strings.HasPrefix(arg, "-") && !strings.HasPrefix(arg, "--") && len(name) > 1 && long[name] {
+			out[i] = "-" + arg
 		}
 	}
-	if err := fs.Parse(flags); err != nil {
-		return nil, err
-	}
-	return positional, nil
+	return out
 }
 
-func isBoolFlag(f *flag.Flag) bool {
-	b, ok := f.Value.(interface{ IsBoolFlag() bool })
-	return ok && b.IsBoolFlag()
+// completionCommand writes a shell's completion script.
+func (a *app) completionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "completion bash|zsh|fish",
+		Short: "print the shell completion script for bash, zsh or fish",
+		Long: `Prints the completion script for a shell. For example:
+
+  source <(starter completion bash)
+  starter completion zsh > "${fpath[1]}/_starter"
+  starter completion fish > ~/.config/fish/completions/starter.fish`,
+		ValidArgs: []string{"bash", "zsh", "fish"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return a.usageError(cmd, "give one shell: bash, zsh or fish")
+			}
+			root := cmd.Root()
+			var err error
+			switch args[0] {
+			case "bash":
+				err = root.GenBashCompletionV2(a.stdout, true)
+			case "zsh":
+				err = root.GenZshCompletion(a.stdout)
+			case "fish":
+				err = root.GenFishCompletion(a.stdout, true)
+			default:
+				return a.usageError(cmd, fmt.Sprintf("unknown shell %q: want bash, zsh or fish", args[0]))
+			}
+			return err
+		},
+	}
 }
 
 // orderIDArg takes a command's single ORDER_ID argument.
-func (a *app) orderIDArg(c command, positional []string) (string, int, bool) {
+func (a *app) orderIDArg(c *cobra.Command, positional []string) (string, error) {
 	switch {
 	case len(positional) == 0:
-		return "", a.usageError(c, "ORDER_ID is required"), false
+		return "", a.usageError(c, "ORDER_ID is required")
 	case len(positional) > 1:
-		return "", a.usageError(c, fmt.Sprintf("unexpected argument %q", positional[1])), false
+		return "", a.usageError(c, fmt.Sprintf("unexpected argument %q", positional[1]))
 	}
-	return positional[0], exitOK, true
+	return positional[0], nil
 }
 
 // setup reads the configuration (plus extra checks) and builds the logger.
-func (a *app) setup(extra func(Config) []string) (Config, *zap.Logger, bool) {
+func (a *app) setup(extra func(Config) []string) (Config, *zap.Logger, error) {
 	cfg, err := loadConfig(a.environ)
 	if err == nil && extra != nil {
 		var problems *config.Error
@@ -288,48 +283,43 @@ func (a *app) setup(extra func(Config) []string) (Config, *zap.Logger, bool) {
 	}
 	if err != nil {
 		fmt.Fprintf(a.stderr, "starter: invalid configuration: %v\n", err)
-		return Config{}, nil, false
+		return Config{}, nil, exitCode(exitUsage)
 	}
 	logger, err := logging.NewTo(a.stderr, cfg.LogLevel, cfg.LogFormat)
 	if err != nil { // loadConfig checked both; kept for safety
 		fmt.Fprintf(a.stderr, "starter: invalid configuration: %v\n", err)
-		return Config{}, nil, false
+		return Config{}, nil, exitCode(exitUsage)
 	}
-	return cfg, logger, true
+	return cfg, logger, nil
 }
 
 // dial connects to Temporal, reporting failure on stderr.
-func (a *app) dial(ctx context.Context, cfg Config, logger *zap.Logger) (client.Client, bool) {
+func (a *app) dial(ctx context.Context, cfg Config, logger *zap.Logger) (client.Client, error) {
 	c, err := temporalclient.Dial(ctx, cfg.Config, logging.Temporal(logger))
 	if err != nil {
 		fmt.Fprintf(a.stderr, "starter: %v\n", err)
-		return nil, false
+		return nil, exitCode(exitFailure)
 	}
-	return c, true
+	return c, nil
 }
 
-// orderCommand runs the steps status, cancel and history share: parse
-// the flags and the one ORDER_ID, read the configuration, connect to
-// Temporal, then hand over to run.
-func (a *app) orderCommand(ctx context.Context, c command, fs *flag.FlagSet, args []string,
-	run func(ctx context.Context, temporal client.Client, orderID string) int) int {
-	positional, code, done := a.parseArgs(c, fs, args)
-	if done {
-		return code
+// orderCommand runs the steps status, cancel and history share: take the
+// one ORDER_ID, read the configuration, connect to Temporal, then hand over
+// to do.
+func (a *app) orderCommand(cmd *cobra.Command, args []string, do func(ctx context.Context, temporal client.Client, orderID string) int) error {
+	orderID, err := a.orderIDArg(cmd, args)
+	if err != nil {
+		return err
 	}
-	orderID, code, ok := a.orderIDArg(c, positional)
-	if !ok {
-		return code
-	}
-	cfg, logger, ok := a.setup(nil)
-	if !ok {
-		return exitUsage
+	cfg, logger, err := a.setup(nil)
+	if err != nil {
+		return err
 	}
 	defer func() { _ = logger.Sync() }()
-	temporal, ok := a.dial(ctx, cfg, logger)
-	if !ok {
-		return exitFailure
+	temporal, err := a.dial(cmd.Context(), cfg, logger)
+	if err != nil {
+		return err
 	}
 	defer temporal.Close()
-	return run(ctx, temporal, orderID)
+	return exitCode(do(cmd.Context(), temporal, orderID))
 }

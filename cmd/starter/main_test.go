@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"regexp"
@@ -204,32 +203,50 @@ func TestCommandUsage(t *testing.T) {
 	}
 }
 
-func TestParseInterspersed(t *testing.T) {
+// Flags may come before, between or after the positional arguments, with
+// one dash or two; "-" is standard input; "--" ends the flags.
+func TestFlagsAnywhere(t *testing.T) {
 	tests := []struct {
 		args           []string
 		wantPositional []string
 		wantWait       bool
 		wantReason     string
 	}{
-		{args: []string{"a.json", "--wait"}, wantPositional: []string{"a.json"}, wantWait: true},
-		{args: []string{"--wait", "a.json", "b.json"}, wantPositional: []string{"a.json", "b.json"}, wantWait: true},
-		{args: []string{"a.json", "-", "--reason", "dup ticket", "b.json"}, wantPositional: []string{"a.json", "-", "b.json"}, wantReason: "dup ticket"},
-		{args: []string{"--reason=x", "a"}, wantPositional: []string{"a"}, wantReason: "x"},
-		{args: []string{"a", "--", "--wait"}, wantPositional: []string{"a", "--wait"}},
-		{args: []string{"-wait=false", "a"}, wantPositional: []string{"a"}},
+		{args: []string{"submit", "a.json", "--wait"}, wantPositional: []string{"a.json"}, wantWait: true},
+		{args: []string{"submit", "--wait", "a.json", "b.json"}, wantPositional: []string{"a.json", "b.json"}, wantWait: true},
+		{args: []string{"submit", "a.json", "-", "-wait", "b.json"}, wantPositional: []string{"a.json", "-", "b.json"}, wantWait: true},
+		{args: []string{"cancel", "--reason", "dup ticket", "A"}, wantPositional: []string{"A"}, wantReason: "dup ticket"},
+		{args: []string{"cancel", "-reason=x", "a"}, wantPositional: []string{"a"}, wantReason: "x"},
+		{args: []string{"submit", "a", "--", "--wait"}, wantPositional: []string{"a", "--wait"}},
+		{args: []string{"submit", "-wait=false", "a"}, wantPositional: []string{"a"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			fs := newTestFlagSet()
-			wait := fs.Bool("wait", false, "")
-			reason := fs.String("reason", "", "")
-			positional, err := parseInterspersed(fs, tt.args)
+			root := (&app{}).rootCommand()
+			cmd, rest, err := root.Find(tt.args)
 			require.NoError(t, err)
-			require.Equal(t, tt.wantPositional, positional)
-			require.Equal(t, tt.wantWait, *wait)
-			require.Equal(t, tt.wantReason, *reason)
+			require.NoError(t, cmd.ParseFlags(longFlagsWithOneDash(root, rest)))
+			require.Equal(t, tt.wantPositional, cmd.Flags().Args())
+			if f := cmd.Flags().Lookup("wait"); f != nil {
+				require.Equal(t, fmt.Sprint(tt.wantWait), f.Value.String())
+			}
+			if f := cmd.Flags().Lookup("reason"); f != nil {
+				require.Equal(t, tt.wantReason, f.Value.String())
+			}
 		})
 	}
+}
+
+func TestCompletion(t *testing.T) {
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		r := runStarter(t, nil, "", "completion", shell)
+		require.Equal(t, exitOK, r.code, r.stderr)
+		require.Contains(t, r.stdout, "starter")
+		require.Greater(t, len(r.stdout), 1000)
+	}
+	r := runStarter(t, nil, "", "completion", "tcsh")
+	require.Equal(t, exitUsage, r.code)
+	require.Contains(t, r.stderr, `unknown shell "tcsh"`)
 }
 
 func TestConfigErrors(t *testing.T) {
@@ -305,7 +322,59 @@ func failOrder(id, errorType string) string {
 	return order(id, fmt.Sprintf(`"name":"fail-%s"`, errorType))
 }
 
-func newTestFlagSet() *flag.FlagSet { return flag.NewFlagSet("test", flag.ContinueOnError) }
+// order returns a valid port-to-port order as JSON with extra fields
+// merged in (raw JSON members, e.g. `"speed":0`).
+func order(id string, extra ...string) string {
+	fields := map[string]string{
+		"orderId": fmt.Sprintf("%q", id), "company": `"acme"`, "portId": `"p1"`, "destPortId": `"p2"`, "speed": "100",
+	}
+	keys := []string{"orderId", "company", "portId", "destPortId", "speed"}
+	for _, e := range extra {
+		k, v, _ := strings.Cut(e, ":")
+		k = strings.Trim(k, `"`)
+		if _, ok := fields[k]; !ok {
+			keys = append(keys, k)
+		}
+		fields[k] = v
+	}
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%q:%s", k, fields[k])
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+// TestReadOrderFiles checks the submit rule: one invalid order keeps its
+// whole file from starting, while other files still go.
+func TestReadOrderFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := dir + "/" + name
+		writeFile(t, path, content)
+		return path
+	}
+	good := write("good.json", "["+order("G1")+","+order("G2")+"]")
+	mixed := write("mixed.json", order("M1")+"\n"+order("M2", `"speed":0`)+"\n")
+	dup := write("dup.json", order("D1")+"\n"+order("G1")+"\n")
+	spreadsheet := write("sheet.csv", "orderId,company,portId,destPortId,speed\nC1,acme,p1,p2,10\n")
+
+	var stderr strings.Builder
+	a := &app{stdin: strings.NewReader(order("S1")), stderr: &stderr}
+	valid, anyInvalid := a.readOrderFiles([]string{good, mixed, "-", dup, dir + "/missing.json", spreadsheet})
+	require.True(t, anyInvalid)
+	var sources []string
+	for _, f := range valid {
+		sources = append(sources, f.source)
+	}
+	require.Equal(t, []string{good, "stdin", spreadsheet}, sources)
+	require.Len(t, valid[0].orders, 2)
+	out := stderr.String()
+	require.Contains(t, out, mixed+`: order 2 (line 2, orderId "M2"): invalid order "M2": speed must be greater than 0 Mbps (got 0)`+"\n")
+	require.Contains(t, out, mixed+": nothing started from this file\n")
+	require.Contains(t, out, dup+`: order 2 (line 2, orderId "G1"): duplicate orderId "G1": already given as order 1 (line 1) of `+good+"\n")
+	require.Contains(t, out, dup+": nothing started from this file\n")
+	require.Contains(t, out, "missing.json")
+}
 
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()

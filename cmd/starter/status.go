@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
@@ -54,24 +54,31 @@ func queryStatus(ctx context.Context, temporal statusQuerier, orderID string) (w
 	return view, nil
 }
 
-// status is `starter status`.
-func (a *app) status(ctx context.Context, c command, args []string) int {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print the status as one JSON object")
-	return a.orderCommand(ctx, c, fs, args, func(ctx context.Context, temporal client.Client, orderID string) int {
-		ctx, cancel := context.WithTimeout(ctx, rpcTimeout)
-		defer cancel()
-		view, err := queryStatus(ctx, temporal, orderID)
-		if err != nil {
-			fmt.Fprintf(a.stderr, "starter: %v\n", err)
-			return exitFailure
-		}
-		if err := writeStatus(a, view, *asJSON); err != nil {
-			fmt.Fprintf(a.stderr, "starter: writing the status: %v\n", err)
-			return exitFailure
-		}
-		return exitOK
-	})
+func (a *app) statusCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status ORDER_ID [--json]",
+		Short: "show where an order is (stage, connection id, API status)",
+		Long:  `Asks the order's workflow for its status.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.orderCommand(cmd, args, func(ctx context.Context, temporal client.Client, orderID string) int {
+				ctx, cancel := context.WithTimeout(ctx, rpcTimeout)
+				defer cancel()
+				view, err := queryStatus(ctx, temporal, orderID)
+				if err != nil {
+					fmt.Fprintf(a.stderr, "starter: %v\n", err)
+					return exitFailure
+				}
+				if err := writeStatus(a, view, asJSON); err != nil {
+					fmt.Fprintf(a.stderr, "starter: writing the status: %v\n", err)
+					return exitFailure
+				}
+				return exitOK
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as one JSON object")
+	return cmd
 }
 
 // writeStatus prints the status as "key  value" lines, or as JSON.
@@ -105,28 +112,37 @@ func writeStatus(a *app, view workflows.StatusView, asJSON bool) error {
 	return tw.Flush()
 }
 
-// cancel is `starter cancel`.
-func (a *app) cancel(ctx context.Context, c command, args []string) int {
-	fs := flag.NewFlagSet("cancel", flag.ContinueOnError)
-	reason := fs.String("reason", "", "why the order is cancelled, kept in the workflow's history and status")
-	return a.orderCommand(ctx, c, fs, args, func(ctx context.Context, temporal client.Client, orderID string) int {
-		ctx, cancel := context.WithTimeout(ctx, rpcTimeout)
-		defer cancel()
-		workflowID := workflows.WorkflowID(orderID)
-		err := temporal.SignalWorkflow(ctx, workflowID, "", workflows.SignalCancel, workflows.CancelRequest{Reason: *reason})
-		if err != nil {
-			var notFound *serviceerror.NotFound
-			if errors.As(err, &notFound) {
-				// Also what the server says once the workflow has ended.
-				fmt.Fprintf(a.stderr, "starter: cannot cancel order %s: %s (workflow %s)\n", orderID, notFound.Message, workflowID)
-				return exitFailure
-			}
-			fmt.Fprintf(a.stderr, "starter: cancelling order %s (workflow %s): %v\n", orderID, workflowID, err)
-			return exitFailure
-		}
-		if _, err := fmt.Fprintf(a.stdout, "%s\t%s\tcancel requested\n", orderID, workflowID); err != nil {
-			return exitFailure
-		}
-		return exitOK
-	})
+func (a *app) cancelCommand() *cobra.Command {
+	var reason string
+	cmd := &cobra.Command{
+		Use:   "cancel ORDER_ID [--reason TEXT]",
+		Short: "stop an order: before ordering it ends; after, its connection is withdrawn",
+		Long: `Signals the order's workflow to cancel. Before the connection is ordered the
+order ends without ordering (a PUT not yet sent is stopped); after, the
+connection is withdrawn.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.orderCommand(cmd, args, func(ctx context.Context, temporal client.Client, orderID string) int {
+				ctx, cancel := context.WithTimeout(ctx, rpcTimeout)
+				defer cancel()
+				workflowID := workflows.WorkflowID(orderID)
+				err := temporal.SignalWorkflow(ctx, workflowID, "", workflows.SignalCancel, workflows.CancelRequest{Reason: reason})
+				if err != nil {
+					var notFound *serviceerror.NotFound
+					if errors.As(err, &notFound) {
+						// Also what the server says once the workflow has ended.
+						fmt.Fprintf(a.stderr, "starter: cannot cancel order %s: %s (workflow %s)\n", orderID, notFound.Message, workflowID)
+						return exitFailure
+					}
+					fmt.Fprintf(a.stderr, "starter: cancelling order %s (workflow %s): %v\n", orderID, workflowID, err)
+					return exitFailure
+				}
+				if _, err := fmt.Fprintf(a.stdout, "%s\t%s\tcancel requested\n", orderID, workflowID); err != nil {
+					return exitFailure
+				}
+				return exitOK
+			})
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why the order is cancelled, kept in the workflow's history and status")
+	return cmd
 }

@@ -4,19 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/cc-l2/provisioner/internal/intake"
 	"github.com/cc-l2/provisioner/workflows"
 )
 
@@ -117,24 +117,49 @@ func (s *starter) existingRunID(ctx context.Context, workflowID string) (string,
 // orderFile is a source whose orders are all valid.
 type orderFile struct {
 	source string
-	orders []sourceOrder
+	orders []intake.Order
 }
 
-// submit is `starter submit`.
-func (a *app) submit(ctx context.Context, c command, args []string) int {
-	fs := flag.NewFlagSet("submit", flag.ContinueOnError)
-	waitFlag := fs.Bool("wait", false, "wait for every order to end and print how it ended")
-	jsonFlag := fs.Bool("json", false, "print one JSON object per line instead of text")
-	dryRunFlag := fs.Bool("dry-run", false, "run every check and print the Layer 2 PUT body each order would send, ordering nothing\n        (workflow l2-dryrun-<orderId>-<unix nanos>; implies --wait)")
-	files, code, done := a.parseArgs(c, fs, args)
-	if done {
-		return code
+// submitOptions are submit's flags.
+type submitOptions struct {
+	wait, asJSON, dryRun bool
+}
+
+func (a *app) submitCommand() *cobra.Command {
+	var opts submitOptions
+	cmd := &cobra.Command{
+		Use:   "submit [--wait] [--json] [--dry-run] FILE...",
+		Short: `start one workflow per order read from each FILE ("-" for standard input)`,
+		Long: `Reads orders from each FILE ("-" for standard input): one JSON object, a JSON
+array of objects, one object per line, or CSV with a header row naming the
+fields (a .csv file, or anything that does not start with { or [). Field
+names match exactly and unknown fields are errors. Every order is checked
+before anything starts; a file with any invalid order, or with an orderId
+given earlier in the same submit, starts nothing. Each valid order starts
+workflow l2-order-<orderId>. An order started before, running or finished,
+is reported as "exists" with its run id and is never run again.
+
+Prints one line per order: orderId, workflowId, runId, and started or exists.
+With --wait, then one line per order with how it ended: its stage, connection
+id and API status, or the failure type and reason.`,
+		RunE: func(cmd *cobra.Command, files []string) error {
+			if len(files) == 0 {
+				return a.usageError(cmd, "no FILE given")
+			}
+			return exitCode(a.submit(cmd.Context(), files, opts))
+		},
 	}
-	if len(files) == 0 {
-		return a.usageError(c, "no FILE given")
-	}
-	cfg, logger, ok := a.setup(nil)
-	if !ok {
+	f := cmd.Flags()
+	f.BoolVar(&opts.wait, "wait", false, "wait for every order to end and print how it ended")
+	f.BoolVar(&opts.asJSON, "json", false, "print one JSON object per line instead of text")
+	f.BoolVar(&opts.dryRun, "dry-run", false, "run every check and print the Layer 2 PUT body each order would send, ordering nothing\n        (workflow l2-dryrun-<orderId>-<unix nanos>; implies --wait)")
+	return cmd
+}
+
+// submit starts every order of the files and, with --wait, follows them.
+func (a *app) submit(ctx context.Context, files []string, opts submitOptions) int {
+	cfg, logger, err := a.setup(nil)
+	if err != nil {
 		return exitUsage
 	}
 	defer func() { _ = logger.Sync() }()
@@ -148,24 +173,24 @@ func (a *app) submit(ctx context.Context, c command, args []string) int {
 		return exit
 	}
 
-	temporal, ok := a.dial(ctx, cfg, logger)
-	if !ok {
+	temporal, err := a.dial(ctx, cfg, logger)
+	if err != nil {
 		return exitFailure
 	}
 	defer temporal.Close()
 
 	s := newStarter(temporal, cfg.TaskQueue)
-	out := newPrinter(a.stdout, *jsonFlag)
+	out := newPrinter(a.stdout, opts.asJSON)
 	var toWait []started
 	for _, file := range valid {
 		for _, so := range file.orders {
-			result := s.start(ctx, so.Order, *dryRunFlag)
+			result := s.start(ctx, so.Order, opts.dryRun)
 			out.started(result)
 			if result.Outcome == outcomeError {
 				exit = exitFailure
 				continue
 			}
-			if *waitFlag || result.DryRun {
+			if opts.wait || result.DryRun {
 				toWait = append(toWait, result)
 			}
 		}
@@ -185,23 +210,20 @@ func (a *app) submit(ctx context.Context, c command, args []string) int {
 	return exit
 }
 
-// readOrderFiles reads, decodes and checks every file before anything is
-// started, printing every problem. It returns the files whose orders are
-// all valid, and whether any order or file was not.
+// readOrderFiles reads and checks every file before anything is started,
+// printing every problem. It returns the files whose orders are all
+// valid, and whether any order or file was not.
 func (a *app) readOrderFiles(names []string) (valid []orderFile, anyInvalid bool) {
-	seen := duplicates{}
+	seen := intake.Seen{}
 	for _, name := range names {
-		source, data, err := readSource(name, a.stdin)
+		source, data, err := intake.ReadSource(name, a.stdin)
 		if err != nil {
 			fmt.Fprintf(a.stderr, "%v\n", err)
 			anyInvalid = true
 			continue
 		}
-		orders, errs := parseOrders(source, data)
-		errs = append(errs, checkOrders(source, orders)...)
-		errs = append(errs, seen.check(source, orders)...)
+		orders, errs := seen.Read(source, data, intake.Guess)
 		if len(errs) > 0 {
-			sort.SliceStable(errs, func(i, j int) bool { return errs[i].Index < errs[j].Index })
 			for _, e := range errs {
 				fmt.Fprintln(a.stderr, e)
 			}

@@ -6,17 +6,19 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
 	"github.com/cc-l2/provisioner/internal/config"
+	"github.com/cc-l2/provisioner/internal/intake"
 )
 
 // maxBodyBytes bounds one webhook request: a ticketing system sends a
@@ -115,13 +117,15 @@ func (h *webhook) orders(w http.ResponseWriter, r *http.Request) {
 	}
 
 	const source = "request body"
-	orders, errs := parseOrders(source, body)
-	errs = append(errs, checkOrders(source, orders)...)
-	errs = append(errs, duplicates{}.check(source, orders)...)
+	format := intake.JSON
+	if mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mediaType == "text/csv" {
+		format = intake.CSV
+	}
+	orders, errs := intake.Seen{}.Read(source, body, format)
 	if len(errs) > 0 {
 		problems := make([]webhookProblem, 0, len(errs))
 		for _, e := range errs {
-			for _, p := range e.problems() {
+			for _, p := range e.Problems() {
 				problems = append(problems, webhookProblem{Order: max(e.Index-1, 0), Line: e.Line, OrderID: e.OrderID, Field: p.Field, Message: p.Message})
 			}
 		}
@@ -188,23 +192,37 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_, _ = w.Write(append(body, '\n'))
 }
 
+func (a *app) serveCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "accept orders over HTTP from ticketing systems",
+		Long: `Serves HTTP on STARTER_LISTEN_ADDR until SIGINT or SIGTERM. Every request needs
+"Authorization: Bearer $STARTER_WEBHOOK_TOKEN".
+
+  POST /orders            one order or an array of orders as JSON, or CSV with a
+                          header row (Content-Type: text/csv), at most 1 MiB:
+                          202 {"orders":[{"orderId","workflowId","runId","outcome"}]}
+                          400 {"error":"invalid orders","problems":[{"order","orderId","field","message"}]}
+                          when any order is invalid (then nothing is started; "order" counts from 0)
+  GET  /orders/{orderId}  200 the order's status; 404 when there is no such order`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return a.usageError(cmd, fmt.Sprintf("unexpected argument %q", args[0]))
+			}
+			return exitCode(a.serve(cmd.Context()))
+		},
+	}
+}
+
 // serve is `starter serve`.
-func (a *app) serve(ctx context.Context, c command, args []string) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	positional, code, done := a.parseArgs(c, fs, args)
-	if done {
-		return code
-	}
-	if len(positional) > 0 {
-		return a.usageError(c, fmt.Sprintf("unexpected argument %q", positional[0]))
-	}
-	cfg, logger, ok := a.setup(Config.serveProblems)
-	if !ok {
+func (a *app) serve(ctx context.Context) int {
+	cfg, logger, err := a.setup(Config.serveProblems)
+	if err != nil {
 		return exitUsage
 	}
 	defer func() { _ = logger.Sync() }()
-	temporal, ok := a.dial(ctx, cfg, logger)
-	if !ok {
+	temporal, err := a.dial(ctx, cfg, logger)
+	if err != nil {
 		return exitFailure
 	}
 	defer temporal.Close()

@@ -1,14 +1,15 @@
-package main
+package intake
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
+	"github.com/cc-l2/provisioner/workflows"
 )
 
 // order returns a valid port-to-port order as JSON with extra fields
@@ -33,7 +34,16 @@ func order(id string, extra ...string) string {
 	return "{" + strings.Join(parts, ",") + "}"
 }
 
-func TestParseOrders(t *testing.T) {
+// messages are the errors' texts.
+func messages(errs []*Error) []string {
+	var msgs []string
+	for _, e := range errs {
+		msgs = append(msgs, e.Error())
+	}
+	return msgs
+}
+
+func TestParse(t *testing.T) {
 	tests := []struct {
 		name      string
 		input     string
@@ -130,141 +140,137 @@ func TestParseOrders(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			orders, errs := parseOrders("orders.json", []byte(tt.input))
+			orders, errs := Parse("orders.json", []byte(tt.input), JSON)
 			var ids []string
 			var lines []int
 			for _, o := range orders {
 				ids = append(ids, o.Order.OrderID)
 				lines = append(lines, o.Line)
 			}
-			require.Equal(t, tt.wantIDs, ids)
-			if tt.wantLines != nil {
-				require.Equal(t, tt.wantLines, lines)
+			if !reflect.DeepEqual(ids, tt.wantIDs) {
+				t.Errorf("ids %v, want %v", ids, tt.wantIDs)
 			}
-			var msgs []string
+			if tt.wantLines != nil && !reflect.DeepEqual(lines, tt.wantLines) {
+				t.Errorf("lines %v, want %v", lines, tt.wantLines)
+			}
 			for _, e := range errs {
-				msgs = append(msgs, e.Error())
-				require.NotEmpty(t, e.problems(), "problems of %v", e)
+				if len(e.Problems()) == 0 {
+					t.Errorf("no problems itemized for %v", e)
+				}
 			}
-			require.Equal(t, tt.wantErrs, msgs)
+			if msgs := messages(errs); !reflect.DeepEqual(msgs, tt.wantErrs) {
+				t.Errorf("errors\n got %q\nwant %q", msgs, tt.wantErrs)
+			}
 		})
 	}
 }
 
-func TestParseOrdersKeepsTheOrderAsGiven(t *testing.T) {
-	orders, errs := parseOrders("o.json", []byte(order("A", `"classOfService":"GOLD"`, `"activationTimeout":"72h"`, `"evergreen":false`)))
-	require.Empty(t, errs)
+func TestParseKeepsTheOrderAsGiven(t *testing.T) {
+	orders, errs := Parse("o.json", []byte(order("A", `"classOfService":"GOLD"`, `"activationTimeout":"72h"`, `"evergreen":false`)), JSON)
+	if len(errs) != 0 {
+		t.Fatal(messages(errs))
+	}
 	o := orders[0].Order
-	require.Equal(t, "GOLD", o.ClassOfService)
-	require.Empty(t, o.PaymentType, "defaults are the workflow's job")
-	require.NotNil(t, o.Evergreen)
-	require.False(t, *o.Evergreen)
-	require.Equal(t, 72*time.Hour, time.Duration(o.ActivationTimeout))
+	if o.ClassOfService != "GOLD" || o.PaymentType != "" || o.Evergreen == nil || *o.Evergreen ||
+		time.Duration(o.ActivationTimeout) != 72*time.Hour {
+		t.Errorf("order %+v: as given, no defaults (they are the workflow's job)", o)
+	}
 }
 
-func TestCheckOrders(t *testing.T) {
+func TestCheck(t *testing.T) {
 	tests := []struct {
 		name     string
 		input    string
 		wantErrs []string
-		wantProb []orderProblem
+		wantProb []workflows.FieldError
 	}{
 		{name: "valid", input: order("CHG1")},
 		{
 			name:     "speed zero",
 			input:    order("CHG1", `"speed":0`),
 			wantErrs: []string{`orders.json: order 1 (line 1, orderId "CHG1"): invalid order "CHG1": speed must be greater than 0 Mbps (got 0)`},
-			wantProb: []orderProblem{{Field: "speed", Message: "must be greater than 0 Mbps (got 0)"}},
+			wantProb: []workflows.FieldError{{Field: "speed", Message: "must be greater than 0 Mbps (got 0)"}},
 		},
 		{
 			name:     "missing required fields",
 			input:    `{"orderId":"CHG2","speed":10,"destPortId":"p2"}`,
 			wantErrs: []string{`orders.json: order 1 (line 1, orderId "CHG2"): invalid order "CHG2": company is required; portId is required`},
-			wantProb: []orderProblem{{Field: "company", Message: "is required"}, {Field: "portId", Message: "is required"}},
+			wantProb: []workflows.FieldError{{Field: "company", Message: "is required"}, {Field: "portId", Message: "is required"}},
 		},
 		{
 			name:     "missing orderId",
 			input:    `{"company":"acme","portId":"p1","destPortId":"p2","speed":10}`,
 			wantErrs: []string{`orders.json: order 1 (line 1): invalid order: orderId is required`},
-			wantProb: []orderProblem{{Field: "orderId", Message: "is required"}},
+			wantProb: []workflows.FieldError{{Field: "orderId", Message: "is required"}},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			orders, errs := parseOrders("orders.json", []byte(tt.input))
-			require.Empty(t, errs)
-			var msgs []string
-			var problems []orderProblem
-			for _, e := range checkOrders("orders.json", orders) {
-				msgs = append(msgs, e.Error())
-				problems = append(problems, e.Problems...)
+			orders, errs := Parse("orders.json", []byte(tt.input), JSON)
+			if len(errs) != 0 {
+				t.Fatal(messages(errs))
 			}
-			require.Equal(t, tt.wantErrs, msgs)
-			require.Equal(t, tt.wantProb, problems)
+			var problems []workflows.FieldError
+			checked := Check("orders.json", orders)
+			for _, e := range checked {
+				problems = append(problems, e.Fields...)
+			}
+			if msgs := messages(checked); !reflect.DeepEqual(msgs, tt.wantErrs) || !reflect.DeepEqual(problems, tt.wantProb) {
+				t.Errorf("errors %q, problems %+v", msgs, problems)
+			}
 		})
 	}
 }
 
-func TestDuplicates(t *testing.T) {
-	seen := duplicates{}
-	first, _ := parseOrders("a.json", []byte(order("A")+"\n"+order("B")+"\n"+order("A")+"\n"))
-	errs := seen.check("a.json", first)
-	require.Len(t, errs, 1)
-	require.Equal(t, `a.json: order 3 (line 3, orderId "A"): duplicate orderId "A": already given as order 1 (line 1) of a.json`, errs[0].Error())
+func TestSeen(t *testing.T) {
+	seen := Seen{}
+	first, _ := Parse("a.json", []byte(order("A")+"\n"+order("B")+"\n"+order("A")+"\n"), JSON)
+	want := []string{`a.json: order 3 (line 3, orderId "A"): duplicate orderId "A": already given as order 1 (line 1) of a.json`}
+	if msgs := messages(seen.Check("a.json", first)); !reflect.DeepEqual(msgs, want) {
+		t.Errorf("got %q", msgs)
+	}
+	second, _ := Parse("b.json", []byte(order("C")+"\n"+order("B")), JSON)
+	errs := seen.Check("b.json", second)
+	want = []string{`b.json: order 2 (line 2, orderId "B"): duplicate orderId "B": already given as order 2 (line 2) of a.json`}
+	if msgs := messages(errs); !reflect.DeepEqual(msgs, want) ||
+		!reflect.DeepEqual(errs[0].Fields, []workflows.FieldError{{Field: "orderId", Message: "repeats the orderId of an earlier order"}}) {
+		t.Errorf("got %q, %+v", msgs, errs[0].Fields)
+	}
+}
 
-	second, _ := parseOrders("b.json", []byte(order("C")+"\n"+order("B")))
-	errs = seen.check("b.json", second)
-	require.Len(t, errs, 1)
-	require.Equal(t, `b.json: order 2 (line 2, orderId "B"): duplicate orderId "B": already given as order 2 (line 2) of a.json`, errs[0].Error())
-	require.Equal(t, []orderProblem{{Field: "orderId", Message: "repeats the orderId of an earlier order"}}, errs[0].Problems)
+// One bad order keeps its whole source from starting; the ids of a
+// refused source still count as given.
+func TestReadRefusesTheWholeSource(t *testing.T) {
+	seen := Seen{}
+	good, errs := seen.Read("good.json", []byte("["+order("G1")+","+order("G2")+"]"), Guess)
+	if len(good) != 2 || len(errs) != 0 {
+		t.Fatalf("good: %d orders, %q", len(good), messages(errs))
+	}
+	mixed, errs := seen.Read("mixed.json", []byte(order("M1")+"\n"+order("M2", `"speed":0`)+"\n"+order("G1")), Guess)
+	want := []string{
+		`mixed.json: order 2 (line 2, orderId "M2"): invalid order "M2": speed must be greater than 0 Mbps (got 0)`,
+		`mixed.json: order 3 (line 3, orderId "G1"): duplicate orderId "G1": already given as order 1 (line 1) of good.json`,
+	}
+	if len(mixed) != 0 || !reflect.DeepEqual(messages(errs), want) {
+		t.Errorf("mixed: %d orders, %q", len(mixed), messages(errs))
+	}
 }
 
 func TestReadSource(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "orders.json")
-	require.NoError(t, os.WriteFile(file, []byte(order("A")), 0o600))
-
-	name, data, err := readSource(file, nil)
-	require.NoError(t, err)
-	require.Equal(t, file, name)
-	require.Equal(t, order("A"), string(data))
-
-	name, data, err = readSource("-", strings.NewReader(order("B")))
-	require.NoError(t, err)
-	require.Equal(t, "stdin", name)
-	require.Equal(t, order("B"), string(data))
-
-	_, _, err = readSource(filepath.Join(dir, "missing.json"), nil)
-	require.ErrorContains(t, err, "missing.json")
-}
-
-// TestReadOrderFiles checks the submit rule: one invalid order keeps its
-// whole file from starting, while other files still go.
-func TestReadOrderFiles(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, content string) string {
-		path := filepath.Join(dir, name)
-		require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
-		return path
+	if err := os.WriteFile(file, []byte(order("A")), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	good := write("good.json", "["+order("G1")+","+order("G2")+"]")
-	mixed := write("mixed.json", order("M1")+"\n"+order("M2", `"speed":0`)+"\n")
-	dup := write("dup.json", order("D1")+"\n"+order("G1")+"\n")
-
-	var stderr strings.Builder
-	a := &app{stdin: strings.NewReader(order("S1")), stderr: &stderr}
-	valid, anyInvalid := a.readOrderFiles([]string{good, mixed, "-", dup, filepath.Join(dir, "missing.json")})
-	require.True(t, anyInvalid)
-	var sources []string
-	for _, f := range valid {
-		sources = append(sources, f.source)
+	name, data, err := ReadSource(file, nil)
+	if err != nil || name != file || string(data) != order("A") {
+		t.Errorf("file: %q, %q, %v", name, data, err)
 	}
-	require.Equal(t, []string{good, "stdin"}, sources)
-	require.Len(t, valid[0].orders, 2)
-	out := stderr.String()
-	require.Contains(t, out, mixed+`: order 2 (line 2, orderId "M2"): invalid order "M2": speed must be greater than 0 Mbps (got 0)`+"\n")
-	require.Contains(t, out, mixed+": nothing started from this file\n")
-	require.Contains(t, out, dup+`: order 2 (line 2, orderId "G1"): duplicate orderId "G1": already given as order 1 (line 1) of `+good+"\n")
-	require.Contains(t, out, dup+": nothing started from this file\n")
-	require.Contains(t, out, "missing.json")
+	name, data, err = ReadSource("-", strings.NewReader(order("B")))
+	if err != nil || name != "stdin" || string(data) != order("B") {
+		t.Errorf("stdin: %q, %q, %v", name, data, err)
+	}
+	if _, _, err = ReadSource(filepath.Join(dir, "missing.json"), nil); err == nil || !strings.Contains(err.Error(), "missing.json") {
+		t.Errorf("missing file: %v", err)
+	}
 }
