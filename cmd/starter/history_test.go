@@ -3,13 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"go.uber.org/zap"
@@ -42,19 +44,29 @@ func TestHistoryReplays(t *testing.T) {
 	active, held := e.orderID("HIST"), e.orderID("HISTHOLD")
 
 	r := e.run("", "submit", "--wait", e.file("active.json", order(active)))
-	require.Equal(t, exitOK, r.code, r.stderr)
+	if got, want := r.code, exitOK; got != want {
+		t.Fatalf("r.code = %v, want %v (%v)", got, want, fmt.Sprint(r.stderr))
+	}
 
 	// A history with a query, a signal and a cancellation in it.
 	r = e.run("", "submit", e.file("held.json", holdOrder(held)))
-	require.Equal(t, exitOK, r.code, r.stderr)
+	if got, want := r.code, exitOK; got != want {
+		t.Fatalf("r.code = %v, want %v (%v)", got, want, fmt.Sprint(r.stderr))
+	}
 	heldRun := fields(lines(r.stdout)[0])[2]
-	require.Eventually(t, func() bool { return e.run("", "status", held).code == exitOK }, 20*time.Second, 100*time.Millisecond)
-	require.Equal(t, exitOK, e.run("", "cancel", held, "--reason", "test").code)
+	eventually(t, 20*time.Second, func() bool { return e.run("", "status", held).code == exitOK })
+	if got, want := e.run("", "cancel", held, "--reason", "test").code, exitOK; got != want {
+		t.Fatalf("e.run(\"\", \"cancel\", held, \"--reason\", \"test\").code = %v, want %v", got, want)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var res workflows.Result
-	require.NoError(t, e.client.GetWorkflow(ctx, workflows.WorkflowID(held), "").Get(ctx, &res))
-	require.Equal(t, workflows.StageCancelled, res.Stage)
+	if err := e.client.GetWorkflow(ctx, workflows.WorkflowID(held), "").Get(ctx, &res); err != nil {
+		t.Fatalf("%v", err)
+	}
+	if got, want := res.Stage, workflows.StageCancelled; got != want {
+		t.Fatalf("res.Stage = %v, want %v", got, want)
+	}
 
 	tests := []struct {
 		name string
@@ -66,13 +78,23 @@ func TestHistoryReplays(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := e.run("", tt.args...)
-			require.Equal(t, exitOK, h.code, h.stderr)
-			require.Empty(t, h.stderr)
+			if got, want := h.code, exitOK; got != want {
+				t.Fatalf("h.code = %v, want %v (%v)", got, want, fmt.Sprint(h.stderr))
+			}
+			if len(h.stderr) != 0 {
+				t.Fatalf("h.stderr = %v, want it empty", h.stderr)
+			}
 			file := filepath.Join(e.dir, tt.name+".json")
-			require.NoError(t, os.WriteFile(file, []byte(h.stdout), 0o600))
+			if err := os.WriteFile(file, []byte(h.stdout), 0o600); err != nil {
+				t.Fatalf("%v", err)
+			}
 
-			require.NoError(t, replay(t, file, fakeProvision))
-			require.Error(t, replay(t, file, sleepsFirst), "a changed workflow must not replay")
+			if err := replay(t, file, fakeProvision); err != nil {
+				t.Fatalf("%v", err)
+			}
+			if replay(t, file, sleepsFirst) == nil {
+				t.Fatal("a changed workflow must not replay")
+			}
 		})
 	}
 }
@@ -83,34 +105,56 @@ func TestHistoryMatchesTemporalCLI(t *testing.T) {
 	e := newTestEnv(t)
 	id := e.orderID("CLI")
 	r := e.run("", "submit", "--wait", e.file("o.json", order(id)))
-	require.Equal(t, exitOK, r.code, r.stderr)
+	if got, want := r.code, exitOK; got != want {
+		t.Fatalf("r.code = %v, want %v (%v)", got, want, fmt.Sprint(r.stderr))
+	}
 
 	ours := e.run("", "history", id)
-	require.Equal(t, exitOK, ours.code, ours.stderr)
+	if got, want := ours.code, exitOK; got != want {
+		t.Fatalf("ours.code = %v, want %v (%v)", got, want, fmt.Sprint(ours.stderr))
+	}
 
 	cli, err := devserver.CLIPath()
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, cli, "workflow", "show", "--address", e.server.HostPort, "--namespace", e.server.Namespace,
 		"--workflow-id", workflows.WorkflowID(id), "--output", "json")
 	theirs, err := cmd.Output()
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
 
 	var want, got any
-	require.NoError(t, json.Unmarshal(theirs, &want))
-	require.NoError(t, json.Unmarshal([]byte(ours.stdout), &got))
-	require.Equal(t, want, got)
+	if err := json.Unmarshal(theirs, &want); err != nil {
+		t.Fatalf("%v", err)
+	}
+	if err := json.Unmarshal([]byte(ours.stdout), &got); err != nil {
+		t.Fatalf("%v", err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("starter history differs from temporal workflow show:\n%v\n%v", got, want)
+	}
 }
 
 func TestHistoryUnknownRun(t *testing.T) {
 	e := newTestEnv(t)
 	id := e.orderID("RUN")
 	r := e.run("", "submit", "--wait", e.file("o.json", order(id)))
-	require.Equal(t, exitOK, r.code, r.stderr)
+	if got, want := r.code, exitOK; got != want {
+		t.Fatalf("r.code = %v, want %v (%v)", got, want, fmt.Sprint(r.stderr))
+	}
 
 	h := e.run("", "history", id, "--run", "not-a-run-id")
-	require.Equal(t, exitFailure, h.code)
-	require.Contains(t, h.stderr, "starter: history of order "+id)
-	require.Empty(t, h.stdout)
+	if got, want := h.code, exitFailure; got != want {
+		t.Fatalf("h.code = %v, want %v", got, want)
+	}
+	if s, sub := h.stderr, "starter: history of order "+id; !strings.Contains(s, sub) {
+		t.Fatalf("%q does not contain %q", s, sub)
+	}
+	if len(h.stdout) != 0 {
+		t.Fatalf("h.stdout = %v, want it empty", h.stdout)
+	}
 }

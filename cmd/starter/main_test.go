@@ -5,13 +5,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
@@ -94,7 +94,9 @@ func newTestEnv(t *testing.T) *testEnv {
 	taskQueue := "starter-test-" + uniqueSuffix()
 	w := worker.New(c, taskQueue, worker.Options{})
 	w.RegisterWorkflowWithOptions(fakeProvision, workflow.RegisterOptions{Name: workflows.WorkflowName})
-	require.NoError(t, w.Start())
+	if err := w.Start(); err != nil {
+		t.Fatalf("%v", err)
+	}
 	t.Cleanup(w.Stop)
 	return &testEnv{t: t, server: srv, client: c, taskQueue: taskQueue, dir: t.TempDir()}
 }
@@ -117,7 +119,9 @@ func (e *testEnv) environ(extra ...string) []string {
 func (e *testEnv) file(name, content string) string {
 	e.t.Helper()
 	path := e.dir + "/" + name
-	require.NoError(e.t, os.WriteFile(path, []byte(content), 0o600))
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		e.t.Fatalf("%v", err)
+	}
 	return path
 }
 
@@ -145,8 +149,12 @@ func TestUsage(t *testing.T) {
 	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			r := runStarter(t, nil, "", args...)
-			require.Equal(t, exitOK, r.code)
-			require.Empty(t, r.stderr)
+			if got, want := r.code, exitOK; got != want {
+				t.Fatalf("r.code = %v, want %v", got, want)
+			}
+			if len(r.stderr) != 0 {
+				t.Fatalf("r.stderr = %v, want it empty", r.stderr)
+			}
 			for _, line := range []string{
 				"  starter submit [--wait] [--json] [--dry-run] FILE...\n",
 				"  starter status ORDER_ID [--json]\n",
@@ -159,18 +167,28 @@ func TestUsage(t *testing.T) {
 				"  LOG_LEVEL (default \"warn\")\n",
 				"  LOG_FORMAT (default \"console\")\n",
 			} {
-				require.Contains(t, r.stdout, line)
+				if s, sub := r.stdout, line; !strings.Contains(s, sub) {
+					t.Fatalf("%q does not contain %q", s, sub)
+				}
 			}
 		})
 	}
 
 	r := runStarter(t, nil, "")
-	require.Equal(t, exitUsage, r.code)
-	require.Contains(t, r.stderr, "Usage:")
+	if got, want := r.code, exitUsage; got != want {
+		t.Fatalf("r.code = %v, want %v", got, want)
+	}
+	if s, sub := r.stderr, "Usage:"; !strings.Contains(s, sub) {
+		t.Fatalf("%q does not contain %q", s, sub)
+	}
 
 	r = runStarter(t, nil, "", "launch")
-	require.Equal(t, exitUsage, r.code)
-	require.Equal(t, "starter: unknown command \"launch\" (see starter -h)\n", r.stderr)
+	if got, want := r.code, exitUsage; got != want {
+		t.Fatalf("r.code = %v, want %v", got, want)
+	}
+	if got, want := r.stderr, "starter: unknown command \"launch\" (see starter -h)\n"; got != want {
+		t.Fatalf("r.stderr = %v, want %v", got, want)
+	}
 }
 
 func TestCommandUsage(t *testing.T) {
@@ -194,10 +212,16 @@ func TestCommandUsage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			r := runStarter(t, nil, "", tt.args...)
-			require.Equal(t, tt.wantCode, r.code, r.stderr)
-			require.Equal(t, tt.wantStderr, r.stderr)
+			if got, want := r.code, tt.wantCode; got != want {
+				t.Fatalf("r.code = %v, want %v (%v)", got, want, fmt.Sprint(r.stderr))
+			}
+			if got, want := r.stderr, tt.wantStderr; got != want {
+				t.Fatalf("r.stderr = %v, want %v", got, want)
+			}
 			for _, want := range tt.wantStdout {
-				require.Contains(t, r.stdout, want)
+				if s, sub := r.stdout, want; !strings.Contains(s, sub) {
+					t.Fatalf("%q does not contain %q", s, sub)
+				}
 			}
 		})
 	}
@@ -224,14 +248,24 @@ func TestFlagsAnywhere(t *testing.T) {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			root := (&app{}).rootCommand()
 			cmd, rest, err := root.Find(tt.args)
-			require.NoError(t, err)
-			require.NoError(t, cmd.ParseFlags(longFlagsWithOneDash(root, rest)))
-			require.Equal(t, tt.wantPositional, cmd.Flags().Args())
+			if err != nil {
+				t.Fatalf("%v", err)
+			}
+			if err := cmd.ParseFlags(longFlagsWithOneDash(root, rest)); err != nil {
+				t.Fatalf("%v", err)
+			}
+			if got, want := cmd.Flags().Args(), tt.wantPositional; !reflect.DeepEqual(got, want) {
+				t.Fatalf("cmd.Flags().Args() = %v, want %v", got, want)
+			}
 			if f := cmd.Flags().Lookup("wait"); f != nil {
-				require.Equal(t, fmt.Sprint(tt.wantWait), f.Value.String())
+				if got, want := f.Value.String(), fmt.Sprint(tt.wantWait); got != want {
+					t.Fatalf("f.Value.String() = %v, want %v", got, want)
+				}
 			}
 			if f := cmd.Flags().Lookup("reason"); f != nil {
-				require.Equal(t, tt.wantReason, f.Value.String())
+				if got, want := f.Value.String(), tt.wantReason; got != want {
+					t.Fatalf("f.Value.String() = %v, want %v", got, want)
+				}
 			}
 		})
 	}
@@ -240,13 +274,23 @@ func TestFlagsAnywhere(t *testing.T) {
 func TestCompletion(t *testing.T) {
 	for _, shell := range []string{"bash", "zsh", "fish"} {
 		r := runStarter(t, nil, "", "completion", shell)
-		require.Equal(t, exitOK, r.code, r.stderr)
-		require.Contains(t, r.stdout, "starter")
-		require.Greater(t, len(r.stdout), 1000)
+		if got, want := r.code, exitOK; got != want {
+			t.Fatalf("r.code = %v, want %v (%v)", got, want, fmt.Sprint(r.stderr))
+		}
+		if s, sub := r.stdout, "starter"; !strings.Contains(s, sub) {
+			t.Fatalf("%q does not contain %q", s, sub)
+		}
+		if len(r.stdout) <= 1000 {
+			t.Fatalf("len(r.stdout) = %v, not above 1000", len(r.stdout))
+		}
 	}
 	r := runStarter(t, nil, "", "completion", "tcsh")
-	require.Equal(t, exitUsage, r.code)
-	require.Contains(t, r.stderr, `unknown shell "tcsh"`)
+	if got, want := r.code, exitUsage; got != want {
+		t.Fatalf("r.code = %v, want %v", got, want)
+	}
+	if s, sub := r.stderr, `unknown shell "tcsh"`; !strings.Contains(s, sub) {
+		t.Fatalf("%q does not contain %q", s, sub)
+	}
 }
 
 func TestConfigErrors(t *testing.T) {
@@ -266,8 +310,12 @@ func TestConfigErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runStarter(t, tt.environ, "", tt.args...)
-			require.Equal(t, exitUsage, r.code)
-			require.Equal(t, tt.wantStderr, r.stderr)
+			if got, want := r.code, exitUsage; got != want {
+				t.Fatalf("r.code = %v, want %v", got, want)
+			}
+			if got, want := r.stderr, tt.wantStderr; got != want {
+				t.Fatalf("r.stderr = %v, want %v", got, want)
+			}
 		})
 	}
 }
@@ -280,9 +328,13 @@ func fields(line string) []string { return strings.Split(line, "\t") }
 func outcomeTable(t *testing.T, out string) [][]string {
 	t.Helper()
 	_, table, ok := strings.Cut(out, "\n\n")
-	require.True(t, ok, "no outcome table in %q", out)
+	if !(ok) {
+		t.Fatal(fmt.Sprintf("no outcome table in %q", out))
+	}
 	rows := lines(table)
-	require.Equal(t, []string{"ORDER", "OUTCOME", "CONNECTION", "API STATUS", "DETAIL"}, columns(rows[0]))
+	if got, want := columns(rows[0]), ([]string{"ORDER", "OUTCOME", "CONNECTION", "API STATUS", "DETAIL"}); !reflect.DeepEqual(got, want) {
+		t.Fatalf("columns(rows[0]) = %v, want %v", got, want)
+	}
 	var cells [][]string
 	for _, row := range rows[1:] {
 		if row == "" {
@@ -302,7 +354,20 @@ var runIDPattern = regexp.MustCompile(`^[0-9a-f-]{36}$`)
 
 func requireRunID(t *testing.T, runID string) {
 	t.Helper()
-	require.Regexp(t, runIDPattern, runID)
+	if !runIDPattern.MatchString(runID) {
+		t.Fatalf("run id %q is not a UUID", runID)
+	}
+}
+
+// eventually retries cond every 100ms until it holds, or fails the test
+// after within.
+func eventually(t *testing.T, within time.Duration, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(within); !cond(); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("still not so after %v", within)
+		}
+	}
 }
 
 // lines splits output into lines, dropping the final newline.
@@ -361,22 +426,40 @@ func TestReadOrderFiles(t *testing.T) {
 	var stderr strings.Builder
 	a := &app{stdin: strings.NewReader(order("S1")), stderr: &stderr}
 	valid, anyInvalid := a.readOrderFiles([]string{good, mixed, "-", dup, dir + "/missing.json", spreadsheet})
-	require.True(t, anyInvalid)
+	if !(anyInvalid) {
+		t.Fatal("anyInvalid is false")
+	}
 	var sources []string
 	for _, f := range valid {
 		sources = append(sources, f.source)
 	}
-	require.Equal(t, []string{good, "stdin", spreadsheet}, sources)
-	require.Len(t, valid[0].orders, 2)
+	if got, want := sources, ([]string{good, "stdin", spreadsheet}); !reflect.DeepEqual(got, want) {
+		t.Fatalf("sources = %v, want %v", got, want)
+	}
+	if n := len(valid[0].orders); n != 2 {
+		t.Fatalf("len(valid[0].orders) = %d, want 2", n)
+	}
 	out := stderr.String()
-	require.Contains(t, out, mixed+`: order 2 (line 2, orderId "M2"): invalid order "M2": speed must be greater than 0 Mbps (got 0)`+"\n")
-	require.Contains(t, out, mixed+": nothing started from this file\n")
-	require.Contains(t, out, dup+`: order 2 (line 2, orderId "G1"): duplicate orderId "G1": already given as order 1 (line 1) of `+good+"\n")
-	require.Contains(t, out, dup+": nothing started from this file\n")
-	require.Contains(t, out, "missing.json")
+	if s, sub := out, mixed+`: order 2 (line 2, orderId "M2"): invalid order "M2": speed must be greater than 0 Mbps (got 0)`+"\n"; !strings.Contains(s, sub) {
+		t.Fatalf("%q does not contain %q", s, sub)
+	}
+	if s, sub := out, mixed+": nothing started from this file\n"; !strings.Contains(s, sub) {
+		t.Fatalf("%q does not contain %q", s, sub)
+	}
+	if s, sub := out, dup+`: order 2 (line 2, orderId "G1"): duplicate orderId "G1": already given as order 1 (line 1) of `+good+"\n"; !strings.Contains(s, sub) {
+		t.Fatalf("%q does not contain %q", s, sub)
+	}
+	if s, sub := out, dup+": nothing started from this file\n"; !strings.Contains(s, sub) {
+		t.Fatalf("%q does not contain %q", s, sub)
+	}
+	if s, sub := out, "missing.json"; !strings.Contains(s, sub) {
+		t.Fatalf("%q does not contain %q", s, sub)
+	}
 }
 
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()
-	require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatalf("%v", err)
+	}
 }

@@ -3,11 +3,16 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"reflect"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/serviceerror"
 
 	"github.com/cc-l2/provisioner/ccapi"
@@ -20,17 +25,31 @@ func TestSubmitStartsAndFindsExisting(t *testing.T) {
 	file := e.file("orders.json", "["+order(a)+",\n"+order(b)+"]")
 
 	first := e.run("", "submit", file)
-	require.Equal(t, exitOK, first.code, first.stderr)
-	require.Empty(t, first.stderr)
+	if got, want := first.code, exitOK; got != want {
+		t.Fatalf("first.code = %v, want %v (%v)", got, want, fmt.Sprint(first.stderr))
+	}
+	if len(first.stderr) != 0 {
+		t.Fatalf("first.stderr = %v, want it empty", first.stderr)
+	}
 	got := lines(first.stdout)
-	require.Len(t, got, 2)
+	if n := len(got); n != 2 {
+		t.Fatalf("len(got) = %d, want 2", n)
+	}
 	for i, id := range []string{a, b} {
 		f := fields(got[i])
-		require.Len(t, f, 4, got[i])
-		require.Equal(t, id, f[0])
-		require.Equal(t, workflows.WorkflowID(id), f[1])
+		if n := len(f); n != 4 {
+			t.Fatalf("len(f) = %d, want 4 (%v)", n, fmt.Sprint(got[i]))
+		}
+		if got, want := f[0], id; got != want {
+			t.Fatalf("f[0] = %v, want %v", got, want)
+		}
+		if got, want := f[1], workflows.WorkflowID(id); got != want {
+			t.Fatalf("f[1] = %v, want %v", got, want)
+		}
 		requireRunID(t, f[2])
-		require.Equal(t, "started", f[3])
+		if got, want := f[3], "started"; got != want {
+			t.Fatalf("f[3] = %v, want %v", got, want)
+		}
 	}
 	firstRunA := fields(got[0])[2]
 
@@ -39,32 +58,48 @@ func TestSubmitStartsAndFindsExisting(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var res workflows.Result
-	require.NoError(t, e.client.GetWorkflow(ctx, workflows.WorkflowID(a), "").Get(ctx, &res))
+	if err := e.client.GetWorkflow(ctx, workflows.WorkflowID(a), "").Get(ctx, &res); err != nil {
+		t.Fatalf("%v", err)
+	}
 
 	second := e.run("", "submit", file, "--json")
-	require.Equal(t, exitOK, second.code, second.stderr)
+	if got, want := second.code, exitOK; got != want {
+		t.Fatalf("second.code = %v, want %v (%v)", got, want, fmt.Sprint(second.stderr))
+	}
 	got = lines(second.stdout)
-	require.Len(t, got, 2)
+	if n := len(got); n != 2 {
+		t.Fatalf("len(got) = %d, want 2", n)
+	}
 	var line started
-	require.NoError(t, json.Unmarshal([]byte(got[0]), &line))
-	require.Equal(t, started{OrderID: a, WorkflowID: workflows.WorkflowID(a), RunID: firstRunA, Outcome: "exists"}, line)
+	if err := json.Unmarshal([]byte(got[0]), &line); err != nil {
+		t.Fatalf("%v", err)
+	}
+	if got, want := line, (started{OrderID: a, WorkflowID: workflows.WorkflowID(a), RunID: firstRunA, Outcome: "exists"}); got != want {
+		t.Fatalf("line = %v, want %v", got, want)
+	}
 	var keys map[string]any
-	require.NoError(t, json.Unmarshal([]byte(got[1]), &keys))
-	require.ElementsMatch(t, []string{"orderId", "workflowId", "runId", "outcome"}, mapKeys(keys))
-	require.Equal(t, "exists", keys["outcome"])
+	if err := json.Unmarshal([]byte(got[1]), &keys); err != nil {
+		t.Fatalf("%v", err)
+	}
+	if got := mapKeys(keys); !reflect.DeepEqual(got, []string{"orderId", "outcome", "runId", "workflowId"}) {
+		t.Fatalf("keys %v", got)
+	}
+	if got, want := keys["outcome"], "exists"; got != want {
+		t.Fatalf("keys[\"outcome\"] = %v, want %v", got, want)
+	}
 
 	// Still one run: the latest run of the id is the first one.
 	desc, err := e.client.DescribeWorkflowExecution(ctx, workflows.WorkflowID(a), "")
-	require.NoError(t, err)
-	require.Equal(t, firstRunA, desc.GetWorkflowExecutionInfo().GetExecution().GetRunId())
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	if got, want := desc.GetWorkflowExecutionInfo().GetExecution().GetRunId(), firstRunA; got != want {
+		t.Fatalf("desc.GetWorkflowExecutionInfo().GetExecution().GetRunId() = %v, want %v", got, want)
+	}
 }
 
 func mapKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	return keys
+	return slices.Sorted(maps.Keys(m))
 }
 
 func TestSubmitWait(t *testing.T) {
@@ -74,38 +109,69 @@ func TestSubmitWait(t *testing.T) {
 
 	t.Run("success", func(t *testing.T) {
 		r := e.run(ndjson(order(ok1), order(ok2)), "submit", "--wait", "-")
-		require.Equal(t, exitOK, r.code, r.stderr)
+		if got, want := r.code, exitOK; got != want {
+			t.Fatalf("r.code = %v, want %v (%v)", got, want, fmt.Sprint(r.stderr))
+		}
 		got := lines(r.stdout)
-		require.Equal(t, "started", fields(got[0])[3])
-		require.Equal(t, "started", fields(got[1])[3])
-		require.Equal(t, [][]string{
+		if got, want := fields(got[0])[3], "started"; got != want {
+			t.Fatalf("fields(got[0])[3] = %v, want %v", got, want)
+		}
+		if got, want := fields(got[1])[3], "started"; got != want {
+			t.Fatalf("fields(got[1])[3] = %v, want %v", got, want)
+		}
+		if got, want := outcomeTable(t, r.stdout), ([][]string{
 			{ok1, "active", "conn-" + ok1, "ACTIVE"},
 			{ok2, "active", "conn-" + ok2, "ACTIVE"},
-		}, outcomeTable(t, r.stdout))
+		}); !reflect.DeepEqual(got, want) {
+			t.Fatalf("outcomeTable(t, r.stdout) = %v, want %v", got, want)
+		}
 	})
 
 	t.Run("failure reason and exit code", func(t *testing.T) {
 		r := e.run("", "submit", e.file("bad.json", failOrder(bad, workflows.ErrTypeConnectionFailed)), "--wait")
-		require.Equal(t, exitFailure, r.code)
-		require.Equal(t, [][]string{{bad, "failed", "-", "-", "ConnectionFailed: connection ended DENIED: port in use"}},
-			outcomeTable(t, r.stdout))
+		if got, want := r.code, exitFailure; got != want {
+			t.Fatalf("r.code = %v, want %v", got, want)
+		}
+		if got, want := outcomeTable(t, r.stdout), ([][]string{{bad, "failed", "-", "-", "ConnectionFailed: connection ended DENIED: port in use"}}); !reflect.DeepEqual(got, want) {
+			t.Fatalf("outcomeTable(t, r.stdout) = %v, want %v", got, want)
+		}
 	})
 
 	t.Run("json lines", func(t *testing.T) {
 		r := e.run("", "submit", "--json", e.file("both.json", ndjson(order(ok1), failOrder(bad, workflows.ErrTypeConnectionFailed))), "--wait")
-		require.Equal(t, exitFailure, r.code)
+		if got, want := r.code, exitFailure; got != want {
+			t.Fatalf("r.code = %v, want %v", got, want)
+		}
 		got := lines(r.stdout)
-		require.Len(t, got, 4)
+		if n := len(got); n != 4 {
+			t.Fatalf("len(got) = %d, want 4", n)
+		}
 		var okEnd, badEnd finished
-		require.NoError(t, json.Unmarshal([]byte(got[2]), &okEnd))
-		require.NoError(t, json.Unmarshal([]byte(got[3]), &badEnd))
-		require.Equal(t, workflows.StageActive, okEnd.Stage)
-		require.Equal(t, "conn-"+ok1, okEnd.ConnectionID)
-		require.Equal(t, ccapi.StatusActive, okEnd.APIStatus)
+		if err := json.Unmarshal([]byte(got[2]), &okEnd); err != nil {
+			t.Fatalf("%v", err)
+		}
+		if err := json.Unmarshal([]byte(got[3]), &badEnd); err != nil {
+			t.Fatalf("%v", err)
+		}
+		if got, want := okEnd.Stage, workflows.StageActive; got != want {
+			t.Fatalf("okEnd.Stage = %v, want %v", got, want)
+		}
+		if got, want := okEnd.ConnectionID, "conn-"+ok1; got != want {
+			t.Fatalf("okEnd.ConnectionID = %v, want %v", got, want)
+		}
+		if got, want := okEnd.APIStatus, ccapi.StatusActive; got != want {
+			t.Fatalf("okEnd.APIStatus = %v, want %v", got, want)
+		}
 		requireRunID(t, okEnd.RunID)
-		require.Equal(t, workflows.StageFailed, badEnd.Stage)
-		require.Equal(t, workflows.ErrTypeConnectionFailed, badEnd.ErrorType)
-		require.Equal(t, "connection ended DENIED: port in use", badEnd.Error)
+		if got, want := badEnd.Stage, workflows.StageFailed; got != want {
+			t.Fatalf("badEnd.Stage = %v, want %v", got, want)
+		}
+		if got, want := badEnd.ErrorType, workflows.ErrTypeConnectionFailed; got != want {
+			t.Fatalf("badEnd.ErrorType = %v, want %v", got, want)
+		}
+		if got, want := badEnd.Error, "connection ended DENIED: port in use"; got != want {
+			t.Fatalf("badEnd.Error = %v, want %v", got, want)
+		}
 	})
 }
 
@@ -116,29 +182,46 @@ func TestSubmitInvalidFileStartsNothingFromIt(t *testing.T) {
 	mixedFile := e.file("mixed.json", ndjson(order(mixedOK), order(mixedBad, `"speed":0`)))
 
 	r := e.run("", "submit", mixedFile, goodFile)
-	require.Equal(t, exitFailure, r.code)
-	require.Equal(t,
-		mixedFile+`: order 2 (line 2, orderId "`+mixedBad+`"): invalid order "`+mixedBad+`": speed must be greater than 0 Mbps (got 0)`+"\n"+
-			mixedFile+": nothing started from this file\n", r.stderr)
+	if got, want := r.code, exitFailure; got != want {
+		t.Fatalf("r.code = %v, want %v", got, want)
+	}
+	if got, want := r.stderr, mixedFile+`: order 2 (line 2, orderId "`+mixedBad+`"): invalid order "`+mixedBad+`": speed must be greater than 0 Mbps (got 0)`+"\n"+
+		mixedFile+": nothing started from this file\n"; got != want {
+		t.Fatalf("r.stderr = %v, want %v", got, want)
+	}
 	got := lines(r.stdout)
-	require.Len(t, got, 1)
-	require.Equal(t, good, fields(got[0])[0])
-	require.Equal(t, "started", fields(got[0])[3])
+	if n := len(got); n != 1 {
+		t.Fatalf("len(got) = %d, want 1", n)
+	}
+	if got, want := fields(got[0])[0], good; got != want {
+		t.Fatalf("fields(got[0])[0] = %v, want %v", got, want)
+	}
+	if got, want := fields(got[0])[3], "started"; got != want {
+		t.Fatalf("fields(got[0])[3] = %v, want %v", got, want)
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, err := e.client.DescribeWorkflowExecution(ctx, workflows.WorkflowID(mixedOK), "")
 	var notFound *serviceerror.NotFound
-	require.ErrorAs(t, err, &notFound, "the valid order of the invalid file must not start")
+	if err := err; !errors.As(err, &notFound) {
+		t.Fatalf("error %v is not a &notFound (%v)", err, "the valid order of the invalid file must not start")
+	}
 }
 
 func TestSubmitDuplicateOrderIDs(t *testing.T) {
 	e := newTestEnv(t)
 	id := e.orderID("DUP")
 	r := e.run(ndjson(order(id), order(id)), "submit", "-")
-	require.Equal(t, exitFailure, r.code)
-	require.Contains(t, r.stderr, `stdin: order 2 (line 2, orderId "`+id+`"): duplicate orderId "`+id+`": already given as order 1 (line 1) of stdin`)
-	require.Empty(t, r.stdout)
+	if got, want := r.code, exitFailure; got != want {
+		t.Fatalf("r.code = %v, want %v", got, want)
+	}
+	if s, sub := r.stderr, `stdin: order 2 (line 2, orderId "`+id+`"): duplicate orderId "`+id+`": already given as order 1 (line 1) of stdin`; !strings.Contains(s, sub) {
+		t.Fatalf("%q does not contain %q", s, sub)
+	}
+	if len(r.stdout) != 0 {
+		t.Fatalf("r.stdout = %v, want it empty", r.stdout)
+	}
 }
 
 func TestSubmitDryRun(t *testing.T) {
@@ -147,38 +230,78 @@ func TestSubmitDryRun(t *testing.T) {
 	file := e.file("dry.json", order(id))
 
 	r := e.run("", "submit", "--dry-run", file)
-	require.Equal(t, exitOK, r.code, r.stderr)
+	if got, want := r.code, exitOK; got != want {
+		t.Fatalf("r.code = %v, want %v (%v)", got, want, fmt.Sprint(r.stderr))
+	}
 	got := lines(r.stdout)
-	require.GreaterOrEqual(t, len(got), 3)
+	if len(got) < 3 {
+		t.Fatalf("len(got) = %v, not at least 3", len(got))
+	}
 	start := fields(got[0])
-	require.Equal(t, id, start[0])
-	require.True(t, strings.HasPrefix(start[1], "l2-dryrun-"+id+"-"), start[1])
-	require.Equal(t, "started", start[3])
-	require.Equal(t, [][]string{{id, "dry-run", "-", "-"}}, outcomeTable(t, r.stdout))
+	if got, want := start[0], id; got != want {
+		t.Fatalf("start[0] = %v, want %v", got, want)
+	}
+	if !(strings.HasPrefix(start[1], "l2-dryrun-"+id+"-")) {
+		t.Fatal(fmt.Sprint(start[1]))
+	}
+	if got, want := start[3], "started"; got != want {
+		t.Fatalf("start[3] = %v, want %v", got, want)
+	}
+	if got, want := outcomeTable(t, r.stdout), ([][]string{{id, "dry-run", "-", "-"}}); !reflect.DeepEqual(got, want) {
+		t.Fatalf("outcomeTable(t, r.stdout) = %v, want %v", got, want)
+	}
 	_, bodyJSON, ok := strings.Cut(r.stdout, "would send:\n")
-	require.True(t, ok, r.stdout)
+	if !(ok) {
+		t.Fatal(fmt.Sprint(r.stdout))
+	}
 	var body ccapi.CreateLayer2Request
-	require.NoError(t, json.Unmarshal([]byte(bodyJSON), &body), r.stdout)
-	require.Equal(t, "p1", body.PortID)
-	require.Equal(t, 100, body.Speed)
-	require.Contains(t, r.stdout, "\n  \"portId\": \"p1\",\n", "the body is indented")
+	if err := json.Unmarshal([]byte(bodyJSON), &body); err != nil {
+		t.Fatalf("%v (%v)", err, fmt.Sprint(r.stdout))
+	}
+	if got, want := body.PortID, "p1"; got != want {
+		t.Fatalf("body.PortID = %v, want %v", got, want)
+	}
+	if got, want := body.Speed, 100; got != want {
+		t.Fatalf("body.Speed = %v, want %v", got, want)
+	}
+	if s, sub := r.stdout, "\n  \"portId\": \"p1\",\n"; !strings.Contains(s, sub) {
+		t.Fatalf("%q does not contain %q (%v)", s, sub, "the body is indented")
+	}
 
 	// With --json, the body is inside the result line.
 	r = e.run("", "submit", file, "--dry-run", "--json")
-	require.Equal(t, exitOK, r.code, r.stderr)
+	if got, want := r.code, exitOK; got != want {
+		t.Fatalf("r.code = %v, want %v (%v)", got, want, fmt.Sprint(r.stderr))
+	}
 	got = lines(r.stdout)
-	require.Len(t, got, 2)
+	if n := len(got); n != 2 {
+		t.Fatalf("len(got) = %d, want 2", n)
+	}
 	var end finished
-	require.NoError(t, json.Unmarshal([]byte(got[1]), &end))
-	require.Equal(t, workflows.StageDryRun, end.Stage)
-	require.NotNil(t, end.Request)
-	require.Equal(t, "p2", end.Request.DestPortID)
+	if err := json.Unmarshal([]byte(got[1]), &end); err != nil {
+		t.Fatalf("%v", err)
+	}
+	if got, want := end.Stage, workflows.StageDryRun; got != want {
+		t.Fatalf("end.Stage = %v, want %v", got, want)
+	}
+	if end.Request == nil {
+		t.Fatal("end.Request is nil")
+	}
+	if got, want := end.Request.DestPortID, "p2"; got != want {
+		t.Fatalf("end.Request.DestPortID = %v, want %v", got, want)
+	}
 
 	// A dry run never blocks the real order.
 	r = e.run("", "submit", file)
-	require.Equal(t, exitOK, r.code, r.stderr)
-	require.Equal(t, []string{id, workflows.WorkflowID(id)}, fields(lines(r.stdout)[0])[:2])
-	require.Equal(t, "started", fields(lines(r.stdout)[0])[3])
+	if got, want := r.code, exitOK; got != want {
+		t.Fatalf("r.code = %v, want %v (%v)", got, want, fmt.Sprint(r.stderr))
+	}
+	if got, want := fields(lines(r.stdout)[0])[:2], ([]string{id, workflows.WorkflowID(id)}); !reflect.DeepEqual(got, want) {
+		t.Fatalf("fields(lines(r.stdout)[0])[:2] = %v, want %v", got, want)
+	}
+	if got, want := fields(lines(r.stdout)[0])[3], "started"; got != want {
+		t.Fatalf("fields(lines(r.stdout)[0])[3] = %v, want %v", got, want)
+	}
 }
 
 func TestStatusAndCancel(t *testing.T) {
@@ -187,56 +310,96 @@ func TestStatusAndCancel(t *testing.T) {
 	file := e.file("hold.json", holdOrder(id))
 
 	r := e.run("", "submit", file)
-	require.Equal(t, exitOK, r.code, r.stderr)
+	if got, want := r.code, exitOK; got != want {
+		t.Fatalf("r.code = %v, want %v (%v)", got, want, fmt.Sprint(r.stderr))
+	}
 	runID := fields(lines(r.stdout)[0])[2]
 
 	// The query can come before the first workflow task ran: retry briefly.
 	var status result
-	require.Eventually(t, func() bool {
+	eventually(t, 20*time.Second, func() bool {
 		status = e.run("", "status", id, "--json")
 		return status.code == exitOK && strings.Contains(status.stdout, `"stage":"awaiting-activation"`)
-	}, 20*time.Second, 100*time.Millisecond)
+	})
 	var view workflows.StatusView
-	require.NoError(t, json.Unmarshal([]byte(status.stdout), &view))
-	require.Equal(t, workflows.StatusView{OrderID: id, Stage: workflows.StageAwaitingActivation, ConnectionID: "conn-" + id,
-		APIStatus: ccapi.StatusPending, Polls: 2}, view)
+	if err := json.Unmarshal([]byte(status.stdout), &view); err != nil {
+		t.Fatalf("%v", err)
+	}
+	if got, want := view, (workflows.StatusView{OrderID: id, Stage: workflows.StageAwaitingActivation, ConnectionID: "conn-" + id,
+		APIStatus: ccapi.StatusPending, Polls: 2}); got != want {
+		t.Fatalf("view = %v, want %v", got, want)
+	}
 
 	text := e.run("", "status", id)
-	require.Equal(t, exitOK, text.code, text.stderr)
-	require.Regexp(t, `(?m)^orderId\s+`+id+`$`, text.stdout)
-	require.Regexp(t, `(?m)^workflowId\s+l2-order-`+id+`$`, text.stdout)
-	require.Regexp(t, `(?m)^stage\s+awaiting-activation$`, text.stdout)
-	require.Regexp(t, `(?m)^apiStatus\s+PENDING$`, text.stdout)
-	require.Regexp(t, `(?m)^polls\s+2$`, text.stdout)
+	if got, want := text.code, exitOK; got != want {
+		t.Fatalf("text.code = %v, want %v (%v)", got, want, fmt.Sprint(text.stderr))
+	}
+	if re := `(?m)^orderId\s+` + id + `$`; !regexp.MustCompile(re).MatchString(text.stdout) {
+		t.Fatalf("status output does not match %s:\n%s", re, text.stdout)
+	}
+	if re := `(?m)^workflowId\s+l2-order-` + id + `$`; !regexp.MustCompile(re).MatchString(text.stdout) {
+		t.Fatalf("status output does not match %s:\n%s", re, text.stdout)
+	}
+	if re := `(?m)^stage\s+awaiting-activation$`; !regexp.MustCompile(re).MatchString(text.stdout) {
+		t.Fatalf("status output does not match %s:\n%s", re, text.stdout)
+	}
+	if re := `(?m)^apiStatus\s+PENDING$`; !regexp.MustCompile(re).MatchString(text.stdout) {
+		t.Fatalf("status output does not match %s:\n%s", re, text.stdout)
+	}
+	if re := `(?m)^polls\s+2$`; !regexp.MustCompile(re).MatchString(text.stdout) {
+		t.Fatalf("status output does not match %s:\n%s", re, text.stdout)
+	}
 
 	c := e.run("", "cancel", "--reason", "customer withdrew", id)
-	require.Equal(t, exitOK, c.code, c.stderr)
-	require.Equal(t, id+"\tl2-order-"+id+"\tcancel requested\n", c.stdout)
+	if got, want := c.code, exitOK; got != want {
+		t.Fatalf("c.code = %v, want %v (%v)", got, want, fmt.Sprint(c.stderr))
+	}
+	if got, want := c.stdout, id+"\tl2-order-"+id+"\tcancel requested\n"; got != want {
+		t.Fatalf("c.stdout = %v, want %v", got, want)
+	}
 
 	// --wait on the existing order follows it to its end: cancelled is not
 	// success.
 	w := e.run("", "submit", "--wait", file)
-	require.Equal(t, exitFailure, w.code)
+	if got, want := w.code, exitFailure; got != want {
+		t.Fatalf("w.code = %v, want %v", got, want)
+	}
 	got := lines(w.stdout)
-	require.Equal(t, []string{id, workflows.WorkflowID(id), runID, "exists"}, fields(got[0]))
-	require.Equal(t, [][]string{{id, "cancelled", "conn-" + id, "-", "customer withdrew"}}, outcomeTable(t, w.stdout))
+	if got, want := fields(got[0]), ([]string{id, workflows.WorkflowID(id), runID, "exists"}); !reflect.DeepEqual(got, want) {
+		t.Fatalf("fields(got[0]) = %v, want %v", got, want)
+	}
+	if got, want := outcomeTable(t, w.stdout), ([][]string{{id, "cancelled", "conn-" + id, "-", "customer withdrew"}}); !reflect.DeepEqual(got, want) {
+		t.Fatalf("outcomeTable(t, w.stdout) = %v, want %v", got, want)
+	}
 
 	// A finished order cannot be cancelled.
 	again := e.run("", "cancel", id)
-	require.Equal(t, exitFailure, again.code)
-	require.Contains(t, again.stderr, "starter: cannot cancel order "+id)
+	if got, want := again.code, exitFailure; got != want {
+		t.Fatalf("again.code = %v, want %v", got, want)
+	}
+	if s, sub := again.stderr, "starter: cannot cancel order "+id; !strings.Contains(s, sub) {
+		t.Fatalf("%q does not contain %q", s, sub)
+	}
 }
 
 func TestStatusOfUnknownOrder(t *testing.T) {
 	e := newTestEnv(t)
 	id := e.orderID("NOPE")
 	r := e.run("", "status", id)
-	require.Equal(t, exitFailure, r.code)
-	require.Equal(t, "starter: order "+id+": no such order (no workflow l2-order-"+id+")\n", r.stderr)
+	if got, want := r.code, exitFailure; got != want {
+		t.Fatalf("r.code = %v, want %v", got, want)
+	}
+	if got, want := r.stderr, "starter: order "+id+": no such order (no workflow l2-order-"+id+")\n"; got != want {
+		t.Fatalf("r.stderr = %v, want %v", got, want)
+	}
 
 	r = e.run("", "history", id)
-	require.Equal(t, exitFailure, r.code)
-	require.Equal(t, "starter: order "+id+": no such order (no workflow l2-order-"+id+")\n", r.stderr)
+	if got, want := r.code, exitFailure; got != want {
+		t.Fatalf("r.code = %v, want %v", got, want)
+	}
+	if got, want := r.stderr, "starter: order "+id+": no such order (no workflow l2-order-"+id+")\n"; got != want {
+		t.Fatalf("r.stderr = %v, want %v", got, want)
+	}
 }
 
 func TestUnreachableTemporal(t *testing.T) {
@@ -244,7 +407,13 @@ func TestUnreachableTemporal(t *testing.T) {
 	file := dir + "/o.json"
 	writeFile(t, file, order("UNREACH1"))
 	r := runStarter(t, []string{"TEMPORAL_ADDRESS=127.0.0.1:1"}, "", "submit", file)
-	require.Equal(t, exitFailure, r.code)
-	require.Contains(t, r.stderr, "starter: connecting to Temporal at 127.0.0.1:1")
-	require.Empty(t, r.stdout)
+	if got, want := r.code, exitFailure; got != want {
+		t.Fatalf("r.code = %v, want %v", got, want)
+	}
+	if s, sub := r.stderr, "starter: connecting to Temporal at 127.0.0.1:1"; !strings.Contains(s, sub) {
+		t.Fatalf("%q does not contain %q", s, sub)
+	}
+	if len(r.stdout) != 0 {
+		t.Fatalf("r.stdout = %v, want it empty", r.stdout)
+	}
 }

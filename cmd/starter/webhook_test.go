@@ -5,14 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -29,19 +30,29 @@ const testToken = "webhook-token-5d1c"
 func call(t *testing.T, srv *httptest.Server, method, path, token, body string) (int, map[string]any, http.Header) {
 	t.Helper()
 	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := srv.Client().Do(req)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
 	var answer map[string]any
 	if method != http.MethodHead {
-		require.Equal(t, "application/json", resp.Header.Get("Content-Type"))
-		require.NoError(t, json.Unmarshal(raw, &answer), string(raw))
+		if got, want := resp.Header.Get("Content-Type"), "application/json"; got != want {
+			t.Fatalf("resp.Header.Get(\"Content-Type\") = %v, want %v", got, want)
+		}
+		if err := json.Unmarshal(raw, &answer); err != nil {
+			t.Fatalf("%v (%v)", err, fmt.Sprint(string(raw)))
+		}
 	}
 	return resp.StatusCode, answer, resp.Header
 }
@@ -59,39 +70,65 @@ func TestWebhook(t *testing.T) {
 
 	t.Run("202 one order", func(t *testing.T) {
 		code, answer, _ := call(t, srv, http.MethodPost, "/orders", testToken, order(one))
-		require.Equal(t, http.StatusAccepted, code, answer)
+		if got, want := code, http.StatusAccepted; got != want {
+			t.Fatalf("code = %v, want %v (%v)", got, want, fmt.Sprint(answer))
+		}
 		orders := answer["orders"].([]any)
-		require.Len(t, orders, 1)
+		if n := len(orders); n != 1 {
+			t.Fatalf("len(orders) = %d, want 1", n)
+		}
 		got := orders[0].(map[string]any)
-		require.Equal(t, one, got["orderId"])
-		require.Equal(t, workflows.WorkflowID(one), got["workflowId"])
-		require.Equal(t, "started", got["outcome"])
+		if got, want := got["orderId"], one; got != want {
+			t.Fatalf("got[\"orderId\"] = %v, want %v", got, want)
+		}
+		if got, want := got["workflowId"], workflows.WorkflowID(one); got != want {
+			t.Fatalf("got[\"workflowId\"] = %v, want %v", got, want)
+		}
+		if got, want := got["outcome"], "started"; got != want {
+			t.Fatalf("got[\"outcome\"] = %v, want %v", got, want)
+		}
 		requireRunID(t, got["runId"].(string))
 	})
 
 	t.Run("202 array, existing order reported", func(t *testing.T) {
 		code, answer, _ := call(t, srv, http.MethodPost, "/orders", testToken, "["+order(one)+","+order(two)+"]")
-		require.Equal(t, http.StatusAccepted, code, answer)
+		if got, want := code, http.StatusAccepted; got != want {
+			t.Fatalf("code = %v, want %v (%v)", got, want, fmt.Sprint(answer))
+		}
 		orders := answer["orders"].([]any)
-		require.Len(t, orders, 2)
-		require.Equal(t, "exists", orders[0].(map[string]any)["outcome"])
-		require.Equal(t, "started", orders[1].(map[string]any)["outcome"])
+		if n := len(orders); n != 2 {
+			t.Fatalf("len(orders) = %d, want 2", n)
+		}
+		if got, want := orders[0].(map[string]any)["outcome"], "exists"; got != want {
+			t.Fatalf("orders[0].(map[string]any)[\"outcome\"] = %v, want %v", got, want)
+		}
+		if got, want := orders[1].(map[string]any)["outcome"], "started"; got != want {
+			t.Fatalf("orders[1].(map[string]any)[\"outcome\"] = %v, want %v", got, want)
+		}
 	})
 
 	t.Run("400 invalid order starts nothing", func(t *testing.T) {
 		code, answer, _ := call(t, srv, http.MethodPost, "/orders", testToken, "["+order(three)+",\n"+order("BAD-1", `"speed":0`, `"classOfService":"PLATINUM"`)+"]")
-		require.Equal(t, http.StatusBadRequest, code)
-		require.Equal(t, "invalid orders", answer["error"])
-		require.Equal(t, []any{
+		if got, want := code, http.StatusBadRequest; got != want {
+			t.Fatalf("code = %v, want %v", got, want)
+		}
+		if got, want := answer["error"], "invalid orders"; got != want {
+			t.Fatalf("answer[\"error\"] = %v, want %v", got, want)
+		}
+		if got, want := answer["problems"], ([]any{
 			map[string]any{"order": float64(1), "line": float64(2), "orderId": "BAD-1", "field": "speed", "message": "must be greater than 0 Mbps (got 0)"},
 			map[string]any{"order": float64(1), "line": float64(2), "orderId": "BAD-1", "field": "classOfService", "message": `must be one of GOLD, SILVERPLUS, SILVER, BRONZE (got "PLATINUM")`},
-		}, answer["problems"])
+		}); !reflect.DeepEqual(got, want) {
+			t.Fatalf("answer[\"problems\"] = %v, want %v", got, want)
+		}
 
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_, err := e.client.DescribeWorkflowExecution(ctx, workflows.WorkflowID(three), "")
 		var notFound *serviceerror.NotFound
-		require.ErrorAs(t, err, &notFound, "the valid order of a refused request must not start")
+		if err := err; !errors.As(err, &notFound) {
+			t.Fatalf("error %v is not a &notFound (%v)", err, "the valid order of a refused request must not start")
+		}
 	})
 
 	t.Run("400 unknown field, bad JSON, duplicates, empty", func(t *testing.T) {
@@ -106,29 +143,47 @@ func TestWebhook(t *testing.T) {
 		}
 		for _, tt := range tests {
 			code, answer, _ := call(t, srv, http.MethodPost, "/orders", testToken, tt.body)
-			require.Equal(t, http.StatusBadRequest, code, tt.body)
-			require.Equal(t, tt.want, answer["problems"], tt.body)
+			if got, want := code, http.StatusBadRequest; got != want {
+				t.Fatalf("code = %v, want %v (%v)", got, want, fmt.Sprint(tt.body))
+			}
+			if got, want := answer["problems"], tt.want; !reflect.DeepEqual(got, want) {
+				t.Fatalf("answer[\"problems\"] = %v, want %v (%v)", got, want, fmt.Sprint(tt.body))
+			}
 		}
 	})
 
 	t.Run("401", func(t *testing.T) {
 		for _, token := range []string{"", "wrong", testToken + "x", testToken[:len(testToken)-1]} {
 			code, answer, header := call(t, srv, http.MethodPost, "/orders", token, order(e.orderID("NOAUTH")))
-			require.Equal(t, http.StatusUnauthorized, code)
-			require.Equal(t, "missing or wrong bearer token", answer["error"])
-			require.Equal(t, `Bearer realm="orders"`, header.Get("WWW-Authenticate"))
+			if got, want := code, http.StatusUnauthorized; got != want {
+				t.Fatalf("code = %v, want %v", got, want)
+			}
+			if got, want := answer["error"], "missing or wrong bearer token"; got != want {
+				t.Fatalf("answer[\"error\"] = %v, want %v", got, want)
+			}
+			if got, want := header.Get("WWW-Authenticate"), `Bearer realm="orders"`; got != want {
+				t.Fatalf("header.Get(\"WWW-Authenticate\") = %v, want %v", got, want)
+			}
 		}
 		// Not "Bearer": the token in another scheme does not count.
 		req, err := http.NewRequest(http.MethodGet, srv.URL+"/orders/"+one, nil)
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
 		req.Header.Set("Authorization", "Basic "+testToken)
 		resp, err := srv.Client().Do(req)
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
 		resp.Body.Close()
-		require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+		if got, want := resp.StatusCode, http.StatusUnauthorized; got != want {
+			t.Fatalf("resp.StatusCode = %v, want %v", got, want)
+		}
 		// Even unknown paths answer 401 first.
 		code, _, _ := call(t, srv, http.MethodGet, "/admin", "", "")
-		require.Equal(t, http.StatusUnauthorized, code)
+		if got, want := code, http.StatusUnauthorized; got != want {
+			t.Fatalf("code = %v, want %v", got, want)
+		}
 	})
 
 	t.Run("405", func(t *testing.T) {
@@ -139,33 +194,49 @@ func TestWebhook(t *testing.T) {
 			{http.MethodDelete, "/orders/" + one, "GET, HEAD"},
 		} {
 			code, _, header := call(t, srv, tt.method, tt.path, testToken, "")
-			require.Equal(t, http.StatusMethodNotAllowed, code, tt.method+" "+tt.path)
-			require.Equal(t, tt.allow, header.Get("Allow"))
+			if got, want := code, http.StatusMethodNotAllowed; got != want {
+				t.Fatalf("code = %v, want %v (%v)", got, want, fmt.Sprint(tt.method+" "+tt.path))
+			}
+			if got, want := header.Get("Allow"), tt.allow; got != want {
+				t.Fatalf("header.Get(\"Allow\") = %v, want %v", got, want)
+			}
 		}
 	})
 
 	t.Run("413", func(t *testing.T) {
 		big := "[" + order(e.orderID("BIG"), `"name":"`+strings.Repeat("x", maxBodyBytes)+`"`) + "]"
 		code, answer, _ := call(t, srv, http.MethodPost, "/orders", testToken, big)
-		require.Equal(t, http.StatusRequestEntityTooLarge, code)
-		require.Equal(t, "request body over 1048576 bytes", answer["error"])
+		if got, want := code, http.StatusRequestEntityTooLarge; got != want {
+			t.Fatalf("code = %v, want %v", got, want)
+		}
+		if got, want := answer["error"], "request body over 1048576 bytes"; got != want {
+			t.Fatalf("answer[\"error\"] = %v, want %v", got, want)
+		}
 	})
 
 	t.Run("GET status 200 and 404", func(t *testing.T) {
 		var answer map[string]any
-		require.Eventually(t, func() bool {
+		eventually(t, 20*time.Second, func() bool {
 			var code int
 			code, answer, _ = call(t, srv, http.MethodGet, "/orders/"+one, testToken, "")
 			return code == http.StatusOK
-		}, 20*time.Second, 100*time.Millisecond)
-		require.Equal(t, map[string]any{"orderId": one, "stage": "active", "connectionId": "conn-" + one, "apiStatus": "ACTIVE"}, answer)
+		})
+		if got, want := answer, (map[string]any{"orderId": one, "stage": "active", "connectionId": "conn-" + one, "apiStatus": "ACTIVE"}); !reflect.DeepEqual(got, want) {
+			t.Fatalf("answer = %v, want %v", got, want)
+		}
 
 		code, answer, _ := call(t, srv, http.MethodGet, "/orders/NOPE-"+uniqueSuffix(), testToken, "")
-		require.Equal(t, http.StatusNotFound, code)
-		require.Contains(t, answer["error"], "no order")
+		if got, want := code, http.StatusNotFound; got != want {
+			t.Fatalf("code = %v, want %v", got, want)
+		}
+		if s, sub := fmt.Sprint(answer["error"]), "no order"; !strings.Contains(s, sub) {
+			t.Fatalf("%q does not contain %q", s, sub)
+		}
 
 		code, _, _ = call(t, srv, http.MethodGet, "/nowhere", testToken, "")
-		require.Equal(t, http.StatusNotFound, code)
+		if got, want := code, http.StatusNotFound; got != want {
+			t.Fatalf("code = %v, want %v", got, want)
+		}
 	})
 }
 
@@ -187,15 +258,27 @@ func (failingTemporal) QueryWorkflow(context.Context, string, string, string, ..
 func TestWebhookTemporalDown(t *testing.T) {
 	srv := newWebhookServer(t, failingTemporal{}, "q")
 	code, answer, _ := call(t, srv, http.MethodPost, "/orders", testToken, order("DOWN1"))
-	require.Equal(t, http.StatusBadGateway, code)
-	require.Equal(t, "could not start every order", answer["error"])
+	if got, want := code, http.StatusBadGateway; got != want {
+		t.Fatalf("code = %v, want %v", got, want)
+	}
+	if got, want := answer["error"], "could not start every order"; got != want {
+		t.Fatalf("answer[\"error\"] = %v, want %v", got, want)
+	}
 	got := answer["orders"].([]any)[0].(map[string]any)
-	require.Equal(t, "error", got["outcome"])
-	require.Contains(t, got["error"], "connection refused")
+	if got, want := got["outcome"], "error"; got != want {
+		t.Fatalf("got[\"outcome\"] = %v, want %v", got, want)
+	}
+	if s, sub := fmt.Sprint(got["error"]), "connection refused"; !strings.Contains(s, sub) {
+		t.Fatalf("%q does not contain %q", s, sub)
+	}
 
 	code, answer, _ = call(t, srv, http.MethodGet, "/orders/DOWN1", testToken, "")
-	require.Equal(t, http.StatusBadGateway, code)
-	require.Equal(t, "could not get the order's status", answer["error"])
+	if got, want := code, http.StatusBadGateway; got != want {
+		t.Fatalf("code = %v, want %v", got, want)
+	}
+	if got, want := answer["error"], "could not get the order's status"; got != want {
+		t.Fatalf("answer[\"error\"] = %v, want %v", got, want)
+	}
 }
 
 // TestServe runs `starter serve` on a free port, sends one order, and stops
@@ -214,27 +297,43 @@ func TestServe(t *testing.T) {
 	}()
 
 	first, err := bufio.NewReader(stdoutReader).ReadString('\n')
-	require.NoError(t, err, "stderr: %s", stderr.String())
+	if err != nil {
+		t.Fatalf("%v (%v)", err, fmt.Sprintf("stderr: %s", stderr.String()))
+	}
 	addr, ok := strings.CutPrefix(strings.TrimSpace(first), "listening on ")
-	require.True(t, ok, first)
+	if !(ok) {
+		t.Fatal(fmt.Sprint(first))
+	}
 	go func() { _, _ = io.Copy(io.Discard, stdoutReader) }()
 
 	id := e.orderID("SERVE")
 	req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/orders", strings.NewReader(order(id)))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
 	req.Header.Set("Authorization", "Bearer "+testToken)
 	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
 	resp.Body.Close()
-	require.Equal(t, http.StatusAccepted, resp.StatusCode)
+	if got, want := resp.StatusCode, http.StatusAccepted; got != want {
+		t.Fatalf("resp.StatusCode = %v, want %v", got, want)
+	}
 
 	cancel()
 	select {
 	case code := <-exit:
-		require.Equal(t, exitOK, code, stderr.String())
+		if got, want := code, exitOK; got != want {
+			t.Fatalf("code = %v, want %v (%v)", got, want, fmt.Sprint(stderr.String()))
+		}
 	case <-time.After(30 * time.Second):
 		t.Fatalf("serve did not stop; stderr:\n%s", stderr.String())
 	}
-	require.NotContains(t, stderr.String(), testToken)
-	require.Contains(t, stderr.String(), "serving orders")
+	if s, sub := stderr.String(), testToken; strings.Contains(s, sub) {
+		t.Fatalf("%q contains %q", s, sub)
+	}
+	if s, sub := stderr.String(), "serving orders"; !strings.Contains(s, sub) {
+		t.Fatalf("%q does not contain %q", s, sub)
+	}
 }

@@ -3,12 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/caarlos0/env/v11"
-	"github.com/stretchr/testify/require"
 
 	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/internal/temporalclient"
@@ -19,8 +19,10 @@ const testKey = "cc-key-7f3a9d"
 
 func TestLoadConfigDefaults(t *testing.T) {
 	cfg, err := loadConfig(map[string]string{"CC_API_KEY": testKey})
-	require.NoError(t, err)
-	require.Equal(t, Config{
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	if got, want := cfg, (Config{
 		Config: temporalclient.Config{
 			Address:   "localhost:7233",
 			Namespace: "default",
@@ -40,9 +42,13 @@ func TestLoadConfigDefaults(t *testing.T) {
 		PollMax:                     5 * time.Minute,
 		PollsPerRun:                 100,
 		PutSettleWindow:             10 * time.Minute,
-	}, cfg)
+	}); got != want {
+		t.Fatalf("cfg = %v, want %v", got, want)
+	}
 	// The defaults here and the workflow's own defaults agree.
-	require.Equal(t, workflows.DefaultConfig(), cfg.Workflow())
+	if got, want := cfg.Workflow(), workflows.DefaultConfig(); got != want {
+		t.Fatalf("cfg.Workflow() = %v, want %v", got, want)
+	}
 }
 
 func TestLoadConfig(t *testing.T) {
@@ -63,21 +69,45 @@ func TestLoadConfig(t *testing.T) {
 				"ACTIVATION_TIMEOUT_B2B": "72h", "POLL_INITIAL": "1s", "POLL_MAX": "20s", "POLLS_PER_RUN": "7",
 			},
 			check: func(t *testing.T, cfg Config) {
-				require.Equal(t, "temporal:7233", cfg.Address)
-				require.Equal(t, config.Secret("tk"), cfg.APIKey)
-				require.Equal(t, 5*time.Second, cfg.CCAPITimeout)
-				require.Equal(t, 3, cfg.MaxConcurrentActivities)
-				require.Equal(t, time.Minute, cfg.ShutdownTimeout)
+				if got, want := cfg.Address, "temporal:7233"; got != want {
+					t.Fatalf("cfg.Address = %v, want %v", got, want)
+				}
+				if got, want := cfg.APIKey, config.Secret("tk"); got != want {
+					t.Fatalf("cfg.APIKey = %v, want %v", got, want)
+				}
+				if got, want := cfg.CCAPITimeout, 5*time.Second; got != want {
+					t.Fatalf("cfg.CCAPITimeout = %v, want %v", got, want)
+				}
+				if got, want := cfg.MaxConcurrentActivities, 3; got != want {
+					t.Fatalf("cfg.MaxConcurrentActivities = %v, want %v", got, want)
+				}
+				if got, want := cfg.ShutdownTimeout, time.Minute; got != want {
+					t.Fatalf("cfg.ShutdownTimeout = %v, want %v", got, want)
+				}
 				wf := cfg.Workflow()
-				require.Equal(t, 30*time.Minute, wf.ActivationTimeoutPortToPort)
-				require.Equal(t, 72*time.Hour, wf.ActivationTimeoutB2B)
-				require.Equal(t, time.Second, wf.PollInitial)
-				require.Equal(t, 20*time.Second, wf.PollMax)
-				require.Equal(t, 7, wf.PollsPerRun)
+				if got, want := wf.ActivationTimeoutPortToPort, 30*time.Minute; got != want {
+					t.Fatalf("wf.ActivationTimeoutPortToPort = %v, want %v", got, want)
+				}
+				if got, want := wf.ActivationTimeoutB2B, 72*time.Hour; got != want {
+					t.Fatalf("wf.ActivationTimeoutB2B = %v, want %v", got, want)
+				}
+				if got, want := wf.PollInitial, time.Second; got != want {
+					t.Fatalf("wf.PollInitial = %v, want %v", got, want)
+				}
+				if got, want := wf.PollMax, 20*time.Second; got != want {
+					t.Fatalf("wf.PollMax = %v, want %v", got, want)
+				}
+				if got, want := wf.PollsPerRun, 7; got != want {
+					t.Fatalf("wf.PollsPerRun = %v, want %v", got, want)
+				}
 			},
 		},
 		{name: "empty value means default", env: map[string]string{"CC_API_KEY": testKey, "CC_API_TIMEOUT": ""},
-			check: func(t *testing.T, cfg Config) { require.Equal(t, 30*time.Second, cfg.CCAPITimeout) }},
+			check: func(t *testing.T, cfg Config) {
+				if got, want := cfg.CCAPITimeout, 30*time.Second; got != want {
+					t.Fatalf("cfg.CCAPITimeout = %v, want %v", got, want)
+				}
+			}},
 		{name: "missing key", env: map[string]string{}, wantErr: "CC_API_KEY is required"},
 		{name: "empty key", env: map[string]string{"CC_API_KEY": ""}, wantErr: "CC_API_KEY must not be empty"},
 		{name: "polls per run", env: map[string]string{"CC_API_KEY": testKey, "POLLS_PER_RUN": "0"}, wantErr: "POLLS_PER_RUN must be positive (got 0)"},
@@ -109,11 +139,17 @@ func TestLoadConfig(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg, err := loadConfig(tt.env)
 			if tt.wantErr != "" {
-				require.EqualError(t, err, tt.wantErr)
-				require.NotContains(t, err.Error(), testKey)
+				if err := err; err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("error %v, want tt.wantErr", err)
+				}
+				if s, sub := err.Error(), testKey; strings.Contains(s, sub) {
+					t.Fatalf("%q contains %q", s, sub)
+				}
 				return
 			}
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("%v", err)
+			}
 			if tt.check != nil {
 				tt.check(t, cfg)
 			}
@@ -142,48 +178,80 @@ func TestRunConfigErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			code := run(context.Background(), tt.args, tt.env, &stdout, &stderr)
-			require.Equal(t, tt.wantCode, code)
-			require.Equal(t, tt.wantStderr, stderr.String())
-			require.Empty(t, stdout.String())
-			require.NotContains(t, stderr.String(), testKey)
+			if got, want := code, tt.wantCode; got != want {
+				t.Fatalf("code = %v, want %v", got, want)
+			}
+			if got, want := stderr.String(), tt.wantStderr; got != want {
+				t.Fatalf("stderr.String() = %v, want %v", got, want)
+			}
+			if len(stdout.String()) != 0 {
+				t.Fatalf("stdout.String() = %v, want it empty", stdout.String())
+			}
+			if s, sub := stderr.String(), testKey; strings.Contains(s, sub) {
+				t.Fatalf("%q contains %q", s, sub)
+			}
 		})
 	}
 }
 
 func TestHelpListsEveryVariable(t *testing.T) {
 	params, err := env.GetFieldParams(&Config{})
-	require.NoError(t, err)
-	require.Len(t, params, 21)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	if n := len(params); n != 21 {
+		t.Fatalf("len(params) = %d, want 21", n)
+	}
 	// Defaults kept outside the tags (the workflow's, the client's) are
 	// shown as the loader applies them.
 	cfg := defaults()
 	vars, err := config.Variables(&cfg)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
 	defaultOf := map[string]string{}
 	for _, v := range vars {
 		if v.HasDefault {
 			defaultOf[v.Name] = v.Default
 		}
 	}
-	require.Equal(t, "2h", defaultOf["ACTIVATION_TIMEOUT_PORT_TO_PORT"])
-	require.Equal(t, workflows.DefaultTaskQueue, defaultOf["TEMPORAL_TASK_QUEUE"])
+	if got, want := defaultOf["ACTIVATION_TIMEOUT_PORT_TO_PORT"], "2h"; got != want {
+		t.Fatalf("defaultOf[\"ACTIVATION_TIMEOUT_PORT_TO_PORT\"] = %v, want %v", got, want)
+	}
+	if got, want := defaultOf["TEMPORAL_TASK_QUEUE"], workflows.DefaultTaskQueue; got != want {
+		t.Fatalf("defaultOf[\"TEMPORAL_TASK_QUEUE\"] = %v, want %v", got, want)
+	}
 	for _, arg := range []string{"-h", "--help", "-help"} {
 		t.Run(arg, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			code := run(context.Background(), []string{arg}, []string{"CC_API_KEY=" + testKey}, &stdout, &stderr)
-			require.Equal(t, exitOK, code)
-			require.Empty(t, stderr.String())
+			if got, want := code, exitOK; got != want {
+				t.Fatalf("code = %v, want %v", got, want)
+			}
+			if len(stderr.String()) != 0 {
+				t.Fatalf("stderr.String() = %v, want it empty", stderr.String())
+			}
 			out := stdout.String()
-			require.True(t, strings.HasPrefix(out, "Usage: worker"))
-			require.NotContains(t, out, testKey)
+			if !(strings.HasPrefix(out, "Usage: worker")) {
+				t.Fatal("strings.HasPrefix(out, \"Usage: worker\") is false")
+			}
+			if s, sub := out, testKey; strings.Contains(s, sub) {
+				t.Fatalf("%q contains %q", s, sub)
+			}
 			for _, p := range params {
 				switch {
 				case p.Required:
-					require.Contains(t, out, "  "+p.Key+" (required)\n", p.Key)
+					if s, sub := out, "  "+p.Key+" (required)\n"; !strings.Contains(s, sub) {
+						t.Fatalf("%q does not contain %q (%v)", s, sub, fmt.Sprint(p.Key))
+					}
 				case defaultOf[p.Key] != "":
-					require.Contains(t, out, "  "+p.Key+" (default \""+defaultOf[p.Key]+"\")\n", p.Key)
+					if s, sub := out, "  "+p.Key+" (default \""+defaultOf[p.Key]+"\")\n"; !strings.Contains(s, sub) {
+						t.Fatalf("%q does not contain %q (%v)", s, sub, fmt.Sprint(p.Key))
+					}
 				default:
-					require.Contains(t, out, "  "+p.Key+" (optional)\n", p.Key)
+					if s, sub := out, "  "+p.Key+" (optional)\n"; !strings.Contains(s, sub) {
+						t.Fatalf("%q does not contain %q (%v)", s, sub, fmt.Sprint(p.Key))
+					}
 				}
 			}
 		})

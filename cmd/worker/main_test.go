@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/taskqueue/v1"
 	"go.temporal.io/api/workflowservice/v1"
@@ -21,9 +21,13 @@ import (
 
 func TestEveryVariableIsDescribed(t *testing.T) {
 	vars, err := config.Variables(&Config{})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
 	for _, v := range vars {
-		require.NotEmpty(t, v.Description, v.Name)
+		if len(v.Description) == 0 {
+			t.Fatal(fmt.Sprint(v.Name))
+		}
 	}
 }
 
@@ -61,29 +65,47 @@ func TestRunPollsAndStopsCleanly(t *testing.T) {
 		}
 		return len(resp.GetPollers())
 	}
-	require.Eventually(t, func() bool {
-		return pollers(enumspb.TASK_QUEUE_TYPE_WORKFLOW) > 0 && pollers(enumspb.TASK_QUEUE_TYPE_ACTIVITY) > 0
-	}, 30*time.Second, 100*time.Millisecond, "worker never polled; log:\n%s", stderr.String())
+	for deadline := time.Now().Add(30 * time.Second); pollers(enumspb.TASK_QUEUE_TYPE_WORKFLOW) == 0 || pollers(enumspb.TASK_QUEUE_TYPE_ACTIVITY) == 0; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("worker never polled; log:\n%s", stderr.String())
+		}
+	}
 
 	stopAsked := time.Now()
 	cancel()
 	select {
 	case code := <-exit:
-		require.Equal(t, exitOK, code, "log:\n%s", stderr.String())
+		if got, want := code, exitOK; got != want {
+			t.Fatalf("code = %v, want %v (%v)", got, want, "log:\n"+stderr.String())
+		}
 		t.Logf("worker stopped %v after cancel", time.Since(stopAsked))
 	case <-time.After(30 * time.Second):
 		t.Fatalf("worker did not stop; log:\n%s", stderr.String())
 	}
 
 	log := stderr.String()
-	require.Empty(t, stdout.String())
-	require.NotContains(t, log, testKey)
-	require.Contains(t, log, `"msg":"worker starting"`)
-	require.Contains(t, log, `"CC_API_KEY":"[redacted]"`)
-	require.Contains(t, log, `"TEMPORAL_TASK_QUEUE":"`+taskQueue+`"`)
-	require.Contains(t, log, `"msg":"worker stopped"`)
+	if len(stdout.String()) != 0 {
+		t.Fatalf("stdout.String() = %v, want it empty", stdout.String())
+	}
+	if s, sub := log, testKey; strings.Contains(s, sub) {
+		t.Fatalf("%q contains %q", s, sub)
+	}
+	if s, sub := log, `"msg":"worker starting"`; !strings.Contains(s, sub) {
+		t.Fatalf("%q does not contain %q", s, sub)
+	}
+	if s, sub := log, `"CC_API_KEY":"[redacted]"`; !strings.Contains(s, sub) {
+		t.Fatalf("%q does not contain %q", s, sub)
+	}
+	if s, sub := log, `"TEMPORAL_TASK_QUEUE":"`+taskQueue+`"`; !strings.Contains(s, sub) {
+		t.Fatalf("%q does not contain %q", s, sub)
+	}
+	if s, sub := log, `"msg":"worker stopped"`; !strings.Contains(s, sub) {
+		t.Fatalf("%q does not contain %q", s, sub)
+	}
 	// SDK lines come through the same JSON logger.
-	require.True(t, strings.Contains(log, `"msg":"Started Worker"`), "no SDK line in log:\n%s", log)
+	if !(strings.Contains(log, `"msg":"Started Worker"`)) {
+		t.Fatal(fmt.Sprintf("no SDK line in log:\n%s", log))
+	}
 }
 
 func TestRunUnreachableTemporal(t *testing.T) {
@@ -91,9 +113,15 @@ func TestRunUnreachableTemporal(t *testing.T) {
 	defer cancel()
 	var stdout, stderr devserver.SyncBuffer
 	code := run(ctx, nil, []string{"CC_API_KEY=" + testKey, "TEMPORAL_ADDRESS=127.0.0.1:1"}, &stdout, &stderr)
-	require.Equal(t, exitFailure, code)
-	require.Contains(t, stderr.String(), "127.0.0.1:1")
-	require.NotContains(t, stderr.String(), testKey)
+	if got, want := code, exitFailure; got != want {
+		t.Fatalf("code = %v, want %v", got, want)
+	}
+	if s, sub := stderr.String(), "127.0.0.1:1"; !strings.Contains(s, sub) {
+		t.Fatalf("%q does not contain %q", s, sub)
+	}
+	if s, sub := stderr.String(), testKey; strings.Contains(s, sub) {
+		t.Fatalf("%q contains %q", s, sub)
+	}
 }
 
 // TestShutdownLetsRunningActivitiesFinish cancels the worker while an
@@ -140,7 +168,9 @@ func TestShutdownLetsRunningActivitiesFinish(t *testing.T) {
 	order := workflows.Order{OrderID: "SHUTDOWN1", Company: "acme", PortID: "p1", DestPortID: "p2", Speed: 100}
 	_, err := c.ExecuteWorkflow(startCtx, client.StartWorkflowOptions{ID: workflows.WorkflowID(order.OrderID), TaskQueue: taskQueue},
 		workflows.WorkflowName, workflows.Input{Order: order})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
 
 	select {
 	case <-inCall:
@@ -150,10 +180,14 @@ func TestShutdownLetsRunningActivitiesFinish(t *testing.T) {
 	cancel() // SIGTERM
 	select {
 	case code := <-exit:
-		require.Equal(t, exitOK, code, "log:\n%s", stderr.String())
+		if got, want := code, exitOK; got != want {
+			t.Fatalf("code = %v, want %v (%v)", got, want, "log:\n"+stderr.String())
+		}
 	case <-time.After(30 * time.Second):
 		t.Fatalf("worker did not stop; log:\n%s", stderr.String())
 	}
 	first := <-calls
-	require.False(t, first.cut, "the running API call was cut short by shutdown")
+	if first.cut {
+		t.Fatal("the running API call was cut short by shutdown")
+	}
 }

@@ -4,10 +4,10 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -19,50 +19,78 @@ func TestStartRunsWorkflows(t *testing.T) {
 	start := time.Now()
 	srv := Start(t)
 	t.Logf("dev server up in %v at %s", time.Since(start), srv.HostPort)
-	require.NotEmpty(t, srv.HostPort)
-	require.Equal(t, "default", srv.Namespace)
+	if len(srv.HostPort) == 0 {
+		t.Fatal("srv.HostPort is empty")
+	}
+	if got, want := srv.Namespace, "default"; got != want {
+		t.Fatalf("srv.Namespace = %v, want %v", got, want)
+	}
 
 	c := srv.Client(t)
 	w := worker.New(c, "devserver-test", worker.Options{})
 	w.RegisterWorkflow(echo)
-	require.NoError(t, w.Start())
+	if err := w.Start(); err != nil {
+		t.Fatalf("%v", err)
+	}
 	defer w.Stop()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "devserver-echo", TaskQueue: "devserver-test"}, echo, "hi")
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
 	var got string
-	require.NoError(t, run.Get(ctx, &got))
-	require.Equal(t, "echo hi", got)
+	if err := run.Get(ctx, &got); err != nil {
+		t.Fatalf("%v", err)
+	}
+	if got, want := got, "echo hi"; got != want {
+		t.Fatalf("got = %v, want %v", got, want)
+	}
 }
 
 func TestCLIPath(t *testing.T) {
 	t.Run("env override", func(t *testing.T) {
 		fake := filepath.Join(t.TempDir(), "temporal")
-		require.NoError(t, os.WriteFile(fake, []byte("#!/bin/sh\n"), 0o755))
+		if err := os.WriteFile(fake, []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatalf("%v", err)
+		}
 		t.Setenv(CLIPathEnv, fake)
 		path, err := CLIPath()
-		require.NoError(t, err)
-		require.Equal(t, fake, path)
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		if got, want := path, fake; got != want {
+			t.Fatalf("path = %v, want %v", got, want)
+		}
 	})
 	t.Run("missing binary names the path and the fix", func(t *testing.T) {
 		missing := filepath.Join(t.TempDir(), "nope")
 		t.Setenv(CLIPathEnv, missing)
 		_, err := CLIPath()
-		require.EqualError(t, err, "Temporal CLI not found at "+missing+": run scripts/install-temporal.sh")
+		if err := err; err == nil || err.Error() != "Temporal CLI not found at "+missing+": run scripts/install-temporal.sh" {
+			t.Fatalf("error %v, want \"Temporal CLI not found at \" + missing + \": run scripts/install-temporal.sh\"", err)
+		}
 	})
 	t.Run("default is bin/temporal under the module root", func(t *testing.T) {
 		t.Setenv(CLIPathEnv, "")
 		root, err := ModuleRoot()
-		require.NoError(t, err)
-		require.FileExists(t, filepath.Join(root, "go.mod"))
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+			t.Fatal(err)
+		}
 		path, err := CLIPath()
 		if err != nil {
-			require.Contains(t, err.Error(), filepath.Join(root, "bin", "temporal"))
+			if s, sub := err.Error(), filepath.Join(root, "bin", "temporal"); !strings.Contains(s, sub) {
+				t.Fatalf("%q does not contain %q", s, sub)
+			}
 			return
 		}
-		require.Equal(t, filepath.Join(root, "bin", "temporal"), path)
+		if got, want := path, filepath.Join(root, "bin", "temporal"); got != want {
+			t.Fatalf("path = %v, want %v", got, want)
+		}
 	})
 }
 
@@ -71,5 +99,7 @@ func TestShared(t *testing.T) {
 	defer shared.Stop()
 	first := shared.Get(t)
 	second := shared.Get(t)
-	require.Same(t, first, second)
+	if first != second {
+		t.Fatal("the second Get started another server")
+	}
 }

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
-	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/log"
 )
 
@@ -30,15 +30,23 @@ func TestNewTo(t *testing.T) {
 			var buf bytes.Buffer
 			z, err := NewTo(&buf, tt.level, tt.format)
 			if tt.wantErr != nil {
-				require.Error(t, err)
+				if err == nil {
+					t.Fatal("want an error from err")
+				}
 				for _, want := range tt.wantErr {
-					require.Contains(t, err.Error(), want)
+					if s, sub := err.Error(), want; !strings.Contains(s, sub) {
+						t.Fatalf("%q does not contain %q", s, sub)
+					}
 				}
 				return
 			}
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("%v", err)
+			}
 			z.Error("hello")
-			require.Contains(t, buf.String(), "hello")
+			if s, sub := buf.String(), "hello"; !strings.Contains(s, sub) {
+				t.Fatalf("%q does not contain %q", s, sub)
+			}
 		})
 	}
 }
@@ -46,11 +54,17 @@ func TestNewTo(t *testing.T) {
 func TestLevelFilters(t *testing.T) {
 	var buf bytes.Buffer
 	z, err := NewTo(&buf, "warn", "json")
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
 	z.Info("quiet")
 	z.Warn("loud")
-	require.NotContains(t, buf.String(), "quiet")
-	require.Contains(t, buf.String(), "loud")
+	if s, sub := buf.String(), "quiet"; strings.Contains(s, sub) {
+		t.Fatalf("%q contains %q", s, sub)
+	}
+	if s, sub := buf.String(), "loud"; !strings.Contains(s, sub) {
+		t.Fatalf("%q does not contain %q", s, sub)
+	}
 }
 
 // decodeLines parses every JSON log line in buf.
@@ -59,7 +73,9 @@ func decodeLines(t *testing.T, buf *bytes.Buffer) []map[string]any {
 	var lines []map[string]any
 	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
 		var m map[string]any
-		require.NoError(t, json.Unmarshal([]byte(line), &m), "line %q", line)
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("%v (%v)", err, fmt.Sprintf("line %q", line))
+		}
 		lines = append(lines, m)
 	}
 	return lines
@@ -123,15 +139,25 @@ func TestTemporalAdapter(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
 			z, err := NewTo(&buf, "debug", "json")
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("%v", err)
+			}
 			tt.log(Temporal(z))
 			lines := decodeLines(t, &buf)
-			require.Len(t, lines, 1)
+			if n := len(lines); n != 1 {
+				t.Fatalf("len(lines) = %d, want 1", n)
+			}
 			line := lines[0]
-			require.Equal(t, tt.level, line["level"])
-			require.Equal(t, tt.message, line["msg"])
+			if got, want := line["level"], tt.level; got != want {
+				t.Fatalf("line[\"level\"] = %v, want %v", got, want)
+			}
+			if got, want := line["msg"], tt.message; got != want {
+				t.Fatalf("line[\"msg\"] = %v, want %v", got, want)
+			}
 			for k, v := range tt.fields {
-				require.Equal(t, v, line[k], "field %s", k)
+				if got, want := line[k], v; got != want {
+					t.Fatalf("line[k] = %v, want %v (%v)", got, want, fmt.Sprintf("field %s", k))
+				}
 			}
 		})
 	}
@@ -140,19 +166,27 @@ func TestTemporalAdapter(t *testing.T) {
 func TestTemporalAdapterCallerIsTheCallSite(t *testing.T) {
 	var buf bytes.Buffer
 	z, err := NewTo(&buf, "info", "json")
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
 	Temporal(z).Info("where")
 	line := decodeLines(t, &buf)[0]
-	require.Contains(t, line["caller"], "logging_test.go")
+	if s, sub := fmt.Sprint(line["caller"]), "logging_test.go"; !strings.Contains(s, sub) {
+		t.Fatalf("%q does not contain %q", s, sub)
+	}
 }
 
 func TestWithDoesNotMutateParent(t *testing.T) {
 	var buf bytes.Buffer
 	z, err := NewTo(&buf, "info", "json")
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
 	parent := Temporal(z)
 	_ = parent.(log.WithLogger).With("k", "v")
 	parent.Info("parent")
 	line := decodeLines(t, &buf)[0]
-	require.NotContains(t, line, "k")
+	if _, ok := line["k"]; ok {
+		t.Fatalf("the parent logger took the child's field: %v", line)
+	}
 }

@@ -11,10 +11,10 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/require"
 
 	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/workflows"
@@ -22,9 +22,15 @@ import (
 
 func TestConfigDefaults(t *testing.T) {
 	var cfg Config
-	require.NoError(t, config.ParseEnv(&cfg, map[string]string{}))
-	require.Equal(t, Config{Address: "localhost:7233", Namespace: "default", TaskQueue: workflows.DefaultTaskQueue}, cfg)
-	require.Empty(t, cfg.Problems())
+	if err := config.ParseEnv(&cfg, map[string]string{}); err != nil {
+		t.Fatalf("%v", err)
+	}
+	if got, want := cfg, (Config{Address: "localhost:7233", Namespace: "default", TaskQueue: workflows.DefaultTaskQueue}); got != want {
+		t.Fatalf("cfg = %v, want %v", got, want)
+	}
+	if len(cfg.Problems()) != 0 {
+		t.Fatalf("cfg.Problems() = %v, want it empty", cfg.Problems())
+	}
 }
 
 func TestConfigProblems(t *testing.T) {
@@ -41,8 +47,12 @@ func TestConfigProblems(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var cfg Config
-			require.NoError(t, config.ParseEnv(&cfg, tt.env))
-			require.Equal(t, tt.want, cfg.Problems())
+			if err := config.ParseEnv(&cfg, tt.env); err != nil {
+				t.Fatalf("%v", err)
+			}
+			if got, want := cfg.Problems(), tt.want; !reflect.DeepEqual(got, want) {
+				t.Fatalf("cfg.Problems() = %v, want %v", got, want)
+			}
 		})
 	}
 }
@@ -51,7 +61,9 @@ func TestConfigProblems(t *testing.T) {
 func writeCertPair(t *testing.T, dir string) (certFile, keyFile string) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
 		Subject:               pkix.Name{CommonName: "test"},
@@ -62,13 +74,21 @@ func writeCertPair(t *testing.T, dir string) (certFile, keyFile string) {
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
 	keyDER, err := x509.MarshalECPrivateKey(key)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
 	certFile = filepath.Join(dir, "cert.pem")
 	keyFile = filepath.Join(dir, "key.pem")
-	require.NoError(t, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
-	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600))
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatalf("%v", err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatalf("%v", err)
+	}
 	return certFile, keyFile
 }
 
@@ -76,7 +96,9 @@ func TestClientOptions(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile := writeCertPair(t, dir)
 	notPEM := filepath.Join(dir, "not.pem")
-	require.NoError(t, os.WriteFile(notPEM, []byte("hello"), 0o600))
+	if err := os.WriteFile(notPEM, []byte("hello"), 0o600); err != nil {
+		t.Fatalf("%v", err)
+	}
 
 	tests := []struct {
 		name        string
@@ -100,17 +122,33 @@ func TestClientOptions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			opts, err := tt.cfg.ClientOptions(nil)
 			if tt.wantErr != "" {
-				require.ErrorContains(t, err, tt.wantErr)
+				if err := err; err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one containing tt.wantErr", err)
+				}
 				return
 			}
-			require.NoError(t, err)
-			require.Equal(t, tt.cfg.Address, opts.HostPort)
-			require.Equal(t, tt.cfg.Namespace, opts.Namespace)
-			require.Equal(t, tt.wantTLS, opts.ConnectionOptions.TLS != nil)
-			require.Equal(t, tt.wantCreds, opts.Credentials != nil)
+			if err != nil {
+				t.Fatalf("%v", err)
+			}
+			if got, want := opts.HostPort, tt.cfg.Address; got != want {
+				t.Fatalf("opts.HostPort = %v, want %v", got, want)
+			}
+			if got, want := opts.Namespace, tt.cfg.Namespace; got != want {
+				t.Fatalf("opts.Namespace = %v, want %v", got, want)
+			}
+			if got, want := opts.ConnectionOptions.TLS != nil, tt.wantTLS; got != want {
+				t.Fatalf("opts.ConnectionOptions.TLS != nil = %v, want %v", got, want)
+			}
+			if got, want := opts.Credentials != nil, tt.wantCreds; got != want {
+				t.Fatalf("opts.Credentials != nil = %v, want %v", got, want)
+			}
 			if tt.wantTLS {
-				require.Len(t, opts.ConnectionOptions.TLS.Certificates, tt.wantCerts)
-				require.Equal(t, tt.wantRootCAs, opts.ConnectionOptions.TLS.RootCAs != nil)
+				if n := len(opts.ConnectionOptions.TLS.Certificates); n != tt.wantCerts {
+					t.Fatalf("len(opts.ConnectionOptions.TLS.Certificates) = %d, want tt.wantCerts", n)
+				}
+				if got, want := opts.ConnectionOptions.TLS.RootCAs != nil, tt.wantRootCAs; got != want {
+					t.Fatalf("opts.ConnectionOptions.TLS.RootCAs != nil = %v, want %v", got, want)
+				}
 			}
 		})
 	}
@@ -121,7 +159,13 @@ func TestDialFailsFastOnUnreachableServer(t *testing.T) {
 	defer cancel()
 	// Port 1 on loopback: nothing listens there.
 	_, err := Dial(ctx, Config{Address: "127.0.0.1:1", Namespace: "default", TaskQueue: "q", APIKey: "sekret"}, nil)
-	require.Error(t, err)
-	require.Contains(t, err.Error(), "127.0.0.1:1")
-	require.NotContains(t, err.Error(), "sekret")
+	if err == nil {
+		t.Fatal("want an error from err")
+	}
+	if s, sub := err.Error(), "127.0.0.1:1"; !strings.Contains(s, sub) {
+		t.Fatalf("%q does not contain %q", s, sub)
+	}
+	if s, sub := err.Error(), "sekret"; strings.Contains(s, sub) {
+		t.Fatalf("%q contains %q", s, sub)
+	}
 }
