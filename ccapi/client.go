@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/cc-l2/provisioner/internal/config"
 )
@@ -36,6 +37,10 @@ type Client struct {
 	HTTPClient *http.Client
 	// UserAgent is sent with every request.
 	UserAgent string
+	// Observe, when set, is told of every request once it ended: the
+	// endpoint's name (Endpoint*), the HTTP status (0 when no answer came)
+	// and how long it took. The worker's metrics come from it.
+	Observe func(endpoint string, status int, took time.Duration)
 
 	apiKey config.Secret // refuses to be printed, whatever prints it
 }
@@ -82,7 +87,7 @@ func endpointPath(format string, segments ...string) string {
 
 // do sends one request and decodes a 2xx JSON body into out (when non-nil).
 // Non-2xx answers become *APIError; transport failures become *TransportError.
-func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
+func (c *Client) do(ctx context.Context, endpoint, method, path string, query url.Values, body, out any) error {
 	u := *c.BaseURL
 	u.RawPath = c.BaseURL.EscapedPath() + path
 	unescaped, err := url.PathUnescape(u.RawPath)
@@ -111,7 +116,15 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		req.Header.Set("Content-Type", "application/json")
 	}
 
+	began := time.Now()
 	resp, err := c.HTTPClient.Do(req)
+	if c.Observe != nil {
+		status := 0
+		if err == nil {
+			status = resp.StatusCode
+		}
+		defer func() { c.Observe(endpoint, status, time.Since(began)) }()
+	}
 	if err != nil {
 		return &TransportError{Method: method, Path: path, Err: scrubURLError(err), NotSent: neverSent(err)}
 	}

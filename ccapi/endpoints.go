@@ -9,6 +9,22 @@ import (
 	"strconv"
 )
 
+// Endpoint names, as Client.Observe reports them (and as the simulator
+// counts them).
+const (
+	EndpointListPorts         = "listPorts"
+	EndpointGetPort           = "getPort"
+	EndpointPortConnections   = "portConnections"
+	EndpointMetroCapabilities = "metroCapabilities"
+	EndpointSearchDCF         = "searchDCF"
+	EndpointCreateLayer2      = "createLayer2"
+	EndpointGetConnection     = "getConnection"
+	EndpointListConnections   = "listConnections"
+	EndpointDeleteConnection  = "deleteConnection"
+	EndpointApproveConnection = "approveConnection"
+	EndpointRejectConnection  = "rejectConnection"
+)
+
 // ListPorts returns the company's ports that are not deleted.
 // GET /api/company/{company}/ports?deleted=false
 func (c *Client) ListPorts(ctx context.Context, company string) ([]Port, error) {
@@ -16,7 +32,7 @@ func (c *Client) ListPorts(ctx context.Context, company string) ([]Port, error) 
 		Results []Port `json:"results"`
 	}
 	q := url.Values{"deleted": {"false"}}
-	if err := c.do(ctx, http.MethodGet, endpointPath("/api/company/%s/ports", company), q, nil, &out); err != nil {
+	if err := c.do(ctx, EndpointListPorts, http.MethodGet, endpointPath("/api/company/%s/ports", company), q, nil, &out); err != nil {
 		return nil, err
 	}
 	return out.Results, nil
@@ -26,7 +42,7 @@ func (c *Client) ListPorts(ctx context.Context, company string) ([]Port, error) 
 // GET /api/company/{company}/ports/{portId}
 func (c *Client) GetPort(ctx context.Context, company, portID string) (*Port, error) {
 	var out Port
-	if err := c.do(ctx, http.MethodGet, endpointPath("/api/company/%s/ports/%s", company, portID), nil, nil, &out); err != nil {
+	if err := c.do(ctx, EndpointGetPort, http.MethodGet, endpointPath("/api/company/%s/ports/%s", company, portID), nil, nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -41,7 +57,7 @@ func (c *Client) GetPort(ctx context.Context, company, portID string) (*Port, er
 func (c *Client) ListPortConnections(ctx context.Context, company, portID string, page, count int) (*ConnectionPage, error) {
 	q := url.Values{"page": {strconv.Itoa(max(page, 1))}, "count": {strconv.Itoa(max(count, 1))}}
 	var out ConnectionPage
-	if err := c.do(ctx, http.MethodGet, endpointPath("/api/company/%s/ports/%s/connections", company, portID), q, nil, &out); err != nil {
+	if err := c.do(ctx, EndpointPortConnections, http.MethodGet, endpointPath("/api/company/%s/ports/%s/connections", company, portID), q, nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -54,7 +70,7 @@ func (c *Client) MetroCapabilities(ctx context.Context, company string) ([]Metro
 	var out struct {
 		Results []Metro `json:"results"`
 	}
-	if err := c.do(ctx, http.MethodGet, endpointPath("/api/company/%s/metro/capabilities", company), nil, nil, &out); err != nil {
+	if err := c.do(ctx, EndpointMetroCapabilities, http.MethodGet, endpointPath("/api/company/%s/metro/capabilities", company), nil, nil, &out); err != nil {
 		return nil, err
 	}
 	return out.Results, nil
@@ -68,7 +84,7 @@ func (c *Client) SearchDCFs(ctx context.Context, filter DCFFilter) ([]DCF, error
 		return nil, fmt.Errorf("ccapi: encoding DCF filter: %w", err)
 	}
 	var out []DCF
-	if err := c.do(ctx, http.MethodGet, "/v2/data-center-facility", url.Values{"filter": {string(f)}}, nil, &out); err != nil {
+	if err := c.do(ctx, EndpointSearchDCF, http.MethodGet, "/v2/data-center-facility", url.Values{"filter": {string(f)}}, nil, &out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -82,7 +98,7 @@ func (c *Client) CreateLayer2(ctx context.Context, company string, req CreateLay
 		req.Type = ConnectionTypeLayer2
 	}
 	var out Connection
-	if err := c.do(ctx, http.MethodPut, endpointPath("/api/v2/company/%s/connections/layer2", company), nil, req, &out); err != nil {
+	if err := c.do(ctx, EndpointCreateLayer2, http.MethodPut, endpointPath("/api/v2/company/%s/connections/layer2", company), nil, req, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -92,7 +108,7 @@ func (c *Client) CreateLayer2(ctx context.Context, company string, req CreateLay
 // GET /api/v2/company/{company}/connections/{id}
 func (c *Client) GetConnection(ctx context.Context, company, id string) (*Connection, error) {
 	var out Connection
-	if err := c.do(ctx, http.MethodGet, endpointPath("/api/v2/company/%s/connections/%s", company, id), nil, nil, &out); err != nil {
+	if err := c.do(ctx, EndpointGetConnection, http.MethodGet, endpointPath("/api/v2/company/%s/connections/%s", company, id), nil, nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -113,7 +129,7 @@ func (c *Client) ListConnections(ctx context.Context, company string, opts ListC
 		q.Set("status", string(opts.Status))
 	}
 	var out ConnectionPage
-	if err := c.do(ctx, http.MethodGet, endpointPath("/api/v2/company/%s/connections", company), q, nil, &out); err != nil {
+	if err := c.do(ctx, EndpointListConnections, http.MethodGet, endpointPath("/api/v2/company/%s/connections", company), q, nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -122,7 +138,7 @@ func (c *Client) ListConnections(ctx context.Context, company string, opts ListC
 // DeleteConnection deletes (or withdraws, while pending) a connection.
 // DELETE /api/v2/company/{company}/connections/{id}
 func (c *Client) DeleteConnection(ctx context.Context, company, id string) error {
-	return c.do(ctx, http.MethodDelete, endpointPath("/api/v2/company/%s/connections/%s", company, id), nil, nil, nil)
+	return c.do(ctx, EndpointDeleteConnection, http.MethodDelete, endpointPath("/api/v2/company/%s/connections/%s", company, id), nil, nil, nil)
 }
 
 // ApproveConnection accepts a connection request as its destination company.
@@ -139,7 +155,7 @@ func (c *Client) RejectConnection(ctx context.Context, company, id string) (*Con
 
 func (c *Client) decide(ctx context.Context, company, id, verb string) (*Connection, error) {
 	var out Connection
-	if err := c.do(ctx, http.MethodPut, endpointPath("/api/v2/company/%s/connections/%s/", company, id)+verb, nil, nil, &out); err != nil {
+	if err := c.do(ctx, verb+"Connection", http.MethodPut, endpointPath("/api/v2/company/%s/connections/%s/", company, id)+verb, nil, nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

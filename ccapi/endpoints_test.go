@@ -3,12 +3,14 @@ package ccapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // sent is what one request carried.
@@ -50,27 +52,28 @@ func recordingServer(t *testing.T, answer string) (*Client, *[]sent) {
 func TestEveryEndpoint(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
-		name   string
-		answer string
-		call   func(c *Client) error
-		want   sent
+		name     string
+		endpoint string // as Observe reports it
+		answer   string
+		call     func(c *Client) error
+		want     sent
 	}{
-		{"ListPorts", `{"results":[]}`, func(c *Client) error { _, err := c.ListPorts(ctx, "acme co"); return err },
+		{"ListPorts", EndpointListPorts, `{"results":[]}`, func(c *Client) error { _, err := c.ListPorts(ctx, "acme co"); return err },
 			sent{method: "GET", path: "/api/company/acme%20co/ports", query: url.Values{"deleted": {"false"}}}},
-		{"GetPort", `{"id":"p/1"}`, func(c *Client) error { _, err := c.GetPort(ctx, "acme", "p/1"); return err },
+		{"GetPort", EndpointGetPort, `{"id":"p/1"}`, func(c *Client) error { _, err := c.GetPort(ctx, "acme", "p/1"); return err },
 			sent{method: "GET", path: "/api/company/acme/ports/p%2F1", query: url.Values{}}},
-		{"ListPortConnections", `{"results":[],"count":0}`, func(c *Client) error {
+		{"ListPortConnections", EndpointPortConnections, `{"results":[],"count":0}`, func(c *Client) error {
 			_, err := c.ListPortConnections(ctx, "acme", "p1", 3, 50)
 			return err
 		}, sent{method: "GET", path: "/api/company/acme/ports/p1/connections", query: url.Values{"page": {"3"}, "count": {"50"}}}},
-		{"MetroCapabilities", `{"results":[]}`, func(c *Client) error { _, err := c.MetroCapabilities(ctx, "globex"); return err },
+		{"MetroCapabilities", EndpointMetroCapabilities, `{"results":[]}`, func(c *Client) error { _, err := c.MetroCapabilities(ctx, "globex"); return err },
 			sent{method: "GET", path: "/api/company/globex/metro/capabilities", query: url.Values{}}},
-		{"SearchDCFs", `[]`, func(c *Client) error {
+		{"SearchDCFs", EndpointSearchDCF, `[]`, func(c *Client) error {
 			_, err := c.SearchDCFs(ctx, DCFFilter{Where: map[string]any{"dataCenterFacility.metroId": "m1"}, Limit: 100})
 			return err
 		}, sent{method: "GET", path: "/v2/data-center-facility",
 			query: url.Values{"filter": {`{"where":{"dataCenterFacility.metroId":"m1"},"skip":0,"limit":100}`}}}},
-		{"CreateLayer2", `{"id":"c1","status":"CREATING"}`, func(c *Client) error {
+		{"CreateLayer2", EndpointCreateLayer2, `{"id":"c1","status":"CREATING"}`, func(c *Client) error {
 			_, err := c.CreateLayer2(ctx, "acme", CreateLayer2Request{Name: "N", PortID: "p1", DestPortID: "p2", DestCompany: "acme",
 				DestMetroID: "m2", Duration: 1, DurationUnit: "m", PaymentType: "invoice", ClassOfService: "SILVER", Speed: 100, Evergreen: true})
 			return err
@@ -78,24 +81,31 @@ func TestEveryEndpoint(t *testing.T) {
 			"name": "N", "portId": "p1", "destPortId": "p2", "destCompany": "acme", "destMetroId": "m2", "duration": 1.0,
 			"durationUnit": "m", "paymentType": "invoice", "classOfService": "SILVER", "speed": 100.0, "type": "LAYER2", "evergreen": true,
 		}}},
-		{"GetConnection", `{"id":"c1"}`, func(c *Client) error { _, err := c.GetConnection(ctx, "acme", "c1"); return err },
+		{"GetConnection", EndpointGetConnection, `{"id":"c1"}`, func(c *Client) error { _, err := c.GetConnection(ctx, "acme", "c1"); return err },
 			sent{method: "GET", path: "/api/v2/company/acme/connections/c1", query: url.Values{}}},
-		{"ListConnections", `{"results":[],"count":0}`, func(c *Client) error {
+		{"ListConnections", EndpointListConnections, `{"results":[],"count":0}`, func(c *Client) error {
 			_, err := c.ListConnections(ctx, "acme", ListConnectionsOptions{Status: StatusActive})
 			return err
 		}, sent{method: "GET", path: "/api/v2/company/acme/connections", query: url.Values{"page": {"1"}, "count": {"20"}, "status": {"ACTIVE"}}}},
-		{"DeleteConnection", `{}`, func(c *Client) error { return c.DeleteConnection(ctx, "acme", "c1") },
+		{"DeleteConnection", EndpointDeleteConnection, `{}`, func(c *Client) error { return c.DeleteConnection(ctx, "acme", "c1") },
 			sent{method: "DELETE", path: "/api/v2/company/acme/connections/c1", query: url.Values{}}},
-		{"ApproveConnection", `{"id":"c1"}`, func(c *Client) error { _, err := c.ApproveConnection(ctx, "initech", "c1"); return err },
+		{"ApproveConnection", EndpointApproveConnection, `{"id":"c1"}`, func(c *Client) error { _, err := c.ApproveConnection(ctx, "initech", "c1"); return err },
 			sent{method: "PUT", path: "/api/v2/company/initech/connections/c1/approve", query: url.Values{}}},
-		{"RejectConnection", `{"id":"c1"}`, func(c *Client) error { _, err := c.RejectConnection(ctx, "initech", "c1"); return err },
+		{"RejectConnection", EndpointRejectConnection, `{"id":"c1"}`, func(c *Client) error { _, err := c.RejectConnection(ctx, "initech", "c1"); return err },
 			sent{method: "PUT", path: "/api/v2/company/initech/connections/c1/reject", query: url.Values{}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, got := recordingServer(t, tt.answer)
+			var observed []string
+			c.Observe = func(endpoint string, status int, _ time.Duration) {
+				observed = append(observed, fmt.Sprintf("%s %d", endpoint, status))
+			}
 			if err := tt.call(c); err != nil {
 				t.Fatal(err)
+			}
+			if want := []string{tt.endpoint + " 200"}; !reflect.DeepEqual(observed, want) {
+				t.Errorf("observed %q, want %q", observed, want)
 			}
 			if len(*got) != 1 {
 				t.Fatalf("%d requests, want 1", len(*got))

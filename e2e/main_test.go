@@ -157,6 +157,7 @@ func workerEnv(queue string) []string {
 		"WORKER_SHUTDOWN_TIMEOUT=5s",
 		"LOG_FORMAT=console",
 		"LOG_LEVEL=info",
+		"WORKER_HTTP_ADDR=127.0.0.1:0",
 	)
 }
 

@@ -64,8 +64,13 @@ mkdir -p "$data"
 rm -f "$data"/temporal.db*
 
 say "Starting the Temporal dev server ($data/temporal.db)"
+# The orders' search attributes (workflows/search.go), for starter list.
+search_attributes=()
+for name in OrderId Company DestCompany OrderKind OrderStage ConnectionId; do
+  search_attributes+=(--search-attribute "$name=Keyword")
+done
 bin/temporal server start-dev --ip 127.0.0.1 --port "$temporal_port" --ui-port "$ui_port" \
-  --db-filename "$data/temporal.db" --log-level warn >"$data/temporal.log" 2>&1 &
+  --db-filename "$data/temporal.db" --log-level warn "${search_attributes[@]}" >"$data/temporal.log" 2>&1 &
 pids+=($!)
 wait_for "the Temporal dev server" bin/temporal operator cluster health --address "127.0.0.1:$temporal_port"
 

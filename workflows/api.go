@@ -55,6 +55,9 @@ type WaitState struct {
 	// NameLockID is the connection-name lock the order holds, to release
 	// when it ends.
 	NameLockID string `json:"nameLockId,omitempty"`
+	// StartedAt is when the order's first run started, for the time it
+	// took to become ACTIVE.
+	StartedAt time.Time `json:"startedAt,omitzero"`
 }
 
 // Stage is where an order is.

@@ -62,6 +62,12 @@ func (r *orderRun) place(ctx workflow.Context, cfg Config, req ccapi.CreateLayer
 		}
 
 		res, sent := r.putOnce(ctx, cfg, activities.PlaceInput{OrderID: r.order.OrderID, Company: r.order.Company, Request: req})
+		if sent {
+			r.countPut(ctx, putSent)
+		}
+		if res.Effect == activities.PutRefused {
+			r.countPut(ctx, putRefused)
+		}
 		switch {
 		case !sent:
 			continue // cancelled before it left
@@ -180,6 +186,7 @@ func (r *orderRun) resolveDoubt(ctx workflow.Context, cfg Config, lookFor activi
 func (r *orderRun) adopt(ctx workflow.Context, cfg Config, matches []activities.ExistingConnection) *placement {
 	c := matches[0]
 	r.logger.Warn("Found the connection a PUT of this order created; not ordering again", "connectionId", c.ID, "status", c.Status)
+	r.countPut(ctx, putAdopted)
 	r.doubt = nil
 	r.view.ConnectionID, r.view.APIStatus = c.ID, c.Status
 	for _, extra := range matches[1:] {

@@ -15,10 +15,20 @@ import (
 // whether a cancel has arrived, and what the order knows about what it
 // ordered.
 type orderRun struct {
+	// ctx is the run's root context, for the search attribute upserts that
+	// follow every change of stage.
+	ctx    workflow.Context
 	order  Order
 	view   StatusView
 	cancel *CancelRequest
 	logger log.Logger
+	// searchable: the order publishes its search attributes (runs started
+	// since changeSearchAttributes); published is what it last published.
+	searchable bool
+	published  struct {
+		stage        Stage
+		connectionID string
+	}
 	// nameLock is the connection-name lock the order holds (or is taking),
 	// released when the order ends.
 	nameLock string
@@ -29,6 +39,9 @@ type orderRun struct {
 	everInDoubt bool
 	// lookFor describes the connection the order's PUT would create.
 	lookFor activities.FindOrderConnectionInput
+	// startedAt is when the order's first run started (zero in runs
+	// continued before it was carried over).
+	startedAt time.Time
 }
 
 // putDoubt is a PUT whose outcome is unknown: it may have created the
@@ -43,6 +56,7 @@ type putDoubt struct {
 // the rest of the run.
 func startRun(ctx workflow.Context, order Order) (*orderRun, error) {
 	r := &orderRun{
+		ctx:    ctx,
 		order:  order,
 		view:   StatusView{OrderID: order.OrderID, Stage: StageValidating},
 		logger: log.With(workflow.GetLogger(ctx), "orderId", order.OrderID),
@@ -66,6 +80,7 @@ func startRun(ctx workflow.Context, order Order) (*orderRun, error) {
 func (r *orderRun) setStage(s Stage) {
 	r.view.Stage = s
 	r.logger.Info("Order stage", "stage", s)
+	r.publish(r.ctx)
 }
 
 // end finishes the order without error (active, cancelled or dry run).
@@ -81,6 +96,7 @@ func (r *orderRun) end(res Result) Result {
 	r.view.Stage, r.view.Reason, r.view.APIStatus = res.Stage, res.Reason, res.APIStatus
 	r.view.NothingOrdered, r.view.Withdrawn = res.NothingOrdered, res.Withdrawn
 	r.logger.Info("Order ended", "stage", res.Stage, "connectionId", res.ConnectionID, "reason", res.Reason)
+	r.publish(r.ctx)
 	return res
 }
 
@@ -90,6 +106,7 @@ func (r *orderRun) end(res Result) Result {
 func (r *orderRun) fail(errType, msg string) (Result, error) {
 	r.view.Stage, r.view.Reason = StageFailed, msg
 	r.logger.Warn("Order failed", "type", errType, "reason", msg)
+	r.publish(r.ctx)
 	return Result{}, temporal.NewNonRetryableApplicationError(msg, errType, nil, r.view)
 }
 

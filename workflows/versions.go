@@ -23,4 +23,7 @@ const (
 	// changeHistoryBudget: a wait also continues as new once its history
 	// reaches historyBudget bytes, whatever PollsPerRun says.
 	changeHistoryBudget = "history-size-budget"
+	// changeSearchAttributes: every run publishes the order's search
+	// attributes (search.go) at its start and at every change of stage.
+	changeSearchAttributes = "search-attributes"
 )

@@ -49,7 +49,7 @@ func (r *orderRun) await(ctx workflow.Context, cfg Config, w WaitState) (Result,
 		}
 		if pollsThisRun >= cfg.PollsPerRun || sizeBudget && workflow.GetInfo(ctx).GetCurrentHistorySize() >= historyBudget {
 			w.NextPoll = Duration(interval)
-			w.NameLockID = r.nameLock
+			w.NameLockID, w.StartedAt = r.nameLock, r.startedAt
 			r.logger.Info("Continuing as new to keep the history small", "polls", w.Polls)
 			return Result{}, workflow.NewContinueAsNewError(ctx, WorkflowName, Input{Order: r.order, Wait: &w})
 		}

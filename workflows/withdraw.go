@@ -90,6 +90,7 @@ func (r *orderRun) afterTemporalCancel(ctx workflow.Context, cfg Config) (Result
 	}
 	r.view.Stage, r.view.Reason = StageCancelled, "cancelled (Temporal cancel request): "+what
 	r.logger.Info("Order ended", "stage", r.view.Stage, "reason", r.view.Reason)
+	r.publish(ctx)
 	return Result{}, temporal.NewCanceledError(r.view)
 }
 

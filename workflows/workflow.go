@@ -44,10 +44,14 @@ func (p *Provisioner) Run(ctx workflow.Context, in Input) (Result, error) {
 
 // provision is the order's story, up to how it ends.
 func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result, error) {
+	r.searchable = workflow.GetVersion(ctx, changeSearchAttributes, workflow.DefaultVersion, 1) >= 1
+	r.publish(ctx)
 	if in.Wait != nil {
-		r.nameLock = in.Wait.NameLockID
+		r.nameLock, r.startedAt = in.Wait.NameLockID, in.Wait.StartedAt
 		return r.await(ctx, cfg, *in.Wait)
 	}
+	r.startedAt = workflow.GetInfo(ctx).WorkflowStartTime
+	r.countStarted(ctx)
 	newOrder := workflow.GetVersion(ctx, changeOrderStart, workflow.DefaultVersion, 1) >= 1
 	if !newOrder && r.order.Duration != nil && *r.order.Duration == 0 {
 		r.order.Duration = nil // before strict input, an explicit 0 meant the default
@@ -111,6 +115,7 @@ func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result
 		NextPoll:     Duration(cfg.PollInitial),
 		OrderedAt:    workflow.Now(ctx),
 		NameLockID:   r.nameLock,
+		StartedAt:    r.startedAt,
 	})
 }
 
@@ -127,6 +132,7 @@ func (r *orderRun) finish(ctx workflow.Context, cfg Config, res Result, err erro
 		res, err = r.afterTemporalCancel(done, cfg)
 	}
 	r.releaseName(done)
+	r.countEnded(done, res, err, r.startedAt)
 	return res, err
 }
 

@@ -83,6 +83,7 @@ type testEnv struct {
 	t         *testing.T
 	server    *devserver.Server
 	client    client.Client
+	worker    worker.Worker
 	taskQueue string
 	dir       string
 }
@@ -98,7 +99,7 @@ func newTestEnv(t *testing.T) *testEnv {
 		t.Fatalf("%v", err)
 	}
 	t.Cleanup(w.Stop)
-	return &testEnv{t: t, server: srv, client: c, taskQueue: taskQueue, dir: t.TempDir()}
+	return &testEnv{t: t, server: srv, client: c, worker: w, taskQueue: taskQueue, dir: t.TempDir()}
 }
 
 // uniqueSuffix keeps order ids apart across tests sharing one server.

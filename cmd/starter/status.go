@@ -11,9 +11,13 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/cc-l2/provisioner/workflows"
 )
@@ -28,6 +32,95 @@ var errNoSuchOrder = errors.New("no such order")
 // statusQuerier is the part of client.Client that the status query needs.
 type statusQuerier interface {
 	QueryWorkflow(ctx context.Context, workflowID, runID, queryType string, args ...any) (converter.EncodedValue, error)
+}
+
+// statusReader is the part of client.Client that reading an order's
+// status needs, with or without a worker running.
+type statusReader interface {
+	statusQuerier
+	DescribeWorkflowExecution(ctx context.Context, workflowID, runID string) (*workflowservice.DescribeWorkflowExecutionResponse, error)
+	GetWorkflow(ctx context.Context, workflowID, runID string) client.WorkflowRun
+}
+
+// queryTimeout bounds the status query of a running order: without a
+// worker to answer it, the visibility store answers instead.
+const queryTimeout = 10 * time.Second
+
+// orderStatus says where an order is. A running order answers the status
+// query; when no worker answers it, its search attributes say its stage
+// and connection. An order that has ended says so through its result or
+// failure, with no worker needed. An order without a workflow gives an
+// error wrapping errNoSuchOrder.
+func orderStatus(ctx context.Context, temporal statusReader, orderID string) (workflows.StatusView, error) {
+	workflowID := workflows.WorkflowID(orderID)
+	desc, err := temporal.DescribeWorkflowExecution(ctx, workflowID, "")
+	var notFound *serviceerror.NotFound
+	switch {
+	case errors.As(err, &notFound):
+		return workflows.StatusView{}, fmt.Errorf("order %s: %w (no workflow %s)", orderID, errNoSuchOrder, workflowID)
+	case err != nil:
+		return workflows.StatusView{}, fmt.Errorf("describing workflow %s: %w", workflowID, err)
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		qctx, cancel := context.WithTimeout(ctx, queryTimeout)
+		defer cancel()
+		if view, err := queryStatus(qctx, temporal, orderID); err == nil {
+			return view, nil
+		}
+		view := publishedView(orderID, info.GetSearchAttributes())
+		view.Reason = "no worker answered the status query: stage and connection as the order last published them"
+		return view, nil
+	}
+	return endedView(ctx, temporal, orderID, info.GetExecution().GetRunId())
+}
+
+// publishedView is what an order's search attributes say of it.
+func publishedView(orderID string, attrs *commonpb.SearchAttributes) workflows.StatusView {
+	view := workflows.StatusView{OrderID: orderID}
+	fields := attrs.GetIndexedFields()
+	decode := func(name string) string {
+		var s string
+		if p := fields[name]; p != nil {
+			_ = decodePayload(p, &s)
+		}
+		return s
+	}
+	view.Stage = workflows.Stage(decode(workflows.SearchOrderStage.GetName()))
+	view.ConnectionID = decode(workflows.SearchConnectionID.GetName())
+	return view
+}
+
+// decodePayload reads a search attribute's value.
+func decodePayload(p *commonpb.Payload, v any) error {
+	return converter.GetDefaultDataConverter().FromPayload(p, v)
+}
+
+// endedView is what an order that has ended says of itself: its result,
+// or the status view its failure or cancellation carries.
+func endedView(ctx context.Context, tc statusReader, orderID, runID string) (workflows.StatusView, error) {
+	var res workflows.Result
+	err := tc.GetWorkflow(ctx, workflows.WorkflowID(orderID), runID).Get(ctx, &res)
+	if err == nil {
+		return workflows.StatusView{OrderID: orderID, Stage: res.Stage, ConnectionID: res.ConnectionID, APIStatus: res.APIStatus,
+			Reason: res.Reason, NothingOrdered: res.NothingOrdered, Withdrawn: res.Withdrawn}, nil
+	}
+	view := workflows.StatusView{OrderID: orderID, Stage: workflows.StageFailed}
+	var (
+		appErr   *temporal.ApplicationError
+		canceled *temporal.CanceledError
+	)
+	switch {
+	case errors.As(err, &appErr) && appErr.HasDetails() && appErr.Details(&view) == nil:
+	case errors.As(err, &canceled) && canceled.HasDetails() && canceled.Details(&view) == nil:
+	default:
+		_, view.Reason = failureReason(err)
+		if errors.As(err, &canceled) {
+			view.Stage = workflows.StageCancelled
+		}
+	}
+	view.OrderID = orderID
+	return view, nil
 }
 
 // queryStatus asks the order's workflow where it is. An order without a
@@ -59,12 +152,14 @@ func (a *app) statusCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status ORDER_ID [--json]",
 		Short: "show where an order is (stage, connection id, API status)",
-		Long:  `Asks the order's workflow for its status.`,
+		Long: `Asks the order's workflow for its status. An order that has ended answers
+through its result, with no worker running; a running order that no worker
+answers for shows its stage and connection as it last published them.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.orderCommand(cmd, args, func(ctx context.Context, temporal client.Client, orderID string) int {
 				ctx, cancel := context.WithTimeout(ctx, rpcTimeout)
 				defer cancel()
-				view, err := queryStatus(ctx, temporal, orderID)
+				view, err := orderStatus(ctx, temporal, orderID)
 				if err != nil {
 					fmt.Fprintf(a.stderr, "starter: %v\n", err)
 					return exitFailure

@@ -86,6 +86,8 @@ func (s *starter) start(ctx context.Context, o workflows.Order, forceDryRun bool
 		// was refused) and ordering again would double it.
 		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		// So that starter list finds it before its first workflow task.
+		TypedSearchAttributes: workflows.StartSearchAttributes(o),
 	}, workflows.WorkflowName, workflows.Input{Order: o})
 	var exists *serviceerror.WorkflowExecutionAlreadyStarted
 	switch {

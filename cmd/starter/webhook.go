@@ -39,13 +39,13 @@ const (
 // has it, and tests may fake it.
 type webhookTemporal interface {
 	workflowStarter
-	statusQuerier
+	statusReader
 }
 
 // webhook serves ticketing systems: POST /orders and GET /orders/{orderId}.
 type webhook struct {
 	starter     *starter
-	status      statusQuerier
+	status      statusReader
 	tokenDigest [sha256.Size]byte
 	logger      *zap.Logger
 }
@@ -165,7 +165,7 @@ func (h *webhook) order(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	orderID := r.PathValue("orderId")
-	view, err := queryStatus(r.Context(), h.status, orderID)
+	view, err := orderStatus(r.Context(), h.status, orderID)
 	switch {
 	case errors.Is(err, errNoSuchOrder):
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no order %q", orderID))

@@ -255,6 +255,8 @@ func (failingTemporal) QueryWorkflow(context.Context, string, string, string, ..
 	return nil, errors.New("connection refused")
 }
 
+func (failingTemporal) GetWorkflow(context.Context, string, string) client.WorkflowRun { return nil }
+
 func TestWebhookTemporalDown(t *testing.T) {
 	srv := newWebhookServer(t, failingTemporal{}, "q")
 	code, answer, _ := call(t, srv, http.MethodPost, "/orders", testToken, order("DOWN1"))

@@ -28,6 +28,7 @@ type Config struct {
 	MaxConcurrentActivities    int           `env:"WORKER_MAX_CONCURRENT_ACTIVITIES" envDefault:"20" desc:"activities run at once: bounds parallel calls to the Console Connect API"`
 	MaxConcurrentWorkflowTasks int           `env:"WORKER_MAX_CONCURRENT_WORKFLOW_TASKS" envDefault:"10" desc:"workflow tasks run at once"`
 	ShutdownTimeout            time.Duration `env:"WORKER_SHUTDOWN_TIMEOUT" envDefault:"30s" desc:"how long running activities may finish after SIGTERM"`
+	HTTPAddr                   string        `env:"WORKER_HTTP_ADDR" envDefault:"127.0.0.1:9464" desc:"host:port of /metrics (Prometheus), /healthz and /readyz; empty to serve none"`
 
 	ActivationTimeoutPortToPort time.Duration `env:"ACTIVATION_TIMEOUT_PORT_TO_PORT" desc:"how long a port-to-port order may take to become ACTIVE"`
 	ActivationTimeoutB2B        time.Duration `env:"ACTIVATION_TIMEOUT_B2B" desc:"how long a business-to-business order may wait for the partner to accept"`

@@ -36,6 +36,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		MaxConcurrentActivities:     20,
 		MaxConcurrentWorkflowTasks:  10,
 		ShutdownTimeout:             30 * time.Second,
+		HTTPAddr:                    "127.0.0.1:9464",
 		ActivationTimeoutPortToPort: 2 * time.Hour,
 		ActivationTimeoutB2B:        336 * time.Hour,
 		PollInitial:                 10 * time.Second,
@@ -199,8 +200,8 @@ func TestHelpListsEveryVariable(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
-	if n := len(params); n != 21 {
-		t.Fatalf("len(params) = %d, want 21", n)
+	if n := len(params); n != 22 {
+		t.Fatalf("len(params) = %d, want 22", n)
 	}
 	// Defaults kept outside the tags (the workflow's, the client's) are
 	// shown as the loader applies them.

@@ -45,7 +45,7 @@ func runWithSignals() int {
 	return run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
 }
 
-const usageHeader = `Usage: worker [-h]
+const usageHeader = `Usage: worker [-h] [-healthcheck]
 
 Runs the Temporal worker of Layer 2 provisioning. It polls TEMPORAL_TASK_QUEUE
 for ProvisionL2Connection workflows and their activities, which call the
@@ -54,6 +54,10 @@ activities WORKER_SHUTDOWN_TIMEOUT to finish, and exits 0.
 
 Exit status: 0 after a clean shutdown, 1 when Temporal cannot be reached or
 the worker fails, 2 on a usage or configuration error.
+
+It serves GET /metrics (Prometheus), /healthz and /readyz on WORKER_HTTP_ADDR.
+worker -healthcheck asks a running worker's /readyz and exits 0 when it is
+ready, 1 otherwise: a container health check for images without curl.
 
 Environment:
 `
@@ -77,6 +81,7 @@ func writeUsage(w io.Writer) error {
 func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("worker", flag.ContinueOnError)
 	flags.SetOutput(io.Discard) // we word the errors ourselves
+	healthcheck := flags.Bool("healthcheck", false, "")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			if err := writeUsage(stdout); err != nil {
@@ -91,6 +96,9 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	if flags.NArg() > 0 {
 		fmt.Fprintf(stderr, "worker: unexpected argument %q: the worker is configured by environment variables (see worker -h)\n", flags.Arg(0))
 		return exitUsage
+	}
+	if *healthcheck {
+		return checkReady(ctx, env.ToMap(environ), stderr)
 	}
 
 	cfg, err := loadConfig(env.ToMap(environ))
@@ -130,17 +138,27 @@ func serve(ctx context.Context, cfg Config, logger *zap.Logger) error {
 	}
 	logger.Info("worker starting", zap.Dict("config", effective...))
 
+	mon, err := newMonitor(cfg.HTTPAddr, logger)
+	if err != nil {
+		return err
+	}
+	defer mon.close()
+
 	temporalLogger := logging.Temporal(logger)
-	c, err := temporalclient.Dial(ctx, cfg.Config, temporalLogger)
+	c, err := temporalclient.Dial(ctx, cfg.Config, temporalLogger, temporalclient.WithMetrics(mon.metricsHandler()))
 	if err != nil {
 		return err
 	}
 	defer c.Close()
+	if err := ensureSearchAttributes(ctx, c, cfg.Namespace, logger); err != nil {
+		return err
+	}
 
 	api, err := ccapi.NewClient(cfg.CCAPIBaseURL, cfg.CCAPIKey.Reveal(), &http.Client{Timeout: cfg.CCAPITimeout})
 	if err != nil {
 		return fmt.Errorf("CC_API_BASE_URL: %w", err)
 	}
+	api.Observe = mon.observeAPI
 
 	// The SDK stops the worker itself on a fatal error (e.g. the namespace
 	// does not exist); we only need to hear about it.
@@ -163,15 +181,21 @@ func serve(ctx context.Context, cfg Config, logger *zap.Logger) error {
 		return fmt.Errorf("starting the worker on task queue %s: %w", cfg.TaskQueue, err)
 	}
 	logger.Info("worker polling", zap.String("taskQueue", cfg.TaskQueue), zap.String("namespace", cfg.Namespace))
+	mon.setReady(c, true)
+	countCtx, stopCounting := context.WithCancel(ctx)
+	defer stopCounting()
+	go mon.countAwaiting(countCtx, c)
 
 	select {
 	case <-ctx.Done():
+		mon.setReady(c, false)
 		logger.Info("stopping: no new tasks; running activities get WORKER_SHUTDOWN_TIMEOUT",
 			zap.Duration("shutdownTimeout", cfg.ShutdownTimeout))
 		w.Stop()
 		logger.Info("worker stopped")
 		return nil
 	case err := <-fatal:
+		mon.setReady(c, false)
 		w.Stop()
 		return fmt.Errorf("worker stopped on a fatal error: %w", err)
 	}

@@ -45,6 +45,7 @@ func TestRunPollsAndStopsCleanly(t *testing.T) {
 		"CC_API_KEY=" + testKey,
 		"CC_API_BASE_URL=http://127.0.0.1:1",
 		"WORKER_SHUTDOWN_TIMEOUT=2s",
+		"WORKER_HTTP_ADDR=127.0.0.1:0",
 		"LOG_LEVEL=debug",
 	}
 
@@ -112,7 +113,7 @@ func TestRunUnreachableTemporal(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var stdout, stderr devserver.SyncBuffer
-	code := run(ctx, nil, []string{"CC_API_KEY=" + testKey, "TEMPORAL_ADDRESS=127.0.0.1:1"}, &stdout, &stderr)
+	code := run(ctx, nil, []string{"CC_API_KEY=" + testKey, "TEMPORAL_ADDRESS=127.0.0.1:1", "WORKER_HTTP_ADDR="}, &stdout, &stderr)
 	if got, want := code, exitFailure; got != want {
 		t.Fatalf("code = %v, want %v", got, want)
 	}
@@ -156,6 +157,7 @@ func TestShutdownLetsRunningActivitiesFinish(t *testing.T) {
 		"CC_API_KEY=" + testKey,
 		"CC_API_BASE_URL=" + api.URL,
 		"WORKER_SHUTDOWN_TIMEOUT=10s",
+		"WORKER_HTTP_ADDR=127.0.0.1:0",
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

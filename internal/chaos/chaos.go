@@ -189,7 +189,7 @@ func (r *run) startServer(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.server = &devserver.Process{CLI: r.cfg.CLI, DBFile: db, Output: logFile}
+	r.server = &devserver.Process{CLI: r.cfg.CLI, DBFile: db, Output: logFile, ExtraArgs: devserver.SearchAttributeArgs()}
 	return r.server.Start(ctx)
 }
 
@@ -214,6 +214,7 @@ func (r *run) startWorker(rng *rand.Rand) error {
 			"WORKER_MAX_CONCURRENT_ACTIVITIES=100",
 			"WORKER_MAX_CONCURRENT_WORKFLOW_TASKS=20",
 			"LOG_LEVEL=warn",
+			"WORKER_HTTP_ADDR=",
 			"LOG_FORMAT=console",
 		),
 	}

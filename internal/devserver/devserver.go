@@ -30,6 +30,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/cc-l2/provisioner/internal/logging"
+	"github.com/cc-l2/provisioner/workflows"
 )
 
 // CLIPathEnv overrides where the Temporal CLI is.
@@ -93,6 +94,16 @@ func ModuleRoot() (string, error) {
 	}
 }
 
+// SearchAttributeArgs are the `server start-dev` flags that register the
+// orders' search attributes (workflows.SearchAttributeNames).
+func SearchAttributeArgs() []string {
+	var args []string
+	for _, name := range workflows.SearchAttributeNames() {
+		args = append(args, "--search-attribute", name+"=Keyword")
+	}
+	return args
+}
+
 // StartMain starts a server outside any test, for TestMain. stop shuts it
 // down; call it after m.Run. On failure the error carries the server's output.
 func StartMain() (srv *Server, stop func(), err error) {
@@ -109,9 +120,10 @@ func StartMain() (srv *Server, stop func(), err error) {
 			Namespace: "default",
 			Logger:    logging.Temporal(bufferLogger(logs)),
 		},
-		LogLevel: "warn",
-		Stdout:   logs,
-		Stderr:   logs,
+		LogLevel:  "warn",
+		ExtraArgs: SearchAttributeArgs(),
+		Stdout:    logs,
+		Stderr:    logs,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("starting Temporal dev server %s: %w\n%s", path, err, logs.String())

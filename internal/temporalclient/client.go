@@ -111,12 +111,23 @@ func (c Config) ClientOptions(logger log.Logger) (client.Options, error) {
 	return opts, nil
 }
 
+// DialOption adjusts the client options Dial uses.
+type DialOption func(*client.Options)
+
+// WithMetrics has the SDK report its metrics to h.
+func WithMetrics(h client.MetricsHandler) DialOption {
+	return func(o *client.Options) { o.MetricsHandler = h }
+}
+
 // Dial connects to Temporal and checks the connection. logger receives the
 // SDK's own log lines (see logging.Temporal).
-func Dial(ctx context.Context, cfg Config, logger log.Logger) (client.Client, error) {
+func Dial(ctx context.Context, cfg Config, logger log.Logger, options ...DialOption) (client.Client, error) {
 	opts, err := cfg.ClientOptions(logger)
 	if err != nil {
 		return nil, fmt.Errorf("temporal client: %w", err)
+	}
+	for _, o := range options {
+		o(&opts)
 	}
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	prom "github.com/prometheus/client_golang/prometheus"
+	"github.com/uber-go/tally/v4"
+	promreporter "github.com/uber-go/tally/v4/prometheus"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	sdktally "go.temporal.io/sdk/contrib/tally"
+	"go.uber.org/zap"
+
+	"github.com/cc-l2/provisioner/workflows"
+)
+
+// The worker's own metric names. The Temporal SDK's are its own
+// (temporal_...); the workflow's are in workflows/metrics.go.
+const (
+	metricAPIRequests     = "l2_api_requests"         // counter {endpoint, code}
+	metricAPIDuration     = "l2_api_request_duration" // histogram {endpoint}, seconds
+	metricOrdersAwaiting  = "l2_orders_awaiting"      // gauge {kind}
+	awaitingCountInterval = 30 * time.Second
+)
+
+// histogramBuckets serve every timer: API calls take milliseconds to
+// seconds, orders minutes to weeks (l2_time_to_active_seconds).
+var histogramBuckets = []float64{
+	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+	60, 300, 900, 1800, 3600, 7200, 21600, 43200, 86400, 172800, 604800, 1209600,
+}
+
+// monitor is the worker's HTTP side: /metrics in the Prometheus text
+// format (the SDK's metrics through its tally contrib handler, and ours),
+// /healthz (the process is alive) and /readyz (connected to Temporal and
+// polling).
+type monitor struct {
+	scope    tally.Scope // Prometheus naming: counters end _total, timers _seconds
+	closer   io.Closer
+	reporter promreporter.Reporter
+	server   *http.Server
+	listener net.Listener
+	ready    atomic.Bool
+	temporal atomic.Pointer[client.Client]
+	logger   *zap.Logger
+}
+
+// newMonitor builds the metrics scope and listens on addr ("" disables
+// the HTTP side; the metrics are then kept but not served).
+func newMonitor(addr string, logger *zap.Logger) (*monitor, error) {
+	m := &monitor{logger: logger}
+	m.reporter = promreporter.NewReporter(promreporter.Options{
+		Registerer:              prom.NewRegistry(),
+		DefaultTimerType:        promreporter.HistogramTimerType,
+		DefaultHistogramBuckets: histogramBuckets,
+		OnRegisterError: func(err error) {
+			logger.Warn("metric not registered", zap.Error(err))
+		},
+	})
+	root, closer := tally.NewRootScope(tally.ScopeOptions{
+		CachedReporter:  m.reporter,
+		Separator:       promreporter.DefaultSeparator,
+		SanitizeOptions: &sdktally.PrometheusSanitizeOptions,
+	}, time.Second)
+	m.scope, m.closer = sdktally.NewPrometheusNamingScope(root), closer
+	if addr == "" {
+		return m, nil
+	}
+	listener, err := net.Listen("tcp", addr)
+	if err != nil {
+		closer.Close()
+		return nil, fmt.Errorf("WORKER_HTTP_ADDR: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.reporter.HTTPHandler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", m.readyz)
+	m.listener = listener
+	m.server = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := m.server.Serve(listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("monitoring server failed", zap.Error(err))
+		}
+	}()
+	logger.Info("monitoring on /metrics, /healthz, /readyz", zap.String("addr", listener.Addr().String()))
+	return m, nil
+}
+
+// metricsHandler is the SDK's view of the scope.
+func (m *monitor) metricsHandler() client.MetricsHandler { return sdktally.NewMetricsHandler(m.scope) }
+
+// readyz answers 200 once the worker polls and Temporal answers its health
+// check, 503 otherwise.
+func (m *monitor) readyz(w http.ResponseWriter, r *http.Request) {
+	c := m.temporal.Load()
+	if !m.ready.Load() || c == nil {
+		http.Error(w, "not polling", http.StatusServiceUnavailable)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if _, err := (*c).CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		http.Error(w, "Temporal unreachable: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = io.WriteString(w, "ready\n")
+}
+
+// setReady says whether the worker polls Temporal through c.
+func (m *monitor) setReady(c client.Client, ready bool) {
+	m.temporal.Store(&c)
+	m.ready.Store(ready)
+}
+
+// observeAPI records one Console Connect API call (ccapi.Client.Observe).
+func (m *monitor) observeAPI(endpoint string, status int, took time.Duration) {
+	code := strconv.Itoa(status)
+	if status == 0 {
+		code = "none"
+	}
+	m.scope.Tagged(map[string]string{"endpoint": endpoint, "code": code}).Counter(metricAPIRequests).Inc(1)
+	m.scope.Tagged(map[string]string{"endpoint": endpoint}).Timer(metricAPIDuration).Record(took)
+}
+
+// countAwaiting keeps l2_orders_awaiting{kind} at the number of orders
+// waiting for ACTIVE or a partner's acceptance, from Temporal's visibility
+// store: right across worker restarts and the same from every worker.
+func (m *monitor) countAwaiting(ctx context.Context, c client.Client) {
+	for {
+		for _, kind := range []workflows.Kind{workflows.PortToPort, workflows.BusinessToBusiness} {
+			query := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running' AND %s = '%s' AND %s = '%s'",
+				workflows.WorkflowName, workflows.SearchOrderStage.GetName(), workflows.StageAwaitingActivation,
+				workflows.SearchOrderKind.GetName(), kind)
+			callCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			res, err := c.CountWorkflow(callCtx, &workflowservice.CountWorkflowExecutionsRequest{Query: query})
+			cancel()
+			if err != nil {
+				if ctx.Err() == nil {
+					m.logger.Debug("counting awaiting orders", zap.Error(err))
+				}
+				continue
+			}
+			m.scope.Tagged(map[string]string{"kind": string(kind)}).Gauge(metricOrdersAwaiting).Update(float64(res.GetCount()))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(awaitingCountInterval):
+		}
+	}
+}
+
+// close stops the HTTP side and the scope.
+func (m *monitor) close() {
+	if m.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = m.server.Shutdown(ctx)
+	}
+	_ = m.closer.Close()
+}
+
+// checkReady is `worker -healthcheck`: it asks the /readyz of the worker
+// running with this environment.
+func checkReady(ctx context.Context, environ map[string]string, stderr io.Writer) int {
+	addr := environ["WORKER_HTTP_ADDR"]
+	if _, set := environ["WORKER_HTTP_ADDR"]; !set {
+		addr = defaults().HTTPAddr
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" {
+		fmt.Fprintf(stderr, "worker: WORKER_HTTP_ADDR %q: no port to check\n", addr)
+		return exitFailure
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/readyz", nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "worker: %v\n", err)
+		return exitFailure
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintf(stderr, "worker: not ready: %v\n", err)
+		return exitFailure
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		fmt.Fprintf(stderr, "worker: not ready: %d %s", resp.StatusCode, body)
+		return exitFailure
+	}
+	return exitOK
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func TestMonitorServesMetricsAndHealth(t *testing.T) {
+	m, err := newMonitor("127.0.0.1:0", zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.close()
+	base := "http://" + m.listener.Addr().String()
+
+	if code, _ := get(t, base+"/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz %d", code)
+	}
+	if code, _ := get(t, base+"/readyz"); code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz %d before the worker polls", code)
+	}
+	var stderr strings.Builder
+	if code := checkReady(context.Background(), map[string]string{"WORKER_HTTP_ADDR": m.listener.Addr().String()}, &stderr); code != exitFailure {
+		t.Errorf("-healthcheck of a worker not ready: %d", code)
+	}
+
+	m.observeAPI("getPort", 200, 30*time.Millisecond)
+	m.observeAPI("createLayer2", 0, 2*time.Second)
+	m.metricsHandler().WithTags(map[string]string{"kind": "port-to-port"}).Counter("l2_orders_started").Inc(1)
+	wants := []string{
+		`l2_api_requests_total{code="200",endpoint="getPort"} 1`,
+		`l2_api_requests_total{code="none",endpoint="createLayer2"} 1`,
+		`l2_api_request_duration_seconds_bucket{endpoint="getPort",le="0.05"} 1`,
+		`l2_orders_started_total{kind="port_to_port"} 1`,
+	}
+	// The scope reports to Prometheus every second.
+	var body string
+	missing := wants
+	for deadline := time.Now().Add(5 * time.Second); len(missing) > 0 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		_, body = get(t, base+"/metrics")
+		missing = nil
+		for _, want := range wants {
+			if !strings.Contains(body, want) {
+				missing = append(missing, want)
+			}
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("/metrics lacks %q:\n%s", missing, body)
+	}
+}
