@@ -20,6 +20,8 @@ type Activities struct {
 	// legacy SubmitLayer2 waits before it may order again (the workflow
 	// has its own copy for PlaceLayer2Order).
 	SettleWindow time.Duration
+	// Callbacks calls ticketing systems back with an order's milestones.
+	Callbacks Callbacks
 }
 
 // DefaultSettleWindow is how long, by default, a PUT whose outcome is

@@ -1,0 +1,124 @@
+package activities
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/cc-l2/provisioner/internal/config"
+)
+
+// CallbackEvent is one milestone of an order, as a ticketing system
+// receives it.
+type CallbackEvent struct {
+	// URL is where it goes; the body POSTed leaves it out.
+	URL          string    `json:"url,omitempty"`
+	OrderID      string    `json:"orderId"`
+	Ticket       string    `json:"ticket,omitempty"`
+	Milestone    string    `json:"milestone"`
+	ConnectionID string    `json:"connectionId,omitempty"`
+	APIStatus    string    `json:"apiStatus,omitempty"`
+	Reason       string    `json:"reason,omitempty"`
+	Time         time.Time `json:"time"`
+}
+
+// body is the JSON POSTed: the event without its URL.
+func (e CallbackEvent) body() ([]byte, error) {
+	e.URL = ""
+	return json.Marshal(e)
+}
+
+// Callbacks is how the worker calls ticketing systems back.
+type Callbacks struct {
+	// Secret signs every body: X-Signature-256: sha256=<hex HMAC-SHA256>.
+	Secret config.Secret
+	// AllowedHosts are the only hosts (host or host:port) called: an order
+	// cannot make the worker call an arbitrary internal address.
+	AllowedHosts []string
+	// HTTP sends them; nil means a client with a 10 s timeout.
+	HTTP *http.Client
+}
+
+// Allowed reports whether a callback URL's host may be called.
+func (c Callbacks) Allowed(rawURL string) bool { return HostAllowed(rawURL, c.AllowedHosts) }
+
+// HostAllowed reports whether rawURL's host, or host:port, is listed.
+func HostAllowed(rawURL string, allowed []string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	return slices.ContainsFunc(allowed, func(h string) bool {
+		return strings.EqualFold(h, u.Host) || strings.EqualFold(h, u.Hostname())
+	})
+}
+
+// SignatureHeader names the header that carries a body's signature.
+const SignatureHeader = "X-Signature-256"
+
+// Sign is the X-Signature-256 value of body under secret.
+func Sign(secret config.Secret, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secret.Reveal()))
+	mac.Write(body)
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// DeliverCallback POSTs one event, signed. A host not allowed, or a 4xx
+// other than 408 and 429, is final; anything else is tried again, with the
+// workflow's backoff, for up to a day.
+func (a *Activities) DeliverCallback(ctx context.Context, e CallbackEvent) error {
+	logger := activity.GetLogger(ctx)
+	if !a.Callbacks.Allowed(e.URL) {
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("callback host of %q is not in CALLBACK_ALLOWED_HOSTS", e.URL), "CallbackRefused", nil)
+	}
+	body, err := e.body()
+	if err != nil {
+		return temporal.NewNonRetryableApplicationError("encoding the callback: "+err.Error(), "CallbackRefused", nil)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL, bytes.NewReader(body))
+	if err != nil {
+		return temporal.NewNonRetryableApplicationError("callback URL: "+err.Error(), "CallbackRefused", nil)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(SignatureHeader, Sign(a.Callbacks.Secret, body))
+	client := a.Callbacks.HTTP
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return temporal.NewApplicationError("callback to "+hostOf(e.URL)+": "+err.Error(), ErrTypeAPIUnavailable)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	switch code := resp.StatusCode; {
+	case code/100 == 2:
+		logger.Info("Callback delivered", "orderId", e.OrderID, "milestone", e.Milestone, "host", hostOf(e.URL))
+		return nil
+	case code/100 == 4 && code != http.StatusRequestTimeout && code != http.StatusTooManyRequests:
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("callback to %s refused: %d", hostOf(e.URL), code), "CallbackRefused", nil)
+	default:
+		return temporal.NewApplicationError(fmt.Sprintf("callback to %s: %d", hostOf(e.URL), code), ErrTypeAPIUnavailable)
+	}
+}
+
+// hostOf names a URL's host for logs, without its path or query.
+func hostOf(rawURL string) string {
+	if u, err := url.Parse(rawURL); err == nil {
+		return u.Host
+	}
+	return "?"
+}
