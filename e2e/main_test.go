@@ -24,8 +24,9 @@ import (
 var record = flag.Bool("record", false, "write each run's history to workflows/testdata/histories")
 
 const (
-	simKey    = "e2e-sim-key-91f0c2"
-	taskQueue = "e2e"
+	simKey         = "e2e-sim-key-91f0c2"
+	callbackSecret = "e2e-callback-secret-3b7d"
+	taskQueue      = "e2e"
 	// extraPorts makes acme a company with hundreds of ports, as real ones
 	// are, so every test also shows that histories stay small.
 	extraPorts = 500
@@ -158,6 +159,8 @@ func workerEnv(queue string) []string {
 		"LOG_FORMAT=console",
 		"LOG_LEVEL=info",
 		"WORKER_HTTP_ADDR=127.0.0.1:0",
+		"CALLBACK_SECRET="+callbackSecret,
+		"CALLBACK_ALLOWED_HOSTS=127.0.0.1",
 	)
 }
 

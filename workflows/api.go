@@ -58,6 +58,11 @@ type WaitState struct {
 	// StartedAt is when the order's first run started, for the time it
 	// took to become ACTIVE.
 	StartedAt time.Time `json:"startedAt,omitzero"`
+	// CallbacksStarted: the order's callbacks workflow runs (later
+	// milestones are signalled to it); NotifiedAwaiting: it was told of
+	// awaiting-acceptance already.
+	CallbacksStarted bool `json:"callbacksStarted,omitempty"`
+	NotifiedAwaiting bool `json:"notifiedAwaiting,omitempty"`
 }
 
 // Stage is where an order is.

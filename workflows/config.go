@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"net/url"
+	"slices"
 	"time"
 
 	"github.com/cc-l2/provisioner/activities"
@@ -41,6 +43,20 @@ type Config struct {
 	// NameLockCheck is how often a connection-name lock checks that its
 	// order still runs (a terminated order cannot release it).
 	NameLockCheck time.Duration `json:"nameLockCheck,omitempty"`
+	// CallbackURL is where orders without a callback of their own report
+	// their milestones ("" for nowhere); CallbackAllowedHosts are the hosts
+	// an order's own callback may name (CallbackURL's host always may).
+	CallbackURL          string   `json:"callbackUrl,omitempty"`
+	CallbackAllowedHosts []string `json:"callbackAllowedHosts,omitempty"`
+}
+
+// callbackHosts are the hosts callbacks may go to.
+func (c Config) callbackHosts() []string {
+	hosts := c.CallbackAllowedHosts
+	if u, err := url.Parse(c.CallbackURL); err == nil && u.Host != "" {
+		hosts = append(slices.Clone(hosts), u.Host)
+	}
+	return hosts
 }
 
 // DefaultConfig is what the worker runs with unless told otherwise.
@@ -95,4 +111,5 @@ func Register(r worker.WorkflowRegistry, cfg Config) {
 	p := &Provisioner{cfg: cfg.withDefaults()}
 	r.RegisterWorkflowWithOptions(p.Run, workflow.RegisterOptions{Name: WorkflowName})
 	r.RegisterWorkflowWithOptions(p.NameLock, workflow.RegisterOptions{Name: NameLockWorkflowName})
+	r.RegisterWorkflowWithOptions(p.OrderCallbacks, workflow.RegisterOptions{Name: CallbacksWorkflowName})
 }

@@ -106,6 +106,16 @@ func withdrawOptions(ctx workflow.Context, cfg Config) workflow.Context {
 	})
 }
 
+// callbackOptions: one milestone POSTed to a ticketing system. Retried
+// with backoff for up to a day: a receiver down for a while still gets it.
+func callbackOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    30 * time.Second,
+		ScheduleToCloseTimeout: 24 * time.Hour,
+		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute},
+	})
+}
+
 // lockCheckOptions: a connection-name lock asking whether its order still
 // runs.
 func lockCheckOptions(ctx workflow.Context) workflow.Context {

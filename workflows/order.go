@@ -3,6 +3,7 @@ package workflows
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -42,6 +43,15 @@ type Order struct {
 	// OnTimeout says what becomes of a connection still not ACTIVE at the
 	// activation deadline: OnTimeoutWithdraw (the default) or OnTimeoutKeep.
 	OnTimeout string `json:"onTimeout,omitempty"`
+	// Callback, when set, is where the worker POSTs the order's milestones
+	// (see CallbackEvent); else the worker's CALLBACK_URL, if any.
+	Callback *Callback `json:"callback,omitempty"`
+}
+
+// Callback is where a ticketing system wants to hear of an order.
+type Callback struct {
+	URL    string `json:"url"`
+	Ticket string `json:"ticket,omitempty"` // echoed in every event
 }
 
 // What an order does with its connection at the activation deadline.
@@ -192,6 +202,14 @@ func (o Order) validate(strict bool) error {
 			"must be %q (the default) or %q (got %q)", OnTimeoutWithdraw, OnTimeoutKeep, o.OnTimeout)
 	} else {
 		check(o.ActivationTimeout >= 0, "activationTimeout", "must not be negative")
+	}
+
+	if c := o.Callback; c != nil {
+		u, err := url.Parse(c.URL)
+		check(err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil, "callback.url",
+			"must be an http or https URL without credentials (got %q)", c.URL)
+		check(len(c.Ticket) <= 100 && !strings.ContainsFunc(c.Ticket, unicode.IsControl), "callback.ticket",
+			"must be at most 100 characters, without control characters")
 	}
 
 	if len(v.Problems) == 0 {

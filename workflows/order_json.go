@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -59,6 +60,8 @@ func DecodeOrder(data []byte) (Order, error) {
 		case string(value) == "null" || string(value) == `""`:
 			problems.Problems = append(problems.Problems, FieldError{Field: key,
 				Message: fmt.Sprintf("must not be %s: leave the field out to use its default", value)})
+		case key == "callback":
+			problems.Problems = append(problems.Problems, nestedKeyProblems(key, value, reflect.TypeFor[Callback]())...)
 		}
 		seen[key] = true
 	}
@@ -85,4 +88,26 @@ func orderFields() map[string]bool {
 		}
 	}
 	return fields
+}
+
+// nestedKeyProblems checks an object field's own keys exactly, as
+// DecodeOrder checks the order's.
+func nestedKeyProblems(field string, value []byte, t reflect.Type) []FieldError {
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(value, &keys) != nil {
+		return nil // not an object: decoding says so
+	}
+	fields := map[string]bool{}
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		fields[name] = true
+	}
+	var problems []FieldError
+	for key := range keys {
+		if !fields[key] {
+			problems = append(problems, FieldError{Field: field + "." + key, Message: "is not a field of an order"})
+		}
+	}
+	slices.SortFunc(problems, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
+	return problems
 }

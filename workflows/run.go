@@ -42,6 +42,11 @@ type orderRun struct {
 	// startedAt is when the order's first run started (zero in runs
 	// continued before it was carried over).
 	startedAt time.Time
+	// callbackURL is where milestones go ("" for none, and for orders
+	// started before changeCallbacks); callbacksStarted says the callbacks
+	// workflow runs; notifiedAwaiting that awaiting-acceptance went out.
+	callbackURL                        string
+	callbacksStarted, notifiedAwaiting bool
 }
 
 // putDoubt is a PUT whose outcome is unknown: it may have created the
@@ -97,6 +102,12 @@ func (r *orderRun) end(res Result) Result {
 	r.view.NothingOrdered, r.view.Withdrawn = res.NothingOrdered, res.Withdrawn
 	r.logger.Info("Order ended", "stage", res.Stage, "connectionId", res.ConnectionID, "reason", res.Reason)
 	r.publish(r.ctx)
+	switch res.Stage {
+	case StageActive:
+		r.notify(MilestoneActive)
+	case StageCancelled:
+		r.notify(MilestoneCancelled)
+	}
 	return res
 }
 
@@ -107,6 +118,7 @@ func (r *orderRun) fail(errType, msg string) (Result, error) {
 	r.view.Stage, r.view.Reason = StageFailed, msg
 	r.logger.Warn("Order failed", "type", errType, "reason", msg)
 	r.publish(r.ctx)
+	r.notify(MilestoneFailed)
 	return Result{}, temporal.NewNonRetryableApplicationError(msg, errType, nil, r.view)
 }
 

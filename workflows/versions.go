@@ -26,4 +26,7 @@ const (
 	// changeSearchAttributes: every run publishes the order's search
 	// attributes (search.go) at its start and at every change of stage.
 	changeSearchAttributes = "search-attributes"
+	// changeCallbacks: the order reports its milestones to its callback URL
+	// (or the worker's CALLBACK_URL) through a callbacks workflow.
+	changeCallbacks = "callbacks"
 )

@@ -22,6 +22,9 @@ import (
 func (r *orderRun) await(ctx workflow.Context, cfg Config, w WaitState) (Result, error) {
 	r.view.ConnectionID, r.view.APIStatus, r.view.Polls = w.ConnectionID, w.APIStatus, w.Polls
 	r.setStage(StageAwaitingActivation)
+	if w.APIStatus == ccapi.StatusPending {
+		r.notify(MilestoneAwaitingAcceptance)
+	}
 	interval := time.Duration(w.NextPoll)
 	var a *activities.Activities
 	ref := activities.ConnectionRef{OrderID: r.order.OrderID, Company: r.order.Company, ConnectionID: w.ConnectionID}
@@ -50,6 +53,7 @@ func (r *orderRun) await(ctx workflow.Context, cfg Config, w WaitState) (Result,
 		if pollsThisRun >= cfg.PollsPerRun || sizeBudget && workflow.GetInfo(ctx).GetCurrentHistorySize() >= historyBudget {
 			w.NextPoll = Duration(interval)
 			w.NameLockID, w.StartedAt = r.nameLock, r.startedAt
+			w.CallbacksStarted, w.NotifiedAwaiting = r.callbacksStarted, r.notifiedAwaiting
 			r.logger.Info("Continuing as new to keep the history small", "polls", w.Polls)
 			return Result{}, workflow.NewContinueAsNewError(ctx, WorkflowName, Input{Order: r.order, Wait: &w})
 		}
@@ -89,6 +93,9 @@ func (r *orderRun) await(ctx workflow.Context, cfg Config, w WaitState) (Result,
 			continue
 		}
 		w.APIStatus, r.view.APIStatus, r.view.Reason = st.Status, st.Status, st.ErrorReason
+		if st.Status == ccapi.StatusPending {
+			r.notify(MilestoneAwaitingAcceptance)
+		}
 	}
 }
 

@@ -27,6 +27,7 @@ func (r *orderRun) withdraw(ctx workflow.Context, cfg Config, connectionID strin
 	} else {
 		r.view.APIStatus = ccapi.StatusDeleted
 	}
+	r.notify(MilestoneWithdrawn)
 	return nil
 }
 
@@ -91,6 +92,7 @@ func (r *orderRun) afterTemporalCancel(ctx workflow.Context, cfg Config) (Result
 	r.view.Stage, r.view.Reason = StageCancelled, "cancelled (Temporal cancel request): "+what
 	r.logger.Info("Order ended", "stage", r.view.Stage, "reason", r.view.Reason)
 	r.publish(ctx)
+	r.notify(MilestoneCancelled)
 	return Result{}, temporal.NewCanceledError(r.view)
 }
 

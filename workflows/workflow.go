@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -46,8 +47,12 @@ func (p *Provisioner) Run(ctx workflow.Context, in Input) (Result, error) {
 func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result, error) {
 	r.searchable = workflow.GetVersion(ctx, changeSearchAttributes, workflow.DefaultVersion, 1) >= 1
 	r.publish(ctx)
+	if workflow.GetVersion(ctx, changeCallbacks, workflow.DefaultVersion, 1) >= 1 {
+		r.callbackURL = callbackURL(r.order, cfg)
+	}
 	if in.Wait != nil {
 		r.nameLock, r.startedAt = in.Wait.NameLockID, in.Wait.StartedAt
+		r.callbacksStarted, r.notifiedAwaiting = in.Wait.CallbacksStarted, in.Wait.NotifiedAwaiting
 		return r.await(ctx, cfg, *in.Wait)
 	}
 	r.startedAt = workflow.GetInfo(ctx).WorkflowStartTime
@@ -60,6 +65,11 @@ func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result
 	order := r.order
 	if err := order.validate(newOrder); err != nil {
 		return r.failNothingOrdered(ErrTypeInvalidOrder, err.Error())
+	}
+	if c := order.Callback; c != nil && r.callbackURL != "" && !activities.HostAllowed(c.URL, cfg.callbackHosts()) {
+		r.callbackURL = "" // nowhere to report that
+		return r.failNothingOrdered(ErrTypeInvalidOrder, fmt.Sprintf("invalid order %q: callback.url: host %s is not one the worker may call (its CALLBACK_ALLOWED_HOSTS)",
+			order.OrderID, hostOf(c.URL)))
 	}
 
 	lookupCtx := ctx
@@ -108,6 +118,8 @@ func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result
 	if placed == nil { // cancelled while nothing was in doubt
 		return r.cancelledBeforeOrdering(), nil
 	}
+	r.view.ConnectionID, r.view.APIStatus = placed.ConnectionID, placed.Status
+	r.notify(MilestoneOrdered)
 	return r.await(ctx, cfg, WaitState{
 		ConnectionID: placed.ConnectionID,
 		APIStatus:    placed.Status,
@@ -117,6 +129,14 @@ func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result
 		NameLockID:   r.nameLock,
 		StartedAt:    r.startedAt,
 	})
+}
+
+// hostOf is a URL's host, for messages.
+func hostOf(rawURL string) string {
+	if u, err := url.Parse(rawURL); err == nil {
+		return u.Host
+	}
+	return rawURL
 }
 
 // finish ends every run: after a Temporal cancel it withdraws what was

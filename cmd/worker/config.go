@@ -2,8 +2,11 @@ package main
 
 import (
 	"fmt"
+	"net/url"
+	"slices"
 	"time"
 
+	"github.com/cc-l2/provisioner/activities"
 	"github.com/cc-l2/provisioner/ccapi"
 	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/internal/logging"
@@ -29,6 +32,10 @@ type Config struct {
 	MaxConcurrentWorkflowTasks int           `env:"WORKER_MAX_CONCURRENT_WORKFLOW_TASKS" envDefault:"10" desc:"workflow tasks run at once"`
 	ShutdownTimeout            time.Duration `env:"WORKER_SHUTDOWN_TIMEOUT" envDefault:"30s" desc:"how long running activities may finish after SIGTERM"`
 	HTTPAddr                   string        `env:"WORKER_HTTP_ADDR" envDefault:"127.0.0.1:9464" desc:"host:port of /metrics (Prometheus), /healthz and /readyz; empty to serve none"`
+
+	CallbackURL          string        `env:"CALLBACK_URL" desc:"where orders without a callback of their own report their milestones (POST, signed); empty for nowhere"`
+	CallbackSecret       config.Secret `env:"CALLBACK_SECRET" desc:"HMAC-SHA256 key signing every callback (X-Signature-256); required with CALLBACK_URL or CALLBACK_ALLOWED_HOSTS (never printed)"`
+	CallbackAllowedHosts []string      `env:"CALLBACK_ALLOWED_HOSTS" envSeparator:"," desc:"comma-separated hosts (or host:port) an order's own callback.url may name; CALLBACK_URL's host always may"`
 
 	ActivationTimeoutPortToPort time.Duration `env:"ACTIVATION_TIMEOUT_PORT_TO_PORT" desc:"how long a port-to-port order may take to become ACTIVE"`
 	ActivationTimeoutB2B        time.Duration `env:"ACTIVATION_TIMEOUT_B2B" desc:"how long a business-to-business order may wait for the partner to accept"`
@@ -99,6 +106,14 @@ func (c Config) Problems() []string {
 	if c.CCAPITimeout > 5*time.Minute {
 		problems = append(problems, fmt.Sprintf("CC_API_TIMEOUT must be at most 5m (got %s)", c.CCAPITimeout))
 	}
+	if c.CallbackURL != "" {
+		if u, err := url.Parse(c.CallbackURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, fmt.Sprintf("CALLBACK_URL %q must be an http or https URL", c.CallbackURL))
+		}
+	}
+	if (c.CallbackURL != "" || len(c.CallbackAllowedHosts) > 0) && !c.CallbackSecret.IsSet() {
+		problems = append(problems, "CALLBACK_SECRET is required with CALLBACK_URL or CALLBACK_ALLOWED_HOSTS: every callback is signed")
+	}
 	if c.PollsPerRun <= 0 {
 		problems = append(problems, fmt.Sprintf("POLLS_PER_RUN must be positive (got %d)", c.PollsPerRun))
 	}
@@ -124,5 +139,16 @@ func (c Config) Workflow() workflows.Config {
 	wf.PollsPerRun = c.PollsPerRun
 	wf.PutSettleWindow = c.PutSettleWindow
 	wf.APITimeout = c.CCAPITimeout
+	wf.CallbackURL = c.CallbackURL
+	wf.CallbackAllowedHosts = c.CallbackAllowedHosts
 	return wf
+}
+
+// Callbacks is how the worker's activities call ticketing systems back.
+func (c Config) Callbacks() activities.Callbacks {
+	hosts := slices.Clone(c.CallbackAllowedHosts)
+	if u, err := url.Parse(c.CallbackURL); err == nil && u.Host != "" {
+		hosts = append(hosts, u.Host)
+	}
+	return activities.Callbacks{Secret: c.CallbackSecret, AllowedHosts: hosts}
 }

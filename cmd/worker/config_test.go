@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -43,11 +44,11 @@ func TestLoadConfigDefaults(t *testing.T) {
 		PollMax:                     5 * time.Minute,
 		PollsPerRun:                 100,
 		PutSettleWindow:             10 * time.Minute,
-	}); got != want {
+	}); !reflect.DeepEqual(got, want) {
 		t.Fatalf("cfg = %v, want %v", got, want)
 	}
 	// The defaults here and the workflow's own defaults agree.
-	if got, want := cfg.Workflow(), workflows.DefaultConfig(); got != want {
+	if got, want := cfg.Workflow(), workflows.DefaultConfig(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("cfg.Workflow() = %v, want %v", got, want)
 	}
 }
@@ -131,6 +132,8 @@ func TestLoadConfig(t *testing.T) {
 			wantErr: "POLL_MAX (10s) must not be less than POLL_INITIAL (1m0s)"},
 		{name: "settle window shorter than a late commit", env: map[string]string{"CC_API_KEY": testKey, "PUT_SETTLE_WINDOW": "1m"},
 			wantErr: "PUT_SETTLE_WINDOW (1m0s) must be at least CC_API_TIMEOUT (30s) + 1m0s: a PUT the client gave up on may still take effect that much later"},
+		{name: "callbacks without a secret", env: map[string]string{"CC_API_KEY": testKey, "CALLBACK_ALLOWED_HOSTS": "tickets.example.com"},
+			wantErr: "CALLBACK_SECRET is required with CALLBACK_URL or CALLBACK_ALLOWED_HOSTS: every callback is signed"},
 		{name: "cert without key", env: map[string]string{"CC_API_KEY": testKey, "TEMPORAL_TLS_CERT": "c.pem"},
 			wantErr: "TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be given together"},
 		{name: "several problems at once", env: map[string]string{"CC_API_KEY": testKey, "POLL_MAX": "soon", "LOG_LEVEL": "x", "LOG_FORMAT": "y"},
@@ -200,8 +203,8 @@ func TestHelpListsEveryVariable(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
-	if n := len(params); n != 22 {
-		t.Fatalf("len(params) = %d, want 22", n)
+	if n := len(params); n != 25 {
+		t.Fatalf("len(params) = %d, want 25", n)
 	}
 	// Defaults kept outside the tags (the workflow's, the client's) are
 	// shown as the loader applies them.

@@ -175,7 +175,7 @@ func serve(ctx context.Context, cfg Config, logger *zap.Logger) error {
 		},
 	})
 	workflows.Register(w, cfg.Workflow())
-	activities.Register(w, &activities.Activities{API: api, Temporal: c, SettleWindow: cfg.PutSettleWindow})
+	activities.Register(w, &activities.Activities{API: api, Temporal: c, SettleWindow: cfg.PutSettleWindow, Callbacks: cfg.Callbacks()})
 
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("starting the worker on task queue %s: %w", cfg.TaskQueue, err)

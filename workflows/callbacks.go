@@ -1,0 +1,116 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/cc-l2/provisioner/activities"
+)
+
+// Milestones an order reports to its callback URL.
+const (
+	MilestoneOrdered            = "ordered"             // the connection exists (created or found)
+	MilestoneAwaitingAcceptance = "awaiting-acceptance" // a business-to-business request waits for the partner
+	MilestoneActive             = "active"
+	MilestoneFailed             = "failed"
+	MilestoneCancelled          = "cancelled"
+	MilestoneWithdrawn          = "withdrawn" // the order deleted its connection
+)
+
+// finalMilestone reports whether no milestone follows m.
+func finalMilestone(m string) bool {
+	return m == MilestoneActive || m == MilestoneFailed || m == MilestoneCancelled
+}
+
+const (
+	// CallbacksWorkflowName delivers one order's milestones, in order.
+	CallbacksWorkflowName = "L2OrderCallbacks"
+	// SignalCallbackEvent gives the callbacks workflow its next event.
+	SignalCallbackEvent = "callback-event"
+	// callbacksIdleLimit ends a callbacks workflow that heard nothing for
+	// this long (its order was terminated, say).
+	callbacksIdleLimit = 31 * 24 * time.Hour
+)
+
+func callbacksWorkflowID(orderID string) string { return "l2-callbacks-" + orderID }
+
+// notify reports a milestone to the order's callback URL, if it has one.
+// Delivery never holds the order up: a workflow of its own per order,
+// started at the first milestone and told of the next ones by signal,
+// delivers them in order, each retried for up to a day, and outlives the
+// order (ParentClosePolicy ABANDON). It runs in a disconnected context, so
+// that the milestones of a cancelled order still go out.
+func (r *orderRun) notify(milestone string) {
+	if r.callbackURL == "" || milestone == MilestoneAwaitingAcceptance && r.notifiedAwaiting {
+		return
+	}
+	ctx, _ := workflow.NewDisconnectedContext(r.ctx)
+	event := activities.CallbackEvent{
+		URL: r.callbackURL, OrderID: r.order.OrderID, Milestone: milestone,
+		ConnectionID: r.view.ConnectionID, APIStatus: string(r.view.APIStatus), Reason: r.view.Reason, Time: workflow.Now(ctx),
+	}
+	if r.order.Callback != nil {
+		event.Ticket = r.order.Callback.Ticket
+	}
+	id := callbacksWorkflowID(r.order.OrderID)
+	if !r.callbacksStarted {
+		child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID:        id,
+			ParentClosePolicy: enums.PARENT_CLOSE_POLICY_ABANDON,
+		}), CallbacksWorkflowName, event)
+		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+			r.logger.Error("Callbacks not started; milestone not reported", "milestone", milestone, "error", err)
+			return
+		}
+		r.callbacksStarted = true
+	} else if err := workflow.SignalExternalWorkflow(ctx, id, "", SignalCallbackEvent, event).Get(ctx, nil); err != nil {
+		r.logger.Error("Milestone not reported", "milestone", milestone, "error", err)
+		return
+	}
+	r.notifiedAwaiting = r.notifiedAwaiting || milestone == MilestoneAwaitingAcceptance
+}
+
+// callbackURL is where the order's milestones go: its own callback, else
+// the worker's CALLBACK_URL; none for a dry run.
+func callbackURL(o Order, cfg Config) string {
+	switch {
+	case o.DryRun:
+		return ""
+	case o.Callback != nil:
+		return o.Callback.URL
+	}
+	return cfg.CallbackURL
+}
+
+// OrderCallbacks is the callbacks workflow: it delivers one order's
+// milestones, one after the other, each retried for up to a day
+// (callbackOptions), and ends once the final one is delivered.
+func (p *Provisioner) OrderCallbacks(ctx workflow.Context, first activities.CallbackEvent) error {
+	logger := workflow.GetLogger(ctx)
+	events := workflow.GetSignalChannel(ctx, SignalCallbackEvent)
+	queue := []activities.CallbackEvent{first}
+	var a *activities.Activities
+	for final := false; ; {
+		var next activities.CallbackEvent
+		for events.ReceiveAsync(&next) {
+			queue = append(queue, next)
+		}
+		if len(queue) == 0 {
+			if final {
+				return nil
+			}
+			if ok, _ := events.ReceiveWithTimeout(ctx, callbacksIdleLimit, &next); !ok {
+				return nil
+			}
+			queue = append(queue, next)
+		}
+		e := queue[0]
+		queue = queue[1:]
+		if err := workflow.ExecuteActivity(callbackOptions(ctx), a.DeliverCallback, e).Get(ctx, nil); err != nil {
+			logger.Error("Milestone not delivered; the next ones go on", "orderId", e.OrderID, "milestone", e.Milestone, "error", err)
+		}
+		final = final || finalMilestone(e.Milestone)
+	}
+}
