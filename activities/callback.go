@@ -3,9 +3,6 @@ package activities
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,6 +16,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cc-l2/provisioner/internal/config"
+	"github.com/cc-l2/provisioner/internal/signature"
 )
 
 // CallbackEvent is one milestone of an order, as a ticketing system
@@ -66,16 +64,6 @@ func HostAllowed(rawURL string, allowed []string) bool {
 	})
 }
 
-// SignatureHeader names the header that carries a body's signature.
-const SignatureHeader = "X-Signature-256"
-
-// Sign is the X-Signature-256 value of body under secret.
-func Sign(secret config.Secret, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret.Reveal()))
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
-}
-
 // DeliverCallback POSTs one event, signed. A host not allowed, or a 4xx
 // other than 408 and 429, is final; anything else is tried again, with the
 // workflow's backoff, for up to a day.
@@ -93,7 +81,7 @@ func (a *Activities) DeliverCallback(ctx context.Context, e CallbackEvent) error
 		return temporal.NewNonRetryableApplicationError("callback URL: "+err.Error(), "CallbackRefused", nil)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(SignatureHeader, Sign(a.Callbacks.Secret, body))
+	req.Header.Set(signature.Header, signature.Sign(a.Callbacks.Secret, body))
 	client := a.Callbacks.HTTP
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}

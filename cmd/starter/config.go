@@ -12,8 +12,9 @@ import (
 type Config struct {
 	temporalclient.Config
 
-	WebhookToken config.Secret `env:"STARTER_WEBHOOK_TOKEN" desc:"bearer token ticketing systems send to serve; required by serve (never printed)"`
-	ListenAddr   string        `env:"STARTER_LISTEN_ADDR" envDefault:"127.0.0.1:8090" desc:"host:port serve listens on"`
+	WebhookToken  config.Secret `env:"STARTER_WEBHOOK_TOKEN" desc:"bearer token ticketing systems send to serve (never printed)"`
+	WebhookSecret config.Secret `env:"STARTER_WEBHOOK_SECRET" desc:"secret of the X-Signature-256 HMAC that signed requests to serve carry (never printed); serve needs this or the token"`
+	ListenAddr    string        `env:"STARTER_LISTEN_ADDR" envDefault:"127.0.0.1:8090" desc:"host:port serve listens on"`
 
 	// A command-line tool is quiet by default: results go to stdout, and
 	// only warnings and errors to stderr.
@@ -43,8 +44,8 @@ func (c Config) Problems() []string {
 // serveProblems is what serve needs beyond the common settings.
 func (c Config) serveProblems() []string {
 	var problems []string
-	if !c.WebhookToken.IsSet() {
-		problems = append(problems, "STARTER_WEBHOOK_TOKEN is required by serve")
+	if !c.WebhookToken.IsSet() && !c.WebhookSecret.IsSet() {
+		problems = append(problems, "serve needs STARTER_WEBHOOK_TOKEN or STARTER_WEBHOOK_SECRET (or both)")
 	}
 	if c.ListenAddr == "" {
 		problems = append(problems, "STARTER_LISTEN_ADDR must not be empty")

@@ -164,6 +164,7 @@ func TestUsage(t *testing.T) {
 				"  starter serve\n",
 				"  TEMPORAL_ADDRESS (default \"localhost:7233\")\n",
 				"  STARTER_WEBHOOK_TOKEN (optional)\n",
+				"  STARTER_WEBHOOK_SECRET (optional)\n",
 				"  STARTER_LISTEN_ADDR (default \"127.0.0.1:8090\")\n",
 				"  LOG_LEVEL (default \"warn\")\n",
 				"  LOG_FORMAT (default \"console\")\n",
@@ -207,6 +208,7 @@ func TestCommandUsage(t *testing.T) {
 		{args: []string{"status"}, wantCode: exitUsage, wantStderr: "starter status: ORDER_ID is required\nUsage: starter status ORDER_ID [--json] (see starter status -h)\n"},
 		{args: []string{"status", "A", "B"}, wantCode: exitUsage, wantStderr: "starter status: unexpected argument \"B\"\nUsage: starter status ORDER_ID [--json] (see starter status -h)\n"},
 		{args: []string{"cancel", "A", "--reason"}, wantCode: exitUsage, wantStderr: "starter cancel: flag needs an argument: -reason\nUsage: starter cancel ORDER_ID [--reason TEXT] (see starter cancel -h)\n"},
+		{args: []string{"cancel", "A", "--reason", strings.Repeat("r", 501)}, wantCode: exitUsage, wantStderr: "starter cancel: --reason: reason is 501 bytes; at most 500\nUsage: starter cancel ORDER_ID [--reason TEXT] (see starter cancel -h)\n"},
 		{args: []string{"serve", "now"}, wantCode: exitUsage, wantStderr: "starter serve: unexpected argument \"now\"\nUsage: starter serve (see starter serve -h)\n"},
 		{args: []string{"help", "launch"}, wantCode: exitUsage, wantStderr: "starter: unknown command \"launch\" (see starter -h)\n"},
 	}
@@ -306,7 +308,7 @@ func TestConfigErrors(t *testing.T) {
 		{name: "cert without key", environ: []string{"TEMPORAL_TLS_CERT=c.pem", "LOG_FORMAT=yaml"}, args: []string{"history", "A"},
 			wantStderr: "starter: invalid configuration: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be given together; LOG_FORMAT: invalid log format \"yaml\": want one of json, console\n"},
 		{name: "serve needs a token", environ: nil, args: []string{"serve"},
-			wantStderr: "starter: invalid configuration: STARTER_WEBHOOK_TOKEN is required by serve\n"},
+			wantStderr: "starter: invalid configuration: serve needs STARTER_WEBHOOK_TOKEN or STARTER_WEBHOOK_SECRET (or both)\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -216,19 +216,15 @@ func (a *app) cancelCommand() *cobra.Command {
 order ends without ordering (a PUT not yet sent is stopped); after, the
 connection is withdrawn.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkReason(reason); err != nil {
+				return a.usageError(cmd, "--reason: "+err.Error())
+			}
 			return a.orderCommand(cmd, args, func(ctx context.Context, temporal client.Client, orderID string) int {
 				ctx, cancel := context.WithTimeout(ctx, rpcTimeout)
 				defer cancel()
 				workflowID := workflows.WorkflowID(orderID)
-				err := temporal.SignalWorkflow(ctx, workflowID, "", workflows.SignalCancel, workflows.CancelRequest{Reason: reason})
-				if err != nil {
-					var notFound *serviceerror.NotFound
-					if errors.As(err, &notFound) {
-						// Also what the server says once the workflow has ended.
-						fmt.Fprintf(a.stderr, "starter: cannot cancel order %s: %s (workflow %s)\n", orderID, notFound.Message, workflowID)
-						return exitFailure
-					}
-					fmt.Fprintf(a.stderr, "starter: cancelling order %s (workflow %s): %v\n", orderID, workflowID, err)
+				if err := cancelOrder(ctx, temporal, orderID, reason); err != nil {
+					fmt.Fprintf(a.stderr, "starter: cannot cancel: %v\n", err)
 					return exitFailure
 				}
 				if _, err := fmt.Fprintf(a.stdout, "%s\t%s\tcancel requested\n", orderID, workflowID); err != nil {

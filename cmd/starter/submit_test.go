@@ -377,8 +377,13 @@ func TestStatusAndCancel(t *testing.T) {
 	if got, want := again.code, exitFailure; got != want {
 		t.Fatalf("again.code = %v, want %v", got, want)
 	}
-	if s, sub := again.stderr, "starter: cannot cancel order "+id; !strings.Contains(s, sub) {
-		t.Fatalf("%q does not contain %q", s, sub)
+	if got, want := again.stderr, "starter: cannot cancel: order "+id+" has already ended (stage cancelled)\n"; got != want {
+		t.Fatalf("again.stderr = %q, want %q", got, want)
+	}
+	// Nor can one that never was.
+	nope := e.run("", "cancel", "NOPE-"+id)
+	if got, want := nope.stderr, "starter: cannot cancel: order NOPE-"+id+": no such order (no workflow l2-order-NOPE-"+id+")\n"; got != want {
+		t.Fatalf("nope.stderr = %q, want %q", got, want)
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -19,6 +20,8 @@ import (
 
 	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/internal/intake"
+	"github.com/cc-l2/provisioner/internal/signature"
+	"github.com/cc-l2/provisioner/workflows"
 )
 
 // maxBodyBytes bounds one webhook request: a ticketing system sends a
@@ -39,52 +42,120 @@ const (
 // has it, and tests may fake it.
 type webhookTemporal interface {
 	workflowStarter
-	statusReader
+	orderCanceller
 }
 
-// webhook serves ticketing systems: POST /orders and GET /orders/{orderId}.
+// webhookAuth is how a ticketing system proves who it is: a bearer token,
+// or an HMAC-SHA256 signature of the body made with a shared secret, the
+// scheme the worker's callbacks use. Whichever is set is accepted.
+type webhookAuth struct {
+	Token  config.Secret
+	Secret config.Secret
+}
+
+// webhook serves ticketing systems: POST /orders, GET /orders/{orderId},
+// POST /orders/{orderId}/cancel, and GET /healthz.
 type webhook struct {
 	starter     *starter
-	status      statusReader
+	temporal    orderCanceller
+	auth        webhookAuth
 	tokenDigest [sha256.Size]byte
 	logger      *zap.Logger
 }
 
-// newWebhook builds the handler. token is the bearer token every request
-// must carry.
-func newWebhook(temporal webhookTemporal, taskQueue string, token config.Secret, logger *zap.Logger) http.Handler {
+// newWebhook builds the handler.
+func newWebhook(temporal webhookTemporal, taskQueue string, auth webhookAuth, logger *zap.Logger) http.Handler {
 	h := &webhook{
 		starter:     newStarter(temporal, taskQueue),
-		status:      temporal,
-		tokenDigest: sha256.Sum256([]byte(token.Reveal())),
+		temporal:    temporal,
+		auth:        auth,
+		tokenDigest: sha256.Sum256([]byte(auth.Token.Reveal())),
 		logger:      logger,
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/orders", h.orders)
-	mux.HandleFunc("/orders/{orderId}", h.order)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such endpoint: use POST /orders or GET /orders/{orderId}")
+	orders := http.NewServeMux()
+	orders.HandleFunc("/orders", h.orders)
+	orders.HandleFunc("/orders/{orderId}", h.order)
+	orders.HandleFunc("/orders/{orderId}/cancel", h.cancel)
+	orders.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: use POST /orders, GET /orders/{orderId} or POST /orders/{orderId}/cancel")
 	})
-	// Authentication comes first, so that without the token nothing,
-	// not even which paths exist, can be learned.
-	return h.authenticated(mux)
+	mux := http.NewServeMux()
+	// A load balancer or orchestrator probes without credentials; the
+	// answer says only that the process serves.
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	// Authentication comes before everything else, so that without
+	// credentials nothing, not even which paths exist, can be learned.
+	mux.Handle("/", h.authenticated(orders))
+	return mux
 }
 
 // authenticated passes on only requests with "Authorization: Bearer
-// <token>". The token is compared as SHA-256 digests in constant time, so
-// neither its content nor its length leaks through timing.
+// <token>" or with a valid X-Signature-256 of their body. The token is
+// compared as SHA-256 digests in constant time, so neither its content nor
+// its length leaks through timing; the signature with hmac.Equal.
+//
+// A signature covers the body only, as the callbacks' does: whoever sees
+// a signed request can send it again. That is harmless for orders (a
+// second start of an order id answers "exists") and for cancels (an order
+// is cancelled once); serve behind TLS all the same.
 func (h *webhook) authenticated(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		given, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		digest := sha256.Sum256([]byte(given))
-		if !ok || given == "" || subtle.ConstantTimeCompare(digest[:], h.tokenDigest[:]) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="orders"`)
-			writeError(w, http.StatusUnauthorized, "missing or wrong bearer token")
-			h.logger.Warn("webhook: unauthenticated request", zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.String("remote", r.RemoteAddr))
-			return
+		if h.auth.Token.IsSet() {
+			given, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			digest := sha256.Sum256([]byte(given))
+			if ok && given != "" && subtle.ConstantTimeCompare(digest[:], h.tokenDigest[:]) == 1 {
+				next.ServeHTTP(w, r)
+				return
+			}
 		}
-		next.ServeHTTP(w, r)
+		if sig := r.Header.Get(signature.Header); sig != "" && h.auth.Secret.IsSet() {
+			body, ok := readBody(w, r)
+			if !ok {
+				return
+			}
+			if signature.Valid(h.auth.Secret, body, sig) {
+				r.Body = io.NopCloser(bytes.NewReader(body))
+				next.ServeHTTP(w, r)
+				return
+			}
+		}
+		if h.auth.Token.IsSet() {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="orders"`)
+		}
+		writeError(w, http.StatusUnauthorized, h.unauthorized())
+		h.logger.Warn("webhook: unauthenticated request", zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.String("remote", r.RemoteAddr))
 	})
+}
+
+// unauthorized says what a refused request lacked, naming only the
+// schemes this server accepts.
+func (h *webhook) unauthorized() string {
+	switch {
+	case h.auth.Token.IsSet() && h.auth.Secret.IsSet():
+		return "missing or wrong bearer token or " + signature.Header + " signature"
+	case h.auth.Secret.IsSet():
+		return "missing or wrong " + signature.Header + " signature"
+	default:
+		return "missing or wrong bearer token"
+	}
+}
+
+// readBody reads a request body of at most maxBodyBytes. When it cannot,
+// it has answered and reports false.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", maxBodyBytes))
+			return nil, false
+		}
+		writeError(w, http.StatusBadRequest, "reading the request body: "+err.Error())
+		return nil, false
+	}
+	return body, true
 }
 
 // webhookProblem is one problem of one order in a 400 answer. Order counts
@@ -105,14 +176,8 @@ func (h *webhook) orders(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "use POST to submit orders")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", maxBodyBytes))
-			return
-		}
-		writeError(w, http.StatusBadRequest, "reading the request body: "+err.Error())
+	body, ok := readBody(w, r)
+	if !ok {
 		return
 	}
 
@@ -165,7 +230,7 @@ func (h *webhook) order(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	orderID := r.PathValue("orderId")
-	view, err := orderStatus(r.Context(), h.status, orderID)
+	view, err := orderStatus(r.Context(), h.temporal, orderID)
 	switch {
 	case errors.Is(err, errNoSuchOrder):
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no order %q", orderID))
@@ -174,6 +239,53 @@ func (h *webhook) order(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadGateway, "could not get the order's status")
 	default:
 		writeJSON(w, http.StatusOK, view)
+	}
+}
+
+// cancelRequest is the optional body of POST /orders/{orderId}/cancel.
+type cancelRequest struct {
+	Reason string `json:"reason"`
+}
+
+// cancel handles POST /orders/{orderId}/cancel: before the connection is
+// ordered the order ends without ordering; after, it is withdrawn.
+func (h *webhook) cancel(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeError(w, http.StatusMethodNotAllowed, "use POST to cancel an order")
+		return
+	}
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	var req cancelRequest
+	if len(bytes.TrimSpace(body)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			writeError(w, http.StatusBadRequest, `the body must be {"reason": "..."} or empty: `+err.Error())
+			return
+		}
+	}
+	if err := checkReason(req.Reason); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	orderID := r.PathValue("orderId")
+	err := cancelOrder(r.Context(), h.temporal, orderID, req.Reason)
+	var ended *orderEndedError
+	switch {
+	case errors.Is(err, errNoSuchOrder):
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no order %q", orderID))
+	case errors.As(err, &ended):
+		writeJSON(w, http.StatusConflict, map[string]string{"error": ended.Error(), "stage": string(ended.Stage)})
+	case err != nil:
+		h.logger.Error("webhook: cancel failed", zap.String("orderId", orderID), zap.Error(err))
+		writeError(w, http.StatusBadGateway, "could not cancel the order")
+	default:
+		h.logger.Info("webhook: cancel requested", zap.String("orderId", orderID))
+		writeJSON(w, http.StatusAccepted, map[string]string{"orderId": orderID, "workflowId": workflows.WorkflowID(orderID), "outcome": "cancel requested"})
 	}
 }
 
@@ -196,15 +308,23 @@ func (a *app) serveCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
 		Short: "accept orders over HTTP from ticketing systems",
-		Long: `Serves HTTP on STARTER_LISTEN_ADDR until SIGINT or SIGTERM. Every request needs
-"Authorization: Bearer $STARTER_WEBHOOK_TOKEN".
+		Long: `Serves HTTP on STARTER_LISTEN_ADDR until SIGINT or SIGTERM. Every request but
+GET /healthz needs "Authorization: Bearer $STARTER_WEBHOOK_TOKEN", or
+"X-Signature-256: sha256=<hex HMAC-SHA256 of the body with
+$STARTER_WEBHOOK_SECRET>" (the scheme of the worker's callbacks).
 
   POST /orders            one order or an array of orders as JSON, or CSV with a
                           header row (Content-Type: text/csv), at most 1 MiB:
                           202 {"orders":[{"orderId","workflowId","runId","outcome"}]}
                           400 {"error":"invalid orders","problems":[{"order","orderId","field","message"}]}
                           when any order is invalid (then nothing is started; "order" counts from 0)
-  GET  /orders/{orderId}  200 the order's status; 404 when there is no such order`,
+  GET  /orders/{orderId}  200 the order's status; 404 when there is no such order
+  POST /orders/{orderId}/cancel
+                          optional body {"reason":"..."}: 202 cancel requested
+                          (before the PUT nothing is ordered; after, the
+                          connection is withdrawn); 404 no such order;
+                          409 {"error","stage"} the order has already ended
+  GET  /healthz           200 {"status":"ok"}, no credentials needed`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return a.usageError(cmd, fmt.Sprintf("unexpected argument %q", args[0]))
@@ -233,7 +353,7 @@ func (a *app) serve(ctx context.Context) int {
 		return exitFailure
 	}
 	server := &http.Server{
-		Handler:           newWebhook(temporal, cfg.TaskQueue, cfg.WebhookToken, logger),
+		Handler:           newWebhook(temporal, cfg.TaskQueue, webhookAuth{Token: cfg.WebhookToken, Secret: cfg.WebhookSecret}, logger),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,

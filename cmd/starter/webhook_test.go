@@ -58,7 +58,7 @@ func call(t *testing.T, srv *httptest.Server, method, path, token, body string) 
 }
 
 func newWebhookServer(t *testing.T, temporal webhookTemporal, taskQueue string) *httptest.Server {
-	srv := httptest.NewServer(newWebhook(temporal, taskQueue, testToken, zap.NewNop()))
+	srv := httptest.NewServer(newWebhook(temporal, taskQueue, webhookAuth{Token: testToken}, zap.NewNop()))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -257,6 +257,10 @@ func (failingTemporal) QueryWorkflow(context.Context, string, string, string, ..
 
 func (failingTemporal) GetWorkflow(context.Context, string, string) client.WorkflowRun { return nil }
 
+func (failingTemporal) SignalWorkflow(context.Context, string, string, string, any) error {
+	return serviceerror.NewUnavailable("connection refused")
+}
+
 func TestWebhookTemporalDown(t *testing.T) {
 	srv := newWebhookServer(t, failingTemporal{}, "q")
 	code, answer, _ := call(t, srv, http.MethodPost, "/orders", testToken, order("DOWN1"))
@@ -279,6 +283,14 @@ func TestWebhookTemporalDown(t *testing.T) {
 		t.Fatalf("code = %v, want %v", got, want)
 	}
 	if got, want := answer["error"], "could not get the order's status"; got != want {
+		t.Fatalf("answer[\"error\"] = %v, want %v", got, want)
+	}
+
+	code, answer, _ = call(t, srv, http.MethodPost, "/orders/DOWN1/cancel", testToken, "")
+	if got, want := code, http.StatusBadGateway; got != want {
+		t.Fatalf("cancel: code = %v, want %v", got, want)
+	}
+	if got, want := answer["error"], "could not cancel the order"; got != want {
 		t.Fatalf("answer[\"error\"] = %v, want %v", got, want)
 	}
 }
