@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"reflect"
@@ -64,6 +65,11 @@ func fakeProvision(ctx workflow.Context, in workflows.Input) (workflows.Result, 
 		view.ConnectionID = "conn-" + o.OrderID
 		view.APIStatus = ccapi.StatusPending
 		view.Polls = 2
+		// As the real workflow does, so that followers see the stage.
+		if err := workflow.UpsertTypedSearchAttributes(ctx, workflows.SearchOrderStage.ValueSet(string(view.Stage)),
+			workflows.SearchConnectionID.ValueSet(view.ConnectionID)); err != nil {
+			return workflows.Result{}, err
+		}
 		var cancel workflows.CancelRequest
 		workflow.GetSignalChannel(ctx, workflows.SignalCancel).Receive(ctx, &cancel)
 		view.Stage = workflows.StageCancelled
@@ -328,6 +334,24 @@ func fields(line string) []string { return strings.Split(line, "\t") }
 
 // outcomeTable returns the rows of the outcome table that `submit --wait`
 // prints after a blank line, each split into its aligned columns.
+// jsonEvents are the lines of out whose "event" is kind.
+func jsonEvents(t *testing.T, out, kind string) []string {
+	t.Helper()
+	var matching []string
+	for _, line := range lines(out) {
+		var e struct {
+			Event string `json:"event"`
+		}
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("line %q is not JSON: %v", line, err)
+		}
+		if e.Event == kind {
+			matching = append(matching, line)
+		}
+	}
+	return matching
+}
+
 func outcomeTable(t *testing.T, out string) [][]string {
 	t.Helper()
 	_, table, ok := strings.Cut(out, "\n\n")

@@ -142,8 +142,12 @@ workflow l2-order-<orderId>. An order started before, running or finished,
 is reported as "exists" with its run id and is never run again.
 
 Prints one line per order: orderId, workflowId, runId, and started or exists.
-With --wait, then one line per order with how it ended: its stage, connection
-id and API status, or the failure type and reason.`,
+With --wait, follows the orders live: a line with the time whenever an
+order's stage or connection changes and when it ends, then a table of how
+each ended (stage, connection id and API status, or failure type and
+reason). With --json, every line is one JSON object whose "event" is
+started, stage or ended. Output has no control characters; on a terminal
+times are shown as the time of day, elsewhere in full (RFC 3339).`,
 		RunE: func(cmd *cobra.Command, files []string) error {
 			if len(files) == 0 {
 				return a.usageError(cmd, "no FILE given")
@@ -152,7 +156,7 @@ id and API status, or the failure type and reason.`,
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&opts.wait, "wait", false, "wait for every order to end and print how it ended")
+	f.BoolVar(&opts.wait, "wait", false, "follow every order until it ends, printing each change of stage, then how each ended")
 	f.BoolVar(&opts.asJSON, "json", false, "print one JSON object per line instead of text")
 	f.BoolVar(&opts.dryRun, "dry-run", false, "run every check and print the Layer 2 PUT body each order would send, ordering nothing\n        (workflow l2-dryrun-<orderId>-<unix nanos>; implies --wait)")
 	return cmd
@@ -197,8 +201,7 @@ func (a *app) submit(ctx context.Context, files []string, opts submitOptions) in
 			}
 		}
 	}
-	for _, st := range toWait {
-		f := wait(ctx, temporal, st)
+	for _, f := range follow(ctx, temporal, toWait, followEvery(len(toWait)), out.stage, out.ended) {
 		out.finished(f)
 		if !f.succeeded() {
 			exit = exitFailure
@@ -239,15 +242,27 @@ func (a *app) readOrderFiles(names []string) (valid []orderFile, anyInvalid bool
 }
 
 // printer writes results as text or JSON lines, remembering the first
-// write error.
+// write error. Text is lines of tab-separated fields, then, after a blank
+// line, a table; JSON is one object per line, each with an "event":
+// started, stage or ended. Neither has control characters but tab and
+// newline.
 type printer struct {
-	w      io.Writer
-	asJSON bool
-	err    error
-	ended  []finished // text mode: rows of the outcome table
+	w          io.Writer
+	asJSON     bool
+	timeFormat string // of the live lines of text
+	err        error
+	table      []finished // text mode: rows of the outcome table
 }
 
-func newPrinter(w io.Writer, asJSON bool) *printer { return &printer{w: w, asJSON: asJSON} }
+// newPrinter writes to w. On a terminal live lines show the time of day;
+// elsewhere (a log file, CI) the full time.
+func newPrinter(w io.Writer, asJSON bool) *printer {
+	format := time.RFC3339
+	if isTerminal(w) {
+		format = time.TimeOnly
+	}
+	return &printer{w: w, asJSON: asJSON, timeFormat: format}
+}
 
 func (p *printer) printf(format string, args ...any) {
 	if p.err == nil {
@@ -267,7 +282,10 @@ func (p *printer) jsonLine(v any) {
 // started prints "orderId workflowId runId outcome", tab-separated.
 func (p *printer) started(s started) {
 	if p.asJSON {
-		p.jsonLine(s)
+		p.jsonLine(struct {
+			Event string `json:"event"`
+			started
+		}{"started", s})
 		return
 	}
 	runID := s.RunID
@@ -281,20 +299,68 @@ func (p *printer) started(s started) {
 	p.printf("%s\n", line)
 }
 
-// finished records how an order ended: a JSON line at once, or a row of
-// the outcome table that flush prints.
-func (p *printer) finished(f finished) {
+// stage prints an order's move to a stage as it is seen:
+// "time  orderId  stage  [connectionId]".
+func (p *printer) stage(c stageChange) {
 	if p.asJSON {
-		p.jsonLine(f)
+		p.jsonLine(struct {
+			Event string `json:"event"`
+			stageChange
+		}{"stage", c})
 		return
 	}
-	p.ended = append(p.ended, f)
+	p.live(c.Time, c.OrderID, string(c.Stage), c.ConnectionID, "")
+}
+
+// ended prints an order's end as it happens:
+// "time  orderId  stage  [connectionId]  (ended[: detail])".
+func (p *printer) ended(f finished) {
+	if p.asJSON {
+		p.jsonLine(struct {
+			Event string `json:"event"`
+			finished
+		}{"ended", f})
+		return
+	}
+	detail := "(ended)"
+	if d := f.detail(); d != "" {
+		detail = "(ended: " + d + ")"
+	}
+	p.live(time.Now(), f.OrderID, string(f.Stage), f.ConnectionID, detail)
+}
+
+func (p *printer) live(at time.Time, fields ...string) {
+	line := at.Format(p.timeFormat)
+	for _, f := range fields {
+		if f != "" {
+			line += "  " + oneLine(f)
+		}
+	}
+	p.printf("%s\n", line)
+}
+
+// oneLine keeps a field on its line: an API's reason may span several.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// finished records how an order ended, for the outcome table that flush
+// prints; in JSON the ended event has said it all.
+func (p *printer) finished(f finished) {
+	if !p.asJSON {
+		p.table = append(p.table, f)
+	}
 }
 
 // flush prints the outcome table, one aligned row per order, then the PUT
 // body of every dry run as indented JSON.
 func (p *printer) flush() {
-	if p.asJSON || len(p.ended) == 0 {
+	if p.asJSON || len(p.table) == 0 {
 		return
 	}
 	orNone := func(s string) string {
@@ -306,21 +372,13 @@ func (p *printer) flush() {
 	tw := tabwriter.NewWriter(p.w, 0, 4, 2, ' ', 0)
 	p.printf("\n")
 	fmt.Fprintln(tw, "ORDER\tOUTCOME\tCONNECTION\tAPI STATUS\tDETAIL")
-	for _, f := range p.ended {
-		detail := f.Reason
-		if f.Error != "" {
-			detail = f.Error
-			if f.ErrorType != "" {
-				detail = f.ErrorType + ": " + f.Error
-			}
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.OrderID, f.Stage, orNone(f.ConnectionID), orNone(string(f.APIStatus)),
-			strings.ReplaceAll(detail, "\n", " "))
+	for _, f := range p.table {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.OrderID, f.Stage, orNone(f.ConnectionID), orNone(string(f.APIStatus)), oneLine(f.detail()))
 	}
 	if p.err == nil {
 		p.err = tw.Flush()
 	}
-	for _, f := range p.ended {
+	for _, f := range p.table {
 		if f.Request == nil {
 			continue
 		}

@@ -81,7 +81,7 @@ func TestSubmitStartsAndFindsExisting(t *testing.T) {
 	if err := json.Unmarshal([]byte(got[1]), &keys); err != nil {
 		t.Fatalf("%v", err)
 	}
-	if got := mapKeys(keys); !reflect.DeepEqual(got, []string{"orderId", "outcome", "runId", "workflowId"}) {
+	if got := mapKeys(keys); !reflect.DeepEqual(got, []string{"event", "orderId", "outcome", "runId", "workflowId"}) {
 		t.Fatalf("keys %v", got)
 	}
 	if got, want := keys["outcome"], "exists"; got != want {
@@ -142,16 +142,26 @@ func TestSubmitWait(t *testing.T) {
 		if got, want := r.code, exitFailure; got != want {
 			t.Fatalf("r.code = %v, want %v", got, want)
 		}
-		got := lines(r.stdout)
-		if n := len(got); n != 4 {
-			t.Fatalf("len(got) = %d, want 4", n)
+		ends := jsonEvents(t, r.stdout, "ended")
+		if n := len(ends); n != 2 {
+			t.Fatalf("%d ended events, want 2:\n%s", n, r.stdout)
 		}
+		if n := len(jsonEvents(t, r.stdout, "started")); n != 2 {
+			t.Fatalf("%d started events, want 2:\n%s", n, r.stdout)
+		}
+		// Orders end in any order; each event names its order.
 		var okEnd, badEnd finished
-		if err := json.Unmarshal([]byte(got[2]), &okEnd); err != nil {
-			t.Fatalf("%v", err)
-		}
-		if err := json.Unmarshal([]byte(got[3]), &badEnd); err != nil {
-			t.Fatalf("%v", err)
+		for _, line := range ends {
+			var f finished
+			if err := json.Unmarshal([]byte(line), &f); err != nil {
+				t.Fatalf("%v", err)
+			}
+			switch f.OrderID {
+			case ok1:
+				okEnd = f
+			case bad:
+				badEnd = f
+			}
 		}
 		if got, want := okEnd.Stage, workflows.StageActive; got != want {
 			t.Fatalf("okEnd.Stage = %v, want %v", got, want)
@@ -273,12 +283,12 @@ func TestSubmitDryRun(t *testing.T) {
 	if got, want := r.code, exitOK; got != want {
 		t.Fatalf("r.code = %v, want %v (%v)", got, want, fmt.Sprint(r.stderr))
 	}
-	got = lines(r.stdout)
-	if n := len(got); n != 2 {
-		t.Fatalf("len(got) = %d, want 2", n)
+	ends := jsonEvents(t, r.stdout, "ended")
+	if n := len(ends); n != 1 {
+		t.Fatalf("%d ended events, want 1:\n%s", n, r.stdout)
 	}
 	var end finished
-	if err := json.Unmarshal([]byte(got[1]), &end); err != nil {
+	if err := json.Unmarshal([]byte(ends[0]), &end); err != nil {
 		t.Fatalf("%v", err)
 	}
 	if got, want := end.Stage, workflows.StageDryRun; got != want {

@@ -39,6 +39,17 @@ func (f finished) succeeded() bool {
 	return f.Error == "" && (f.Stage == workflows.StageActive || f.Stage == workflows.StageDryRun)
 }
 
+// detail is the reason an order ended as it did, or its failure.
+func (f finished) detail() string {
+	switch {
+	case f.Error != "" && f.ErrorType != "":
+		return f.ErrorType + ": " + f.Error
+	case f.Error != "":
+		return f.Error
+	}
+	return f.Reason
+}
+
 // wait blocks until the order's workflow ends (following continue-as-new
 // runs) and says how it ended.
 func wait(ctx context.Context, temporal workflowGetter, s started) finished {
