@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -83,6 +84,14 @@ func TestCallbacksReachATicketingSystemThatWasDown(t *testing.T) {
 			t.Fatalf("milestones %v, want %v", receiver.milestones(), want)
 		}
 	}
+	checkHistory(t, c, o.OrderID, "callbacks-notified")
+	// The callbacks workflow ends once the final milestone is delivered.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.GetWorkflow(ctx, workflows.CallbacksWorkflowID(o.OrderID), "").Get(ctx, nil); err != nil {
+		t.Fatalf("callbacks workflow: %v", err)
+	}
+	recordHistory(t, c, workflows.CallbacksWorkflowID(o.OrderID), "", "callbacks-child-delivered-after-outage")
 	got := receiver.milestones()
 	receiver.mu.Lock()
 	defer receiver.mu.Unlock()

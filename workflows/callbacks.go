@@ -34,7 +34,9 @@ const (
 	callbacksIdleLimit = 31 * 24 * time.Hour
 )
 
-func callbacksWorkflowID(orderID string) string { return "l2-callbacks-" + orderID }
+// CallbacksWorkflowID is the id of the workflow that delivers an order's
+// milestones.
+func CallbacksWorkflowID(orderID string) string { return "l2-callbacks-" + orderID }
 
 // notify reports a milestone to the order's callback URL, if it has one.
 // Delivery never holds the order up: a workflow of its own per order,
@@ -54,7 +56,7 @@ func (r *orderRun) notify(milestone string) {
 	if r.order.Callback != nil {
 		event.Ticket = r.order.Callback.Ticket
 	}
-	id := callbacksWorkflowID(r.order.OrderID)
+	id := CallbacksWorkflowID(r.order.OrderID)
 	if !r.callbacksStarted {
 		child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 			WorkflowID:        id,
