@@ -13,13 +13,13 @@ import (
 	"github.com/cc-l2/provisioner/workflows"
 )
 
-// monitoringAddr is where the shared worker serves /metrics: it listens on
-// a free port and says which in its log.
-func monitoringAddr(t *testing.T) string {
+// monitoringAddr is where a worker serves /metrics: it listens on a free
+// port and says which in its log.
+func monitoringAddr(t *testing.T, w *workerProcess) string {
 	t.Helper()
 	re := regexp.MustCompile(`monitoring on /metrics.*"addr": "([^"]+)"`)
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if m := re.FindStringSubmatch(shared.out.String()); m != nil {
+		if m := re.FindStringSubmatch(w.out.String()); m != nil {
 			return m[1]
 		}
 	}
@@ -65,7 +65,7 @@ func metric(body, name string, labels ...string) float64 {
 // The worker's /metrics moves as orders do, and it says it is ready.
 func TestMetricsFollowTheOrders(t *testing.T) {
 	need(t)
-	base := "http://" + monitoringAddr(t)
+	base := "http://" + monitoringAddr(t, shared)
 	if code, _ := scrape(t, base+"/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz %d", code)
 	}

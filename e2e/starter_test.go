@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/cc-l2/provisioner/ccapi"
 	"github.com/cc-l2/provisioner/workflows"
@@ -112,6 +113,16 @@ func TestCancelAfterOrderDeletesTheConnection(t *testing.T) {
 	if code != 0 || !strings.Contains(out, string(workflows.StageAwaitingActivation)) || !strings.Contains(out, waiting.ConnectionID) {
 		t.Errorf("starter status (exit %d): %s", code, out)
 	}
+	// A waiting order says since when, for l2_orders_awaiting_oldest_seconds.
+	desc, err := c.DescribeWorkflowExecution(context.Background(), workflows.WorkflowID(o.OrderID), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orderedAt time.Time
+	if p := desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()[workflows.SearchOrderedAt.GetName()]; p == nil ||
+		converter.GetDefaultDataConverter().FromPayload(p, &orderedAt) != nil || time.Since(orderedAt) > time.Minute || time.Since(orderedAt) < 0 {
+		t.Errorf("OrderedAt of a waiting order: %v (payload %v)", orderedAt, p)
+	}
 	if out, code := starter(t, "", "cancel", o.OrderID, "--reason", "ticket withdrawn"); code != 0 {
 		t.Fatalf("starter cancel exited %d: %s", code, out)
 	}
@@ -172,6 +183,20 @@ func TestWorkerRestartedMidWait(t *testing.T) {
 		t.Errorf("simulator created %d connections, want 1", n)
 	}
 	checkHistory(t, c, o.OrderID, "worker-restarted-mid-wait")
+
+	// The second worker replayed the order's start and PUT to get to the
+	// wait: its metrics count only what happened on it, the end.
+	base := "http://" + monitoringAddr(t, second)
+	var body string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		_, body = scrape(t, base+"/metrics")
+		if metric(body, "l2_orders_ended_total") > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if ended, started, puts := metric(body, "l2_orders_ended_total", `outcome="active"`), metric(body, "l2_orders_started_total"), metric(body, "l2_puts_total"); ended != 1 || started != 0 || puts != 0 {
+		t.Errorf("second worker counted %v ended (want 1), %v started and %v PUTs (want 0: replayed, not done again)", ended, started, puts)
+	}
 }
 
 // A wait longer than POLLS_PER_RUN polls continues as new, and the next

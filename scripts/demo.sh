@@ -66,8 +66,9 @@ rm -f "$data"/temporal.db*
 say "Starting the Temporal dev server ($data/temporal.db)"
 # The orders' search attributes (workflows/search.go), for starter list.
 search_attributes=()
-for name in OrderId Company DestCompany OrderKind OrderStage ConnectionId; do
-  search_attributes+=(--search-attribute "$name=Keyword")
+for attribute in OrderId=Keyword Company=Keyword DestCompany=Keyword OrderKind=Keyword \
+  OrderStage=Keyword ConnectionId=Keyword OrderedAt=Datetime; do
+  search_attributes+=(--search-attribute "$attribute")
 done
 bin/temporal server start-dev --ip 127.0.0.1 --port "$temporal_port" --ui-port "$ui_port" \
   --db-filename "$data/temporal.db" --log-level warn "${search_attributes[@]}" >"$data/temporal.log" 2>&1 &

@@ -25,6 +25,7 @@ type orderRun struct {
 	// searchable: the order publishes its search attributes (runs started
 	// since changeSearchAttributes); published is what it last published.
 	searchable bool
+	orderedAt  time.Time // when the connection was ordered (WaitState.OrderedAt)
 	published  struct {
 		stage        Stage
 		connectionID string

@@ -7,9 +7,10 @@ import (
 
 // The search attributes an order carries, so that orders can be found,
 // listed and followed from Temporal's visibility store without a worker
-// (starter list, starter status of a finished order, the UI). All are
-// Keyword; a namespace must have them registered (`temporal operator
-// search-attribute create`, or --search-attribute on the dev server).
+// (starter list, starter status of a finished order, the UI). A namespace
+// must have them registered (`temporal operator search-attribute create`,
+// or --search-attribute on the dev server; the worker adds missing ones
+// where it may).
 var (
 	SearchOrderID      = temporal.NewSearchAttributeKeyKeyword("OrderId")
 	SearchCompany      = temporal.NewSearchAttributeKeyKeyword("Company")
@@ -17,12 +18,34 @@ var (
 	SearchOrderKind    = temporal.NewSearchAttributeKeyKeyword("OrderKind")
 	SearchOrderStage   = temporal.NewSearchAttributeKeyKeyword("OrderStage")
 	SearchConnectionID = temporal.NewSearchAttributeKeyKeyword("ConnectionId")
+	// SearchOrderedAt is when the connection was ordered: how long an
+	// order has been waiting for ACTIVE or a partner's acceptance, kept
+	// across continue-as-new (a run's StartTime is not).
+	SearchOrderedAt = temporal.NewSearchAttributeKeyTime("OrderedAt")
 )
 
-// SearchAttributeNames lists them, for registering and checking.
+// SearchAttribute is one of the orders' search attributes and its type,
+// as the temporal CLI spells it (Keyword, Datetime).
+type SearchAttribute struct {
+	Name, Type string
+}
+
+// SearchAttributes lists them, for registering and checking.
+func SearchAttributes() []SearchAttribute {
+	var all []SearchAttribute
+	for _, k := range []temporal.SearchAttributeKeyKeyword{SearchOrderID, SearchCompany, SearchDestCompany, SearchOrderKind, SearchOrderStage, SearchConnectionID} {
+		all = append(all, SearchAttribute{k.GetName(), "Keyword"})
+	}
+	return append(all, SearchAttribute{SearchOrderedAt.GetName(), "Datetime"})
+}
+
+// SearchAttributeNames lists their names.
 func SearchAttributeNames() []string {
-	return []string{SearchOrderID.GetName(), SearchCompany.GetName(), SearchDestCompany.GetName(),
-		SearchOrderKind.GetName(), SearchOrderStage.GetName(), SearchConnectionID.GetName()}
+	var names []string
+	for _, a := range SearchAttributes() {
+		names = append(names, a.Name)
+	}
+	return names
 }
 
 // StartSearchAttributes are the attributes the starter sets when it starts
@@ -62,6 +85,11 @@ func (r *orderRun) publish(ctx workflow.Context) {
 	updates := orderAttributes(r.order, stage)
 	if conn != "" {
 		updates = append(updates, SearchConnectionID.ValueSet(conn))
+	}
+	if conn != "" && !r.orderedAt.IsZero() {
+		// In the same upsert: the replayer matches upsert commands by
+		// kind, not content, so this needs no version.
+		updates = append(updates, SearchOrderedAt.ValueSet(r.orderedAt))
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
 		r.logger.Warn("Search attributes not updated", "error", err)

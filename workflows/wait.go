@@ -21,6 +21,7 @@ import (
 // query and fail the order once they have lasted AuthFailureLimit.
 func (r *orderRun) await(ctx workflow.Context, cfg Config, w WaitState) (Result, error) {
 	r.view.ConnectionID, r.view.APIStatus, r.view.Polls = w.ConnectionID, w.APIStatus, w.Polls
+	r.orderedAt = w.OrderedAt
 	r.setStage(StageAwaitingActivation)
 	if w.APIStatus == ccapi.StatusPending {
 		r.notify(MilestoneAwaitingAcceptance)

@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdktally "go.temporal.io/sdk/contrib/tally"
+	"go.temporal.io/sdk/converter"
 	"go.uber.org/zap"
 
 	"github.com/cc-l2/provisioner/workflows"
@@ -25,10 +26,11 @@ import (
 // The worker's own metric names. The Temporal SDK's are its own
 // (temporal_...); the workflow's are in workflows/metrics.go.
 const (
-	metricAPIRequests     = "l2_api_requests"         // counter {endpoint, code}
-	metricAPIDuration     = "l2_api_request_duration" // histogram {endpoint}, seconds
-	metricOrdersAwaiting  = "l2_orders_awaiting"      // gauge {kind}
-	awaitingCountInterval = 30 * time.Second
+	metricAPIRequests          = "l2_api_requests"                   // counter {endpoint, code}
+	metricAPIDuration          = "l2_api_request_duration"           // histogram {endpoint}, seconds
+	metricOrdersAwaiting       = "l2_orders_awaiting"                // gauge {kind}
+	metricOrdersAwaitingOldest = "l2_orders_awaiting_oldest_seconds" // gauge {kind}
+	awaitingCountInterval      = 30 * time.Second
 )
 
 // histogramBuckets serve every timer: API calls take milliseconds to
@@ -131,29 +133,69 @@ func (m *monitor) observeAPI(endpoint string, status int, took time.Duration) {
 }
 
 // countAwaiting keeps l2_orders_awaiting{kind} at the number of orders
-// waiting for ACTIVE or a partner's acceptance, from Temporal's visibility
+// waiting for ACTIVE or a partner's acceptance, and
+// l2_orders_awaiting_oldest_seconds{kind} at how long the oldest of them
+// has waited since its connection was ordered, from Temporal's visibility
 // store: right across worker restarts and the same from every worker.
-func (m *monitor) countAwaiting(ctx context.Context, c client.Client) {
+func (m *monitor) countAwaiting(ctx context.Context, c visibilityLister) {
 	for {
 		for _, kind := range []workflows.Kind{workflows.PortToPort, workflows.BusinessToBusiness} {
-			query := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running' AND %s = '%s' AND %s = '%s'",
-				workflows.WorkflowName, workflows.SearchOrderStage.GetName(), workflows.StageAwaitingActivation,
-				workflows.SearchOrderKind.GetName(), kind)
-			callCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			res, err := c.CountWorkflow(callCtx, &workflowservice.CountWorkflowExecutionsRequest{Query: query})
-			cancel()
+			count, oldest, err := awaitingOrders(ctx, c, kind)
 			if err != nil {
 				if ctx.Err() == nil {
 					m.logger.Debug("counting awaiting orders", zap.Error(err))
 				}
 				continue
 			}
-			m.scope.Tagged(map[string]string{"kind": string(kind)}).Gauge(metricOrdersAwaiting).Update(float64(res.GetCount()))
+			tagged := m.scope.Tagged(map[string]string{"kind": string(kind)})
+			tagged.Gauge(metricOrdersAwaiting).Update(float64(count))
+			var age time.Duration
+			if !oldest.IsZero() {
+				age = time.Since(oldest)
+			}
+			tagged.Gauge(metricOrdersAwaitingOldest).Update(age.Seconds())
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(awaitingCountInterval):
+		}
+	}
+}
+
+// visibilityLister is the part of client.Client that listing orders needs.
+type visibilityLister interface {
+	ListWorkflow(ctx context.Context, request *workflowservice.ListWorkflowExecutionsRequest) (*workflowservice.ListWorkflowExecutionsResponse, error)
+}
+
+// awaitingOrders counts the running orders of a kind waiting for ACTIVE,
+// and finds when the longest-waiting of them was ordered (zero when none
+// says: orders from before OrderedAt was published). The visibility
+// store cannot sort on a custom attribute everywhere, so every page is
+// read: a thousand orders a page, every awaitingCountInterval.
+func awaitingOrders(ctx context.Context, c visibilityLister, kind workflows.Kind) (count int, oldest time.Time, err error) {
+	query := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running' AND %s = '%s' AND %s = '%s'",
+		workflows.WorkflowName, workflows.SearchOrderStage.GetName(), workflows.StageAwaitingActivation,
+		workflows.SearchOrderKind.GetName(), kind)
+	orderedAt := workflows.SearchOrderedAt.GetName()
+	var token []byte
+	for {
+		callCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		res, err := c.ListWorkflow(callCtx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, PageSize: 1000, NextPageToken: token})
+		cancel()
+		if err != nil {
+			return 0, time.Time{}, fmt.Errorf("listing awaiting %s orders: %w", kind, err)
+		}
+		for _, info := range res.GetExecutions() {
+			count++
+			var at time.Time
+			if p := info.GetSearchAttributes().GetIndexedFields()[orderedAt]; p != nil &&
+				converter.GetDefaultDataConverter().FromPayload(p, &at) == nil && !at.IsZero() && (oldest.IsZero() || at.Before(oldest)) {
+				oldest = at
+			}
+		}
+		if token = res.GetNextPageToken(); len(token) == 0 {
+			return count, oldest, nil
 		}
 	}
 }

@@ -28,27 +28,32 @@ func ensureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 		return nil
 	}
 	var missing []string
-	for _, name := range workflows.SearchAttributeNames() {
-		if _, ok := have.GetCustomAttributes()[name]; !ok {
-			missing = append(missing, name)
+	add := map[string]enumspb.IndexedValueType{}
+	var cmds []string
+	for _, a := range workflows.SearchAttributes() {
+		if _, ok := have.GetCustomAttributes()[a.Name]; ok {
+			continue
 		}
+		missing = append(missing, a.Name)
+		add[a.Name] = indexedValueType(a.Type)
+		cmds = append(cmds, fmt.Sprintf("temporal operator search-attribute create --namespace %s --name %s --type %s", namespace, a.Name, a.Type))
 	}
 	if len(missing) == 0 {
 		return nil
 	}
-	add := map[string]enumspb.IndexedValueType{}
-	for _, name := range missing {
-		add[name] = enumspb.INDEXED_VALUE_TYPE_KEYWORD
-	}
 	if _, err := ops.AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{Namespace: namespace, SearchAttributes: add}); err != nil {
-		var cmds []string
-		for _, name := range missing {
-			cmds = append(cmds, fmt.Sprintf("temporal operator search-attribute create --namespace %s --name %s --type Keyword", namespace, name))
-		}
 		return fmt.Errorf("namespace %s lacks the search attributes %s, and adding them failed (%v); add them with:\n  %s",
 			namespace, strings.Join(missing, ", "), err, strings.Join(cmds, "\n  "))
 	}
 	slices.Sort(missing)
 	logger.Info("added the orders' search attributes to the namespace", zap.Strings("searchAttributes", missing))
 	return nil
+}
+
+// indexedValueType is the API's name of a type the CLI calls typeName.
+func indexedValueType(typeName string) enumspb.IndexedValueType {
+	if typeName == "Datetime" {
+		return enumspb.INDEXED_VALUE_TYPE_DATETIME
+	}
+	return enumspb.INDEXED_VALUE_TYPE_KEYWORD
 }

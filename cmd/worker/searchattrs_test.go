@@ -2,6 +2,10 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"testing"
 	"time"
 
@@ -35,6 +39,26 @@ func TestEnsureSearchAttributes(t *testing.T) {
 	for _, name := range workflows.SearchAttributeNames() {
 		if _, ok := have.GetCustomAttributes()[name]; !ok {
 			t.Errorf("%s is missing", name)
+		}
+	}
+}
+
+// The scripts that register the search attributes without the worker (the
+// demo's dev server, the compose namespace job) name exactly the
+// workflow's, with their types.
+func TestScriptsRegisterTheSearchAttributes(t *testing.T) {
+	var want []string
+	for _, a := range workflows.SearchAttributes() {
+		want = append(want, a.Name+"="+a.Type)
+	}
+	token := regexp.MustCompile(`\b[A-Z][A-Za-z]+=(Keyword|Datetime)\b`)
+	for _, file := range []string{"scripts/demo.sh", "docker-compose.yml"} {
+		raw, err := os.ReadFile(filepath.Join(repoRoot, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := token.FindAllString(string(raw), -1); !slices.Equal(got, want) {
+			t.Errorf("%s registers %v, want %v", file, got, want)
 		}
 	}
 }

@@ -95,11 +95,11 @@ func ModuleRoot() (string, error) {
 }
 
 // SearchAttributeArgs are the `server start-dev` flags that register the
-// orders' search attributes (workflows.SearchAttributeNames).
+// orders' search attributes (workflows.SearchAttributes).
 func SearchAttributeArgs() []string {
 	var args []string
-	for _, name := range workflows.SearchAttributeNames() {
-		args = append(args, "--search-attribute", name+"=Keyword")
+	for _, a := range workflows.SearchAttributes() {
+		args = append(args, "--search-attribute", a.Name+"="+a.Type)
 	}
 	return args
 }
