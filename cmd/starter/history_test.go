@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,13 +44,13 @@ func TestHistoryReplays(t *testing.T) {
 
 	r := e.run("", "submit", "--wait", e.file("active.json", order(active)))
 	if got, want := r.code, exitOK; got != want {
-		t.Fatalf("r.code = %v, want %v (%v)", got, want, fmt.Sprint(r.stderr))
+		t.Fatalf("r.code = %v, want %v (%v)", got, want, r.stderr)
 	}
 
 	// A history with a query, a signal and a cancellation in it.
 	r = e.run("", "submit", e.file("held.json", holdOrder(held)))
 	if got, want := r.code, exitOK; got != want {
-		t.Fatalf("r.code = %v, want %v (%v)", got, want, fmt.Sprint(r.stderr))
+		t.Fatalf("r.code = %v, want %v (%v)", got, want, r.stderr)
 	}
 	heldRun := fields(lines(r.stdout)[0])[2]
 	eventually(t, 20*time.Second, func() bool { return e.run("", "status", held).code == exitOK })
@@ -79,7 +78,7 @@ func TestHistoryReplays(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := e.run("", tt.args...)
 			if got, want := h.code, exitOK; got != want {
-				t.Fatalf("h.code = %v, want %v (%v)", got, want, fmt.Sprint(h.stderr))
+				t.Fatalf("h.code = %v, want %v (%v)", got, want, h.stderr)
 			}
 			if len(h.stderr) != 0 {
 				t.Fatalf("h.stderr = %v, want it empty", h.stderr)
@@ -106,12 +105,12 @@ func TestHistoryMatchesTemporalCLI(t *testing.T) {
 	id := e.orderID("CLI")
 	r := e.run("", "submit", "--wait", e.file("o.json", order(id)))
 	if got, want := r.code, exitOK; got != want {
-		t.Fatalf("r.code = %v, want %v (%v)", got, want, fmt.Sprint(r.stderr))
+		t.Fatalf("r.code = %v, want %v (%v)", got, want, r.stderr)
 	}
 
 	ours := e.run("", "history", id)
 	if got, want := ours.code, exitOK; got != want {
-		t.Fatalf("ours.code = %v, want %v (%v)", got, want, fmt.Sprint(ours.stderr))
+		t.Fatalf("ours.code = %v, want %v (%v)", got, want, ours.stderr)
 	}
 
 	cli, err := devserver.CLIPath()
@@ -144,7 +143,7 @@ func TestHistoryUnknownRun(t *testing.T) {
 	id := e.orderID("RUN")
 	r := e.run("", "submit", "--wait", e.file("o.json", order(id)))
 	if got, want := r.code, exitOK; got != want {
-		t.Fatalf("r.code = %v, want %v (%v)", got, want, fmt.Sprint(r.stderr))
+		t.Fatalf("r.code = %v, want %v (%v)", got, want, r.stderr)
 	}
 
 	h := e.run("", "history", id, "--run", "not-a-run-id")

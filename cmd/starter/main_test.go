@@ -222,7 +222,7 @@ func TestCommandUsage(t *testing.T) {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			r := runStarter(t, nil, "", tt.args...)
 			if got, want := r.code, tt.wantCode; got != want {
-				t.Fatalf("r.code = %v, want %v (%v)", got, want, fmt.Sprint(r.stderr))
+				t.Fatalf("r.code = %v, want %v (%v)", got, want, r.stderr)
 			}
 			if got, want := r.stderr, tt.wantStderr; got != want {
 				t.Fatalf("r.stderr = %v, want %v", got, want)
@@ -284,7 +284,7 @@ func TestCompletion(t *testing.T) {
 	for _, shell := range []string{"bash", "zsh", "fish"} {
 		r := runStarter(t, nil, "", "completion", shell)
 		if got, want := r.code, exitOK; got != want {
-			t.Fatalf("r.code = %v, want %v (%v)", got, want, fmt.Sprint(r.stderr))
+			t.Fatalf("r.code = %v, want %v (%v)", got, want, r.stderr)
 		}
 		if s, sub := r.stdout, "starter"; !strings.Contains(s, sub) {
 			t.Fatalf("%q does not contain %q", s, sub)
@@ -355,8 +355,8 @@ func jsonEvents(t *testing.T, out, kind string) []string {
 func outcomeTable(t *testing.T, out string) [][]string {
 	t.Helper()
 	_, table, ok := strings.Cut(out, "\n\n")
-	if !(ok) {
-		t.Fatal(fmt.Sprintf("no outcome table in %q", out))
+	if !ok {
+		t.Fatalf("no outcome table in %q", out)
 	}
 	rows := lines(table)
 	if got, want := columns(rows[0]), ([]string{"ORDER", "OUTCOME", "CONNECTION", "API STATUS", "DETAIL"}); !reflect.DeepEqual(got, want) {
@@ -453,7 +453,7 @@ func TestReadOrderFiles(t *testing.T) {
 	var stderr strings.Builder
 	a := &app{stdin: strings.NewReader(order("S1")), stderr: &stderr}
 	valid, anyInvalid := a.readOrderFiles([]string{good, mixed, "-", dup, dir + "/missing.json", spreadsheet})
-	if !(anyInvalid) {
+	if !anyInvalid {
 		t.Fatal("anyInvalid is false")
 	}
 	var sources []string

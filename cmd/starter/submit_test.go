@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"maps"
 	"reflect"
 	"regexp"
@@ -26,7 +25,7 @@ func TestSubmitStartsAndFindsExisting(t *testing.T) {
 
 	first := e.run("", "submit", file)
 	if got, want := first.code, exitOK; got != want {
-		t.Fatalf("first.code = %v, want %v (%v)", got, want, fmt.Sprint(first.stderr))
+		t.Fatalf("first.code = %v, want %v (%v)", got, want, first.stderr)
 	}
 	if len(first.stderr) != 0 {
 		t.Fatalf("first.stderr = %v, want it empty", first.stderr)
@@ -38,7 +37,7 @@ func TestSubmitStartsAndFindsExisting(t *testing.T) {
 	for i, id := range []string{a, b} {
 		f := fields(got[i])
 		if n := len(f); n != 4 {
-			t.Fatalf("len(f) = %d, want 4 (%v)", n, fmt.Sprint(got[i]))
+			t.Fatalf("len(f) = %d, want 4 (%v)", n, got[i])
 		}
 		if got, want := f[0], id; got != want {
 			t.Fatalf("f[0] = %v, want %v", got, want)
@@ -64,7 +63,7 @@ func TestSubmitStartsAndFindsExisting(t *testing.T) {
 
 	second := e.run("", "submit", file, "--json")
 	if got, want := second.code, exitOK; got != want {
-		t.Fatalf("second.code = %v, want %v (%v)", got, want, fmt.Sprint(second.stderr))
+		t.Fatalf("second.code = %v, want %v (%v)", got, want, second.stderr)
 	}
 	got = lines(second.stdout)
 	if n := len(got); n != 2 {
@@ -110,7 +109,7 @@ func TestSubmitWait(t *testing.T) {
 	t.Run("success", func(t *testing.T) {
 		r := e.run(ndjson(order(ok1), order(ok2)), "submit", "--wait", "-")
 		if got, want := r.code, exitOK; got != want {
-			t.Fatalf("r.code = %v, want %v (%v)", got, want, fmt.Sprint(r.stderr))
+			t.Fatalf("r.code = %v, want %v (%v)", got, want, r.stderr)
 		}
 		got := lines(r.stdout)
 		if got, want := fields(got[0])[3], "started"; got != want {
@@ -241,7 +240,7 @@ func TestSubmitDryRun(t *testing.T) {
 
 	r := e.run("", "submit", "--dry-run", file)
 	if got, want := r.code, exitOK; got != want {
-		t.Fatalf("r.code = %v, want %v (%v)", got, want, fmt.Sprint(r.stderr))
+		t.Fatalf("r.code = %v, want %v (%v)", got, want, r.stderr)
 	}
 	got := lines(r.stdout)
 	if len(got) < 3 {
@@ -251,8 +250,8 @@ func TestSubmitDryRun(t *testing.T) {
 	if got, want := start[0], id; got != want {
 		t.Fatalf("start[0] = %v, want %v", got, want)
 	}
-	if !(strings.HasPrefix(start[1], "l2-dryrun-"+id+"-")) {
-		t.Fatal(fmt.Sprint(start[1]))
+	if !strings.HasPrefix(start[1], "l2-dryrun-"+id+"-") {
+		t.Fatalf("dry-run workflow id %q, want l2-dryrun-%s-<nanos>", start[1], id)
 	}
 	if got, want := start[3], "started"; got != want {
 		t.Fatalf("start[3] = %v, want %v", got, want)
@@ -261,12 +260,12 @@ func TestSubmitDryRun(t *testing.T) {
 		t.Fatalf("outcomeTable(t, r.stdout) = %v, want %v", got, want)
 	}
 	_, bodyJSON, ok := strings.Cut(r.stdout, "would send:\n")
-	if !(ok) {
-		t.Fatal(fmt.Sprint(r.stdout))
+	if !ok {
+		t.Fatalf("no PUT body in:\n%s", r.stdout)
 	}
 	var body ccapi.CreateLayer2Request
 	if err := json.Unmarshal([]byte(bodyJSON), &body); err != nil {
-		t.Fatalf("%v (%v)", err, fmt.Sprint(r.stdout))
+		t.Fatalf("%v (%v)", err, r.stdout)
 	}
 	if got, want := body.PortID, "p1"; got != want {
 		t.Fatalf("body.PortID = %v, want %v", got, want)
@@ -281,7 +280,7 @@ func TestSubmitDryRun(t *testing.T) {
 	// With --json, the body is inside the result line.
 	r = e.run("", "submit", file, "--dry-run", "--json")
 	if got, want := r.code, exitOK; got != want {
-		t.Fatalf("r.code = %v, want %v (%v)", got, want, fmt.Sprint(r.stderr))
+		t.Fatalf("r.code = %v, want %v (%v)", got, want, r.stderr)
 	}
 	ends := jsonEvents(t, r.stdout, "ended")
 	if n := len(ends); n != 1 {
@@ -304,7 +303,7 @@ func TestSubmitDryRun(t *testing.T) {
 	// A dry run never blocks the real order.
 	r = e.run("", "submit", file)
 	if got, want := r.code, exitOK; got != want {
-		t.Fatalf("r.code = %v, want %v (%v)", got, want, fmt.Sprint(r.stderr))
+		t.Fatalf("r.code = %v, want %v (%v)", got, want, r.stderr)
 	}
 	if got, want := fields(lines(r.stdout)[0])[:2], ([]string{id, workflows.WorkflowID(id)}); !reflect.DeepEqual(got, want) {
 		t.Fatalf("fields(lines(r.stdout)[0])[:2] = %v, want %v", got, want)
@@ -321,7 +320,7 @@ func TestStatusAndCancel(t *testing.T) {
 
 	r := e.run("", "submit", file)
 	if got, want := r.code, exitOK; got != want {
-		t.Fatalf("r.code = %v, want %v (%v)", got, want, fmt.Sprint(r.stderr))
+		t.Fatalf("r.code = %v, want %v (%v)", got, want, r.stderr)
 	}
 	runID := fields(lines(r.stdout)[0])[2]
 
@@ -342,7 +341,7 @@ func TestStatusAndCancel(t *testing.T) {
 
 	text := e.run("", "status", id)
 	if got, want := text.code, exitOK; got != want {
-		t.Fatalf("text.code = %v, want %v (%v)", got, want, fmt.Sprint(text.stderr))
+		t.Fatalf("text.code = %v, want %v (%v)", got, want, text.stderr)
 	}
 	if re := `(?m)^orderId\s+` + id + `$`; !regexp.MustCompile(re).MatchString(text.stdout) {
 		t.Fatalf("status output does not match %s:\n%s", re, text.stdout)
@@ -362,7 +361,7 @@ func TestStatusAndCancel(t *testing.T) {
 
 	c := e.run("", "cancel", "--reason", "customer withdrew", id)
 	if got, want := c.code, exitOK; got != want {
-		t.Fatalf("c.code = %v, want %v (%v)", got, want, fmt.Sprint(c.stderr))
+		t.Fatalf("c.code = %v, want %v (%v)", got, want, c.stderr)
 	}
 	if got, want := c.stdout, id+"\tl2-order-"+id+"\tcancel requested\n"; got != want {
 		t.Fatalf("c.stdout = %v, want %v", got, want)

@@ -51,7 +51,7 @@ func call(t *testing.T, srv *httptest.Server, method, path, token, body string) 
 			t.Fatalf("resp.Header.Get(\"Content-Type\") = %v, want %v", got, want)
 		}
 		if err := json.Unmarshal(raw, &answer); err != nil {
-			t.Fatalf("%v (%v)", err, fmt.Sprint(string(raw)))
+			t.Fatalf("%v (%v)", err, string(raw))
 		}
 	}
 	return resp.StatusCode, answer, resp.Header
@@ -71,7 +71,7 @@ func TestWebhook(t *testing.T) {
 	t.Run("202 one order", func(t *testing.T) {
 		code, answer, _ := call(t, srv, http.MethodPost, "/orders", testToken, order(one))
 		if got, want := code, http.StatusAccepted; got != want {
-			t.Fatalf("code = %v, want %v (%v)", got, want, fmt.Sprint(answer))
+			t.Fatalf("code = %v, want %v (%v)", got, want, answer)
 		}
 		orders := answer["orders"].([]any)
 		if n := len(orders); n != 1 {
@@ -93,7 +93,7 @@ func TestWebhook(t *testing.T) {
 	t.Run("202 array, existing order reported", func(t *testing.T) {
 		code, answer, _ := call(t, srv, http.MethodPost, "/orders", testToken, "["+order(one)+","+order(two)+"]")
 		if got, want := code, http.StatusAccepted; got != want {
-			t.Fatalf("code = %v, want %v (%v)", got, want, fmt.Sprint(answer))
+			t.Fatalf("code = %v, want %v (%v)", got, want, answer)
 		}
 		orders := answer["orders"].([]any)
 		if n := len(orders); n != 2 {
@@ -144,10 +144,10 @@ func TestWebhook(t *testing.T) {
 		for _, tt := range tests {
 			code, answer, _ := call(t, srv, http.MethodPost, "/orders", testToken, tt.body)
 			if got, want := code, http.StatusBadRequest; got != want {
-				t.Fatalf("code = %v, want %v (%v)", got, want, fmt.Sprint(tt.body))
+				t.Fatalf("code = %v, want %v (%v)", got, want, tt.body)
 			}
 			if got, want := answer["problems"], tt.want; !reflect.DeepEqual(got, want) {
-				t.Fatalf("answer[\"problems\"] = %v, want %v (%v)", got, want, fmt.Sprint(tt.body))
+				t.Fatalf("answer[\"problems\"] = %v, want %v (%v)", got, want, tt.body)
 			}
 		}
 	})
@@ -195,7 +195,7 @@ func TestWebhook(t *testing.T) {
 		} {
 			code, _, header := call(t, srv, tt.method, tt.path, testToken, "")
 			if got, want := code, http.StatusMethodNotAllowed; got != want {
-				t.Fatalf("code = %v, want %v (%v)", got, want, fmt.Sprint(tt.method+" "+tt.path))
+				t.Fatalf("code = %v, want %v (%v)", got, want, tt.method+" "+tt.path)
 			}
 			if got, want := header.Get("Allow"), tt.allow; got != want {
 				t.Fatalf("header.Get(\"Allow\") = %v, want %v", got, want)
@@ -312,11 +312,11 @@ func TestServe(t *testing.T) {
 
 	first, err := bufio.NewReader(stdoutReader).ReadString('\n')
 	if err != nil {
-		t.Fatalf("%v (%v)", err, fmt.Sprintf("stderr: %s", stderr.String()))
+		t.Fatalf("%v (stderr: %s)", err, stderr.String())
 	}
 	addr, ok := strings.CutPrefix(strings.TrimSpace(first), "listening on ")
-	if !(ok) {
-		t.Fatal(fmt.Sprint(first))
+	if !ok {
+		t.Fatalf("first line %q, want \"listening on ADDR\"", first)
 	}
 	go func() { _, _ = io.Copy(io.Discard, stdoutReader) }()
 
@@ -339,7 +339,7 @@ func TestServe(t *testing.T) {
 	select {
 	case code := <-exit:
 		if got, want := code, exitOK; got != want {
-			t.Fatalf("code = %v, want %v (%v)", got, want, fmt.Sprint(stderr.String()))
+			t.Fatalf("code = %v, want %v (%v)", got, want, stderr.String())
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatalf("serve did not stop; stderr:\n%s", stderr.String())

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -236,7 +235,7 @@ func TestHelpListsEveryVariable(t *testing.T) {
 				t.Fatalf("stderr.String() = %v, want it empty", stderr.String())
 			}
 			out := stdout.String()
-			if !(strings.HasPrefix(out, "Usage: worker")) {
+			if !strings.HasPrefix(out, "Usage: worker") {
 				t.Fatal("strings.HasPrefix(out, \"Usage: worker\") is false")
 			}
 			if s, sub := out, testKey; strings.Contains(s, sub) {
@@ -246,15 +245,15 @@ func TestHelpListsEveryVariable(t *testing.T) {
 				switch {
 				case p.Required:
 					if s, sub := out, "  "+p.Key+" (required)\n"; !strings.Contains(s, sub) {
-						t.Fatalf("%q does not contain %q (%v)", s, sub, fmt.Sprint(p.Key))
+						t.Fatalf("%q does not contain %q (%v)", s, sub, p.Key)
 					}
 				case defaultOf[p.Key] != "":
 					if s, sub := out, "  "+p.Key+" (default \""+defaultOf[p.Key]+"\")\n"; !strings.Contains(s, sub) {
-						t.Fatalf("%q does not contain %q (%v)", s, sub, fmt.Sprint(p.Key))
+						t.Fatalf("%q does not contain %q (%v)", s, sub, p.Key)
 					}
 				default:
 					if s, sub := out, "  "+p.Key+" (optional)\n"; !strings.Contains(s, sub) {
-						t.Fatalf("%q does not contain %q (%v)", s, sub, fmt.Sprint(p.Key))
+						t.Fatalf("%q does not contain %q (%v)", s, sub, p.Key)
 					}
 				}
 			}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -26,7 +25,7 @@ func TestEveryVariableIsDescribed(t *testing.T) {
 	}
 	for _, v := range vars {
 		if len(v.Description) == 0 {
-			t.Fatal(fmt.Sprint(v.Name))
+			t.Fatalf("%s has no description", v.Name)
 		}
 	}
 }
@@ -104,8 +103,8 @@ func TestRunPollsAndStopsCleanly(t *testing.T) {
 		t.Fatalf("%q does not contain %q", s, sub)
 	}
 	// SDK lines come through the same JSON logger.
-	if !(strings.Contains(log, `"msg":"Started Worker"`)) {
-		t.Fatal(fmt.Sprintf("no SDK line in log:\n%s", log))
+	if !strings.Contains(log, `"msg":"Started Worker"`) {
+		t.Fatalf("no SDK line in log:\n%s", log)
 	}
 }
 
