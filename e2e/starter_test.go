@@ -123,6 +123,10 @@ func TestCancelAfterOrderDeletesTheConnection(t *testing.T) {
 		converter.GetDefaultDataConverter().FromPayload(p, &orderedAt) != nil || time.Since(orderedAt) > time.Minute || time.Since(orderedAt) < 0 {
 		t.Errorf("OrderedAt of a waiting order: %v (payload %v)", orderedAt, p)
 	}
+	// A refresh reads at once; the partner has not answered, so it waits on.
+	if out, code := starter(t, "", "refresh", o.OrderID); code != 0 || !strings.Contains(out, "refresh requested") {
+		t.Fatalf("starter refresh exited %d: %s", code, out)
+	}
 	if out, code := starter(t, "", "cancel", o.OrderID, "--reason", "ticket withdrawn"); code != 0 {
 		t.Fatalf("starter cancel exited %d: %s", code, out)
 	}

@@ -18,6 +18,10 @@ const (
 	// SignalCancel takes a CancelRequest: before the PUT the order stops
 	// without ordering; after it the pending connection is deleted.
 	SignalCancel = "cancel"
+	// SignalRefresh (no payload) makes a waiting order read its
+	// connection's status at once instead of at its next scheduled read:
+	// for when a partner says it accepted, or a ticket was updated.
+	SignalRefresh = "refresh"
 	// workflowIDPrefix + orderId is the workflow id: one workflow per order.
 	workflowIDPrefix = "l2-order-"
 

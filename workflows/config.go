@@ -65,7 +65,7 @@ func DefaultConfig() Config {
 		ActivationTimeoutPortToPort: 2 * time.Hour,
 		ActivationTimeoutB2B:        14 * 24 * time.Hour,
 		PollInitial:                 10 * time.Second,
-		PollMax:                     5 * time.Minute,
+		PollMax:                     30 * time.Minute,
 		PollsPerRun:                 100,
 		PutSettleWindow:             activities.DefaultSettleWindow,
 		APITimeout:                  30 * time.Second,

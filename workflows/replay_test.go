@@ -19,7 +19,7 @@ import (
 // Its subdirectories keep the histories of earlier versions of the
 // workflow, which `make record-histories` never rewrites: v1 is from before
 // the changes in versions.go up to changeSafeOrdering, v2 from before
-// changeSearchAttributes and changeCallbacks.
+// changeSearchAttributes and changeCallbacks, v3 from before changePollBudget.
 const historyDir = "testdata/histories"
 
 // recordedPaths are the paths each recorded set must cover.
@@ -29,7 +29,7 @@ var recordedPaths = map[string][]string{
 		"business-to-business-accepted",
 		"business-to-business-denied",
 		"failed-precheck",
-		"cancelled-after-order",
+		"cancelled-after-order", // refreshed while waiting, then cancelled
 		"survived-retryable-errors",
 		"worker-restarted-mid-wait",
 		"long-wait-continued-as-new", // polled several times, then continued as new
@@ -42,6 +42,25 @@ var recordedPaths = map[string][]string{
 		"name-lock-released",                     // the lock workflow of a name
 		"callbacks-notified",                     // an order with a callback URL
 		"callbacks-child-delivered-after-outage", // its callbacks workflow: retried until the receiver was back
+	},
+	"v3": {
+		"port-to-port-active",
+		"business-to-business-accepted",
+		"business-to-business-denied",
+		"failed-precheck",
+		"cancelled-after-order",
+		"survived-retryable-errors",
+		"worker-restarted-mid-wait",
+		"long-wait-continued-as-new",
+		"long-wait-resumed-run",
+		"name-held-by-another-order",
+		"put-outcome-unknown-adopted",
+		"temporal-cancel-withdrawn",
+		"connection-error-withdrawn",
+		"activation-timeout-withdrawn",
+		"name-lock-released",
+		"callbacks-notified",
+		"callbacks-child-delivered-after-outage",
 	},
 	"v2": {
 		"port-to-port-active",

@@ -21,7 +21,10 @@ type orderRun struct {
 	order  Order
 	view   StatusView
 	cancel *CancelRequest
-	logger log.Logger
+	// refresh: a refresh signal asks a waiting order to read its status
+	// now, not at its next scheduled read.
+	refresh bool
+	logger  log.Logger
 	// searchable: the order publishes its search attributes (runs started
 	// since changeSearchAttributes); published is what it last published.
 	searchable bool
@@ -58,8 +61,8 @@ type putDoubt struct {
 	Reason  string
 }
 
-// startRun answers the status query and listens for the cancel signal for
-// the rest of the run.
+// startRun answers the status query and listens for the cancel and
+// refresh signals for the rest of the run.
 func startRun(ctx workflow.Context, order Order) (*orderRun, error) {
 	r := &orderRun{
 		ctx:    ctx,
@@ -79,6 +82,14 @@ func startRun(ctx workflow.Context, order Order) (*orderRun, error) {
 		}
 		r.logger.Info("Cancel requested", "reason", req.Reason, "stage", r.view.Stage)
 		r.cancel = &req
+	})
+	refreshes := workflow.GetSignalChannel(ctx, SignalRefresh)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			refreshes.Receive(ctx, nil)
+			r.logger.Info("Refresh requested", "stage", r.view.Stage)
+			r.refresh = true
+		}
 	})
 	return r, nil
 }

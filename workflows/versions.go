@@ -29,4 +29,8 @@ const (
 	// changeCallbacks: the order reports its milestones to its callback URL
 	// (or the worker's CALLBACK_URL) through a callbacks workflow.
 	changeCallbacks = "callbacks"
+	// changePollBudget: status reads back off within the caps of
+	// poll.go (30 s, then 5 min after 10 minutes, 30 min after a day)
+	// instead of doubling straight to PollMax.
+	changePollBudget = "poll-budget"
 )

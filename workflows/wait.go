@@ -11,8 +11,9 @@ import (
 )
 
 // await polls the connection until it is ACTIVE, has failed, the deadline
-// passes or a cancel arrives. Polls back off from PollInitial to PollMax on
-// durable timers; after PollsPerRun polls the run continues as new with
+// passes or a cancel arrives. Polls back off from PollInitial on durable
+// timers, within the polling budget of poll.go and PollMax (a refresh
+// signal reads at once); after PollsPerRun polls the run continues as new with
 // its WaitState, so a wait of weeks never grows one history without bound.
 //
 // A status read that fails is not the connection failing: a 404 within the
@@ -27,6 +28,10 @@ func (r *orderRun) await(ctx workflow.Context, cfg Config, w WaitState) (Result,
 		r.notify(MilestoneAwaitingAcceptance)
 	}
 	interval := time.Duration(w.NextPoll)
+	budgeted := workflow.GetVersion(ctx, changePollBudget, workflow.DefaultVersion, 1) >= 1
+	if budgeted {
+		interval = max(min(interval, pollCap(waitAge(workflow.Now(ctx), w))), time.Second)
+	}
 	var a *activities.Activities
 	ref := activities.ConnectionRef{OrderID: r.order.OrderID, Company: r.order.Company, ConnectionID: w.ConnectionID}
 	sizeBudget := workflow.GetVersion(ctx, changeHistoryBudget, workflow.DefaultVersion, 1) >= 1
@@ -60,13 +65,20 @@ func (r *orderRun) await(ctx workflow.Context, cfg Config, w WaitState) (Result,
 		}
 
 		sleep := min(interval, w.Deadline.Sub(now))
-		if _, err := workflow.AwaitWithTimeout(ctx, sleep, func() bool { return r.cancel != nil }); err != nil {
+		if _, err := workflow.AwaitWithTimeout(ctx, sleep, func() bool { return r.cancel != nil || r.refresh }); err != nil {
 			return Result{}, err
 		}
 		if r.cancel != nil {
 			continue
 		}
-		interval = min(interval*2, cfg.PollMax)
+		switch {
+		case r.refresh:
+			r.refresh = false // read now; the schedule goes on as it was
+		case budgeted:
+			interval = nextPoll(interval, waitAge(workflow.Now(ctx), w), cfg)
+		default:
+			interval = min(interval*2, cfg.PollMax)
+		}
 
 		var st activities.ConnectionStatus
 		err := workflow.ExecuteActivity(pollOptions(ctx, cfg), a.GetConnectionStatus, ref).Get(ctx, &st)
@@ -98,6 +110,19 @@ func (r *orderRun) await(ctx workflow.Context, cfg Config, w WaitState) (Result,
 			r.notify(MilestoneAwaitingAcceptance)
 		}
 	}
+}
+
+// waitAge is how long the order has waited since its connection was
+// ordered; a wait state from before OrderedAt was kept counts from the
+// order's start, or, without that either, as old.
+func waitAge(now time.Time, w WaitState) time.Duration {
+	switch {
+	case !w.OrderedAt.IsZero():
+		return now.Sub(w.OrderedAt)
+	case !w.StartedAt.IsZero():
+		return now.Sub(w.StartedAt)
+	}
+	return 24 * time.Hour
 }
 
 // historyBudget is the size at which a waiting run continues as new,

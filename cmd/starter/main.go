@@ -85,7 +85,7 @@ cancelled, or Temporal failed; 2 on a usage or configuration error.`
 // rootCommand is `starter` with every command.
 func (a *app) rootCommand() *cobra.Command {
 	// In the order the help lists them (cobra would sort them).
-	commands := []*cobra.Command{a.submitCommand(), a.statusCommand(), a.cancelCommand(), a.historyCommand(), a.listCommand(), a.serveCommand(), a.completionCommand()}
+	commands := []*cobra.Command{a.submitCommand(), a.statusCommand(), a.cancelCommand(), a.refreshCommand(), a.historyCommand(), a.listCommand(), a.serveCommand(), a.completionCommand()}
 	root := &cobra.Command{
 		Use:           "starter",
 		Short:         usageAbout,

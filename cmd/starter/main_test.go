@@ -166,6 +166,7 @@ func TestUsage(t *testing.T) {
 				"  starter submit [--wait] [--json] [--dry-run] FILE...\n",
 				"  starter status ORDER_ID [--json]\n",
 				"  starter cancel ORDER_ID [--reason TEXT]\n",
+				"  starter refresh ORDER_ID\n",
 				"  starter history ORDER_ID [--run RUN_ID]\n",
 				"  starter serve\n",
 				"  TEMPORAL_ADDRESS (default \"localhost:7233\")\n",

@@ -237,3 +237,28 @@ connection is withdrawn.`,
 	cmd.Flags().StringVar(&reason, "reason", "", "why the order is cancelled, kept in the workflow's history and status")
 	return cmd
 }
+
+func (a *app) refreshCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "refresh ORDER_ID",
+		Short: "make a waiting order read its connection's status now",
+		Long: `Signals the order's workflow to read its connection's status at once instead
+of at its next scheduled read (which, a day into a wait, may be 30 minutes
+away): for when the partner says it has accepted, or a ticket was updated.
+An order not yet waiting reads it as soon as it starts to wait.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.orderCommand(cmd, args, func(ctx context.Context, temporal client.Client, orderID string) int {
+				ctx, cancel := context.WithTimeout(ctx, rpcTimeout)
+				defer cancel()
+				if err := refreshOrder(ctx, temporal, orderID); err != nil {
+					fmt.Fprintf(a.stderr, "starter: cannot refresh: %v\n", err)
+					return exitFailure
+				}
+				if _, err := fmt.Fprintf(a.stdout, "%s\t%s\trefresh requested\n", orderID, workflows.WorkflowID(orderID)); err != nil {
+					return exitFailure
+				}
+				return exitOK
+			})
+		},
+	}
+}

@@ -359,6 +359,11 @@ func TestStatusAndCancel(t *testing.T) {
 		t.Fatalf("status output does not match %s:\n%s", re, text.stdout)
 	}
 
+	refresh := e.run("", "refresh", id)
+	if got, want := refresh.stdout, id+"\tl2-order-"+id+"\trefresh requested\n"; refresh.code != exitOK || got != want {
+		t.Fatalf("refresh: exit %d, stdout %q, want %q (stderr %s)", refresh.code, got, want, refresh.stderr)
+	}
+
 	c := e.run("", "cancel", "--reason", "customer withdrew", id)
 	if got, want := c.code, exitOK; got != want {
 		t.Fatalf("c.code = %v, want %v (%v)", got, want, c.stderr)
@@ -388,6 +393,9 @@ func TestStatusAndCancel(t *testing.T) {
 	}
 	if got, want := again.stderr, "starter: cannot cancel: order "+id+" has already ended (stage cancelled)\n"; got != want {
 		t.Fatalf("again.stderr = %q, want %q", got, want)
+	}
+	if got, want := e.run("", "refresh", id).stderr, "starter: cannot refresh: order "+id+" has already ended (stage cancelled)\n"; got != want {
+		t.Fatalf("refresh after the end: stderr %q, want %q", got, want)
 	}
 	// Nor can one that never was.
 	nope := e.run("", "cancel", "NOPE-"+id)

@@ -42,7 +42,7 @@ const (
 // has it, and tests may fake it.
 type webhookTemporal interface {
 	workflowStarter
-	orderCanceller
+	orderSignaller
 }
 
 // webhookAuth is how a ticketing system proves who it is: a bearer token,
@@ -57,7 +57,7 @@ type webhookAuth struct {
 // POST /orders/{orderId}/cancel, and GET /healthz.
 type webhook struct {
 	starter     *starter
-	temporal    orderCanceller
+	temporal    orderSignaller
 	auth        webhookAuth
 	tokenDigest [sha256.Size]byte
 	logger      *zap.Logger
@@ -76,8 +76,9 @@ func newWebhook(temporal webhookTemporal, taskQueue string, auth webhookAuth, lo
 	orders.HandleFunc("/orders", h.orders)
 	orders.HandleFunc("/orders/{orderId}", h.order)
 	orders.HandleFunc("/orders/{orderId}/cancel", h.cancel)
+	orders.HandleFunc("/orders/{orderId}/refresh", h.refresh)
 	orders.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such endpoint: use POST /orders, GET /orders/{orderId} or POST /orders/{orderId}/cancel")
+		writeError(w, http.StatusNotFound, "no such endpoint: use POST /orders, GET /orders/{orderId}, POST /orders/{orderId}/cancel or POST /orders/{orderId}/refresh")
 	})
 	mux := http.NewServeMux()
 	// A load balancer or orchestrator probes without credentials; the
@@ -273,7 +274,24 @@ func (h *webhook) cancel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	orderID := r.PathValue("orderId")
-	err := cancelOrder(r.Context(), h.temporal, orderID, req.Reason)
+	h.signalled(w, orderID, cancelOrder(r.Context(), h.temporal, orderID, req.Reason), "cancel requested")
+}
+
+// refresh handles POST /orders/{orderId}/refresh (any body is ignored):
+// a waiting order reads its connection's status at once.
+func (h *webhook) refresh(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeError(w, http.StatusMethodNotAllowed, "use POST to refresh an order")
+		return
+	}
+	orderID := r.PathValue("orderId")
+	h.signalled(w, orderID, refreshOrder(r.Context(), h.temporal, orderID), "refresh requested")
+}
+
+// signalled answers a signal to an order: 202 with the outcome, 404 when
+// there is no such order, 409 when it has ended, 502 when Temporal failed.
+func (h *webhook) signalled(w http.ResponseWriter, orderID string, err error, outcome string) {
 	var ended *orderEndedError
 	switch {
 	case errors.Is(err, errNoSuchOrder):
@@ -281,11 +299,11 @@ func (h *webhook) cancel(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &ended):
 		writeJSON(w, http.StatusConflict, map[string]string{"error": ended.Error(), "stage": string(ended.Stage)})
 	case err != nil:
-		h.logger.Error("webhook: cancel failed", zap.String("orderId", orderID), zap.Error(err))
-		writeError(w, http.StatusBadGateway, "could not cancel the order")
+		h.logger.Error("webhook: signalling an order failed", zap.String("orderId", orderID), zap.String("outcome", outcome), zap.Error(err))
+		writeError(w, http.StatusBadGateway, "could not signal the order")
 	default:
-		h.logger.Info("webhook: cancel requested", zap.String("orderId", orderID))
-		writeJSON(w, http.StatusAccepted, map[string]string{"orderId": orderID, "workflowId": workflows.WorkflowID(orderID), "outcome": "cancel requested"})
+		h.logger.Info("webhook: "+outcome, zap.String("orderId", orderID))
+		writeJSON(w, http.StatusAccepted, map[string]string{"orderId": orderID, "workflowId": workflows.WorkflowID(orderID), "outcome": outcome})
 	}
 }
 
@@ -324,6 +342,9 @@ $STARTER_WEBHOOK_SECRET>" (the scheme of the worker's callbacks).
                           (before the PUT nothing is ordered; after, the
                           connection is withdrawn); 404 no such order;
                           409 {"error","stage"} the order has already ended
+  POST /orders/{orderId}/refresh
+                          202 a waiting order reads its connection's status now;
+                          404 and 409 as for cancel
   GET  /healthz           200 {"status":"ok"}, no credentials needed`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {

@@ -161,6 +161,10 @@ func TestWebhookCancel(t *testing.T) {
 		if code != http.StatusAccepted || answer["outcome"] != "cancel requested" || answer["orderId"] != held || answer["workflowId"] != workflows.WorkflowID(held) {
 			t.Fatalf("= %d %v", code, answer)
 		}
+		// While it waits, a refresh is accepted too.
+		if code, answer := send(t, srv, http.MethodPost, "/orders/"+held+"/refresh", "", auth); code != http.StatusAccepted || answer["outcome"] != "refresh requested" {
+			t.Fatalf("refresh = %d %v", code, answer)
+		}
 		var status map[string]any
 		eventually(t, 20*time.Second, func() bool {
 			_, status, _ = call(t, srv, http.MethodGet, "/orders/"+held, testToken, "")
@@ -168,6 +172,15 @@ func TestWebhookCancel(t *testing.T) {
 		})
 		if status["reason"] != "CHG0040012 withdrawn by the customer" {
 			t.Fatalf("status after cancel = %v", status)
+		}
+		if code, answer := send(t, srv, http.MethodPost, "/orders/"+held+"/refresh", "", auth); code != http.StatusConflict || answer["stage"] != "cancelled" {
+			t.Fatalf("refresh of an ended order = %d %v", code, answer)
+		}
+		if code, _ := send(t, srv, http.MethodGet, "/orders/"+held+"/refresh", "", auth); code != http.StatusMethodNotAllowed {
+			t.Fatalf("GET refresh = %d, want 405", code)
+		}
+		if code, _ := send(t, srv, http.MethodPost, "/orders/NOPE-"+uniqueSuffix()+"/refresh", "", auth); code != http.StatusNotFound {
+			t.Fatalf("refresh of no order = %d, want 404", code)
 		}
 		code, answer = send(t, srv, http.MethodPost, "/orders/"+held+"/cancel", "", auth)
 		if code != http.StatusConflict || answer["stage"] != string(workflows.StageCancelled) ||

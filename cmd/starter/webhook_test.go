@@ -290,7 +290,7 @@ func TestWebhookTemporalDown(t *testing.T) {
 	if got, want := code, http.StatusBadGateway; got != want {
 		t.Fatalf("cancel: code = %v, want %v", got, want)
 	}
-	if got, want := answer["error"], "could not cancel the order"; got != want {
+	if got, want := answer["error"], "could not signal the order"; got != want {
 		t.Fatalf("answer[\"error\"] = %v, want %v", got, want)
 	}
 }

@@ -39,8 +39,8 @@ type Config struct {
 
 	ActivationTimeoutPortToPort time.Duration `env:"ACTIVATION_TIMEOUT_PORT_TO_PORT" desc:"how long a port-to-port order may take to become ACTIVE"`
 	ActivationTimeoutB2B        time.Duration `env:"ACTIVATION_TIMEOUT_B2B" desc:"how long a business-to-business order may wait for the partner to accept"`
-	PollInitial                 time.Duration `env:"POLL_INITIAL" desc:"first status poll interval while waiting for ACTIVE (doubles each poll)"`
-	PollMax                     time.Duration `env:"POLL_MAX" desc:"longest status poll interval"`
+	PollInitial                 time.Duration `env:"POLL_INITIAL" desc:"first status poll interval while waiting for ACTIVE (doubles each poll, within the caps of POLL_MAX)"`
+	PollMax                     time.Duration `env:"POLL_MAX" desc:"longest status poll interval; before it, at most 30s in a wait's first 10 minutes and 5m in its first day"`
 	PollsPerRun                 int           `env:"POLLS_PER_RUN" desc:"status polls before the workflow continues as new (bounds one run's history)"`
 	PutSettleWindow             time.Duration `env:"PUT_SETTLE_WINDOW" desc:"after a PUT whose outcome is unknown, how long it may still take effect and show in the port's list; no other PUT goes out before (at least CC_API_TIMEOUT + 1m)"`
 }

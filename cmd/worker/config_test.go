@@ -40,7 +40,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		ActivationTimeoutPortToPort: 2 * time.Hour,
 		ActivationTimeoutB2B:        336 * time.Hour,
 		PollInitial:                 10 * time.Second,
-		PollMax:                     5 * time.Minute,
+		PollMax:                     30 * time.Minute,
 		PollsPerRun:                 100,
 		PutSettleWindow:             10 * time.Minute,
 	}); !reflect.DeepEqual(got, want) {

@@ -10,9 +10,9 @@ import (
 	"github.com/cc-l2/provisioner/workflows"
 )
 
-// orderCanceller is the part of client.Client that cancelling an order
+// orderSignaller is the part of client.Client that signalling an order
 // needs: the signal, and the status to explain a refusal.
-type orderCanceller interface {
+type orderSignaller interface {
 	statusReader
 	SignalWorkflow(ctx context.Context, workflowID, runID, signalName string, arg any) error
 }
@@ -41,15 +41,26 @@ func (e *orderEndedError) Error() string {
 
 // cancelOrder asks the order's workflow to cancel, for reason. Before the
 // PUT the order stops without ordering; after, its connection is
-// withdrawn. An order without a workflow gives an error wrapping
-// errNoSuchOrder; one that has ended, an *orderEndedError.
-func cancelOrder(ctx context.Context, temporal orderCanceller, orderID, reason string) error {
+// withdrawn.
+func cancelOrder(ctx context.Context, temporal orderSignaller, orderID, reason string) error {
+	return signalOrder(ctx, temporal, orderID, workflows.SignalCancel, workflows.CancelRequest{Reason: reason})
+}
+
+// refreshOrder asks a waiting order to read its connection's status now.
+func refreshOrder(ctx context.Context, temporal orderSignaller, orderID string) error {
+	return signalOrder(ctx, temporal, orderID, workflows.SignalRefresh, nil)
+}
+
+// signalOrder sends a signal to the order's workflow. An order without a
+// workflow gives an error wrapping errNoSuchOrder; one that has ended, an
+// *orderEndedError.
+func signalOrder(ctx context.Context, temporal orderSignaller, orderID, signal string, arg any) error {
 	workflowID := workflows.WorkflowID(orderID)
-	err := temporal.SignalWorkflow(ctx, workflowID, "", workflows.SignalCancel, workflows.CancelRequest{Reason: reason})
+	err := temporal.SignalWorkflow(ctx, workflowID, "", signal, arg)
 	var notFound *serviceerror.NotFound
 	if !errors.As(err, &notFound) {
 		if err != nil {
-			return fmt.Errorf("cancelling order %s (workflow %s): %w", orderID, workflowID, err)
+			return fmt.Errorf("signalling %s to order %s (workflow %s): %w", signal, orderID, workflowID, err)
 		}
 		return nil
 	}
