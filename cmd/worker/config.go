@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"go.temporal.io/sdk/worker"
+
 	"github.com/cc-l2/provisioner/activities"
 	"github.com/cc-l2/provisioner/ccapi"
 	"github.com/cc-l2/provisioner/internal/config"
@@ -24,6 +26,7 @@ type Config struct {
 	CCAPIBaseURL string        `env:"CC_API_BASE_URL" desc:"Console Connect API root"`
 	CCAPIKey     config.Secret `env:"CC_API_KEY,required,notEmpty" desc:"Console Connect API key (never logged or printed)"`
 	CCAPITimeout time.Duration `env:"CC_API_TIMEOUT" desc:"timeout of one Console Connect API call"`
+	CCAPIMaxRPS  float64       `env:"CC_API_MAX_RPS" desc:"activities started per second on the task queue, across every worker (Temporal's server-side rate): caps the rate of Console Connect API calls; 0 for no cap"`
 
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info" desc:"debug, info, warn or error"`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"json" desc:"json or console"`
@@ -114,6 +117,9 @@ func (c Config) Problems() []string {
 	if (c.CallbackURL != "" || len(c.CallbackAllowedHosts) > 0) && !c.CallbackSecret.IsSet() {
 		problems = append(problems, "CALLBACK_SECRET is required with CALLBACK_URL or CALLBACK_ALLOWED_HOSTS: every callback is signed")
 	}
+	if c.CCAPIMaxRPS < 0 {
+		problems = append(problems, fmt.Sprintf("CC_API_MAX_RPS must not be negative (got %g)", c.CCAPIMaxRPS))
+	}
 	if c.PollsPerRun <= 0 {
 		problems = append(problems, fmt.Sprintf("POLLS_PER_RUN must be positive (got %d)", c.PollsPerRun))
 	}
@@ -151,4 +157,19 @@ func (c Config) Callbacks() activities.Callbacks {
 		hosts = append(hosts, u.Host)
 	}
 	return activities.Callbacks{Secret: c.CallbackSecret, AllowedHosts: hosts}
+}
+
+// workerOptions are the SDK worker's options; onFatal hears of an error
+// that stopped it.
+func (c Config) workerOptions(onFatal func(error)) worker.Options {
+	return worker.Options{
+		MaxConcurrentActivityExecutionSize:     c.MaxConcurrentActivities,
+		MaxConcurrentWorkflowTaskExecutionSize: c.MaxConcurrentWorkflowTasks,
+		// The server hands out at most this many activity tasks a second
+		// on the task queue, to all its workers together: one budget
+		// toward the API however many workers run (0 leaves it unset).
+		TaskQueueActivitiesPerSecond: c.CCAPIMaxRPS,
+		WorkerStopTimeout:            c.ShutdownTimeout,
+		OnFatalError:                 onFatal,
+	}
 }

@@ -133,6 +133,8 @@ func TestLoadConfig(t *testing.T) {
 			wantErr: "PUT_SETTLE_WINDOW (1m0s) must be at least CC_API_TIMEOUT (30s) + 1m0s: a PUT the client gave up on may still take effect that much later"},
 		{name: "callbacks without a secret", env: map[string]string{"CC_API_KEY": testKey, "CALLBACK_ALLOWED_HOSTS": "tickets.example.com"},
 			wantErr: "CALLBACK_SECRET is required with CALLBACK_URL or CALLBACK_ALLOWED_HOSTS: every callback is signed"},
+		{name: "negative rate", env: map[string]string{"CC_API_KEY": testKey, "CC_API_MAX_RPS": "-5"},
+			wantErr: "CC_API_MAX_RPS must not be negative (got -5)"},
 		{name: "cert without key", env: map[string]string{"CC_API_KEY": testKey, "TEMPORAL_TLS_CERT": "c.pem"},
 			wantErr: "TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be given together"},
 		{name: "several problems at once", env: map[string]string{"CC_API_KEY": testKey, "POLL_MAX": "soon", "LOG_LEVEL": "x", "LOG_FORMAT": "y"},
@@ -202,8 +204,8 @@ func TestHelpListsEveryVariable(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
-	if n := len(params); n != 25 {
-		t.Fatalf("len(params) = %d, want 25", n)
+	if n := len(params); n != 26 {
+		t.Fatalf("len(params) = %d, want 26", n)
 	}
 	// Defaults kept outside the tags (the workflow's, the client's) are
 	// shown as the loader applies them.
@@ -258,5 +260,22 @@ func TestHelpListsEveryVariable(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// CC_API_MAX_RPS becomes the task queue's server-side activity rate; left
+// empty (as .env.example leaves it) there is none.
+func TestAPIRateIsTheTaskQueueActivityRate(t *testing.T) {
+	for _, tt := range []struct {
+		value string
+		want  float64
+	}{{"", 0}, {"25", 25}, {"0.5", 0.5}} {
+		cfg, err := loadConfig(map[string]string{"CC_API_KEY": testKey, "CC_API_MAX_RPS": tt.value})
+		if err != nil {
+			t.Fatalf("CC_API_MAX_RPS=%q: %v", tt.value, err)
+		}
+		if got := cfg.workerOptions(nil).TaskQueueActivitiesPerSecond; got != tt.want {
+			t.Errorf("CC_API_MAX_RPS=%q: TaskQueueActivitiesPerSecond = %v, want %v", tt.value, got, tt.want)
+		}
 	}
 }

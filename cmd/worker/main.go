@@ -163,17 +163,12 @@ func serve(ctx context.Context, cfg Config, logger *zap.Logger) error {
 	// The SDK stops the worker itself on a fatal error (e.g. the namespace
 	// does not exist); we only need to hear about it.
 	fatal := make(chan error, 1)
-	w := worker.New(c, cfg.TaskQueue, worker.Options{
-		MaxConcurrentActivityExecutionSize:     cfg.MaxConcurrentActivities,
-		MaxConcurrentWorkflowTaskExecutionSize: cfg.MaxConcurrentWorkflowTasks,
-		WorkerStopTimeout:                      cfg.ShutdownTimeout,
-		OnFatalError: func(err error) {
-			select {
-			case fatal <- err:
-			default:
-			}
-		},
-	})
+	w := worker.New(c, cfg.TaskQueue, cfg.workerOptions(func(err error) {
+		select {
+		case fatal <- err:
+		default:
+		}
+	}))
 	workflows.Register(w, cfg.Workflow())
 	activities.Register(w, &activities.Activities{API: api, Temporal: c, SettleWindow: cfg.PutSettleWindow, Callbacks: cfg.Callbacks()})
 
