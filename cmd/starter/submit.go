@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +17,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/cc-l2/provisioner/internal/intake"
 	"github.com/cc-l2/provisioner/workflows"
@@ -39,10 +42,22 @@ type starter struct {
 	temporal  workflowStarter
 	taskQueue string
 	now       func() time.Time // for dry-run workflow ids
+	// retryWait is the pause before the n-th retry of a start (from 1).
+	retryWait func(n int) time.Duration
 }
 
 func newStarter(temporal workflowStarter, taskQueue string) *starter {
-	return &starter{temporal: temporal, taskQueue: taskQueue, now: time.Now}
+	return &starter{temporal: temporal, taskQueue: taskQueue, now: time.Now,
+		retryWait: func(n int) time.Duration { return time.Duration(1<<(n-1)) * time.Second }}
+}
+
+// newSubmitID is a random id for one submission (a submit, a webhook
+// request). The workflows it starts carry it in their memo, so that a
+// start retried after a lost answer knows its own.
+func newSubmitID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return hex.EncodeToString(b)
 }
 
 // started is what starting one order gave.
@@ -73,13 +88,13 @@ func (s *starter) workflowID(o workflows.Order, dryRun bool) string {
 // applies the defaults, so the history shows what was asked for. A second
 // start of the same order finds the first workflow, running or finished,
 // and reports "exists" with its run id; that is not an error.
-func (s *starter) start(ctx context.Context, o workflows.Order, forceDryRun bool) started {
+func (s *starter) start(ctx context.Context, o workflows.Order, forceDryRun bool, submitID string) started {
 	dryRun := isDryRun(o, forceDryRun)
 	if dryRun {
 		o.DryRun = true
 	}
 	result := started{OrderID: o.OrderID, WorkflowID: s.workflowID(o, dryRun), DryRun: dryRun}
-	run, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	options := client.StartWorkflowOptions{
 		ID:        result.WorkflowID,
 		TaskQueue: s.taskQueue,
 		// A finished order is never run again: its connection exists (or
@@ -88,32 +103,70 @@ func (s *starter) start(ctx context.Context, o workflows.Order, forceDryRun bool
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		// So that starter list finds it before its first workflow task.
 		TypedSearchAttributes: workflows.StartSearchAttributes(o),
-	}, workflows.WorkflowName, workflows.Input{Order: o})
+		Memo:                  map[string]any{memoSubmitID: submitID},
+	}
+	var err error
+	for attempt := 1; ; attempt++ {
+		var run client.WorkflowRun
+		attemptCtx, cancel := context.WithTimeout(ctx, startAttemptTimeout)
+		run, err = s.temporal.ExecuteWorkflow(attemptCtx, options, workflows.WorkflowName, workflows.Input{Order: o})
+		cancel()
+		if err == nil {
+			result.RunID, result.Outcome = run.GetRunID(), outcomeStarted
+			return result
+		}
+		if attempt == startAttempts || ctx.Err() != nil || !retryableStart(err) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(s.retryWait(attempt)):
+		}
+	}
 	var exists *serviceerror.WorkflowExecutionAlreadyStarted
-	switch {
-	case err == nil:
-		result.RunID, result.Outcome = run.GetRunID(), outcomeStarted
-	case errors.As(err, &exists):
+	if !errors.As(err, &exists) {
+		result.Outcome, result.Error = outcomeError, fmt.Sprintf("starting workflow %s: %v", result.WorkflowID, err)
+		return result
+	}
+	// Started before: by an earlier submit, or by an attempt of this one
+	// whose answer was lost (its memo then carries our id).
+	desc, err := s.temporal.DescribeWorkflowExecution(ctx, result.WorkflowID, "")
+	if err != nil {
 		result.RunID, result.Outcome = exists.RunId, outcomeExists
 		if result.RunID == "" {
-			result.RunID, err = s.existingRunID(ctx, result.WorkflowID)
-			if err != nil {
-				result.Outcome, result.Error = outcomeError, err.Error()
-			}
+			result.Outcome, result.Error = outcomeError, fmt.Sprintf("workflow %s exists but describing it failed: %v", result.WorkflowID, err)
 		}
-	default:
-		result.Outcome, result.Error = outcomeError, fmt.Sprintf("starting workflow %s: %v", result.WorkflowID, err)
+		return result
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	result.RunID, result.Outcome = info.GetExecution().GetRunId(), outcomeExists
+	var by string
+	if p := info.GetMemo().GetFields()[memoSubmitID]; p != nil && converter.GetDefaultDataConverter().FromPayload(p, &by) == nil && by == submitID {
+		result.Outcome = outcomeStarted
 	}
 	return result
 }
 
-// existingRunID asks for the run id when the server's error did not carry it.
-func (s *starter) existingRunID(ctx context.Context, workflowID string) (string, error) {
-	desc, err := s.temporal.DescribeWorkflowExecution(ctx, workflowID, "")
-	if err != nil {
-		return "", fmt.Errorf("workflow %s exists but describing it failed: %w", workflowID, err)
-	}
-	return desc.GetWorkflowExecutionInfo().GetExecution().GetRunId(), nil
+// Starting one order: each attempt may take startAttemptTimeout; an
+// attempt that failed for want of an answer (the server busy or
+// unreachable) is tried again, up to startAttempts in all.
+const (
+	startAttempts       = 5
+	startAttemptTimeout = 20 * time.Second
+	memoSubmitID        = "submitId"
+)
+
+// retryableStart reports whether a failed start may succeed if tried
+// again: the server was unavailable, overloaded or did not answer in time.
+// A refusal (bad argument, no such namespace, no permission) is final.
+func retryableStart(err error) bool {
+	var (
+		unavailable *serviceerror.Unavailable
+		exhausted   *serviceerror.ResourceExhausted
+		deadline    *serviceerror.DeadlineExceeded
+	)
+	return errors.As(err, &unavailable) || errors.As(err, &exhausted) || errors.As(err, &deadline) ||
+		errors.Is(err, context.DeadlineExceeded)
 }
 
 // orderFile is a source whose orders are all valid.
@@ -125,6 +178,7 @@ type orderFile struct {
 // submitOptions are submit's flags.
 type submitOptions struct {
 	wait, asJSON, dryRun bool
+	parallel             int
 }
 
 func (a *app) submitCommand() *cobra.Command {
@@ -141,7 +195,12 @@ given earlier in the same submit, starts nothing. Each valid order starts
 workflow l2-order-<orderId>. An order started before, running or finished,
 is reported as "exists" with its run id and is never run again.
 
-Prints one line per order: orderId, workflowId, runId, and started or exists.
+Starts up to --parallel orders at once, each tried again (up to 5 times) when
+the server does not answer; a retry that finds the workflow its lost attempt
+started reports it as started. Prints one line per order, in the files'
+order: orderId, workflowId, runId, and started, exists or error; on a
+terminal a progress line on stderr, and at the end, when any order did not
+start, a line naming every one (exit status 1).
 With --wait, follows the orders live: a line with the time whenever an
 order's stage or connection changes and when it ends, then a table of how
 each ended (stage, connection id and API status, or failure type and
@@ -157,6 +216,7 @@ times are shown as the time of day, elsewhere in full (RFC 3339).`,
 	}
 	f := cmd.Flags()
 	f.BoolVar(&opts.wait, "wait", false, "follow every order until it ends, printing each change of stage, then how each ended")
+	f.IntVar(&opts.parallel, "parallel", defaultParallel, "starts in flight at once; a start the server did not answer is tried again, up to 5 times")
 	f.BoolVar(&opts.asJSON, "json", false, "print one JSON object per line instead of text")
 	f.BoolVar(&opts.dryRun, "dry-run", false, "run every check and print the Layer 2 PUT body each order would send, ordering nothing\n        (workflow l2-dryrun-<orderId>-<unix nanos>; implies --wait)")
 	return cmd
@@ -185,22 +245,29 @@ func (a *app) submit(ctx context.Context, files []string, opts submitOptions) in
 	}
 	defer temporal.Close()
 
-	s := newStarter(temporal, cfg.TaskQueue)
-	out := newPrinter(a.stdout, opts.asJSON)
-	var toWait []started
+	var orders []workflows.Order
 	for _, file := range valid {
 		for _, so := range file.orders {
-			result := s.start(ctx, so.Order, opts.dryRun)
-			out.started(result)
-			if result.Outcome == outcomeError {
-				exit = exitFailure
-				continue
-			}
-			if opts.wait || result.DryRun {
-				toWait = append(toWait, result)
-			}
+			orders = append(orders, so.Order)
 		}
 	}
+	s := newStarter(temporal, cfg.TaskQueue)
+	out := newPrinter(a.stdout, opts.asJSON)
+	progress := newStartProgress(a.stderr, len(orders))
+	var toWait []started
+	for _, result := range s.startAll(ctx, orders, opts.dryRun, opts.parallel, func(r started) {
+		out.started(r)
+		progress.add(r)
+	}) {
+		if result.Outcome == outcomeError {
+			exit = exitFailure
+			continue
+		}
+		if opts.wait || result.DryRun {
+			toWait = append(toWait, result)
+		}
+	}
+	progress.finish()
 	for _, f := range follow(ctx, temporal, toWait, followEvery(len(toWait)), out.stage, out.ended) {
 		out.finished(f)
 		if !f.succeeded() {

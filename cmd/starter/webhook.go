@@ -65,8 +65,13 @@ type webhook struct {
 
 // newWebhook builds the handler.
 func newWebhook(temporal webhookTemporal, taskQueue string, auth webhookAuth, logger *zap.Logger) http.Handler {
+	return newWebhookFor(newStarter(temporal, taskQueue), temporal, auth, logger)
+}
+
+// newWebhookFor builds the handler around a given starter.
+func newWebhookFor(s *starter, temporal webhookTemporal, auth webhookAuth, logger *zap.Logger) http.Handler {
 	h := &webhook{
-		starter:     newStarter(temporal, taskQueue),
+		starter:     s,
 		temporal:    temporal,
 		auth:        auth,
 		tokenDigest: sha256.Sum256([]byte(auth.Token.Reveal())),
@@ -202,8 +207,9 @@ func (h *webhook) orders(w http.ResponseWriter, r *http.Request) {
 
 	results := make([]started, 0, len(orders))
 	failed := false
+	submitID := newSubmitID()
 	for _, so := range orders {
-		result := h.starter.start(r.Context(), so.Order, false)
+		result := h.starter.start(r.Context(), so.Order, false, submitID)
 		results = append(results, result)
 		if result.Outcome == outcomeError {
 			failed = true

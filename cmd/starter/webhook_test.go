@@ -262,7 +262,10 @@ func (failingTemporal) SignalWorkflow(context.Context, string, string, string, a
 }
 
 func TestWebhookTemporalDown(t *testing.T) {
-	srv := newWebhookServer(t, failingTemporal{}, "q")
+	s := newStarter(failingTemporal{}, "q")
+	s.retryWait = func(int) time.Duration { return 0 }
+	srv := httptest.NewServer(newWebhookFor(s, failingTemporal{}, webhookAuth{Token: testToken}, zap.NewNop()))
+	t.Cleanup(srv.Close)
 	code, answer, _ := call(t, srv, http.MethodPost, "/orders", testToken, order("DOWN1"))
 	if got, want := code, http.StatusBadGateway; got != want {
 		t.Fatalf("code = %v, want %v", got, want)
