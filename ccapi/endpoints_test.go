@@ -93,6 +93,16 @@ func TestEveryEndpoint(t *testing.T) {
 			sent{method: "PUT", path: "/api/v2/company/initech/connections/c1/approve", query: url.Values{}}},
 		{"RejectConnection", EndpointRejectConnection, `{"id":"c1"}`, func(c *Client) error { _, err := c.RejectConnection(ctx, "initech", "c1"); return err },
 			sent{method: "PUT", path: "/api/v2/company/initech/connections/c1/reject", query: url.Values{}}},
+		{"UpdateConnection", EndpointUpdateConnection, `{"id":"c1"}`, func(c *Client) error {
+			_, err := c.UpdateConnection(ctx, "acme", "c1", UpdateConnectionRequest{Speed: 200})
+			return err
+		}, sent{method: "POST", path: "/api/v2/company/acme/connections/c1", query: url.Values{}, body: map[string]any{"speed": 200.0}}},
+		{"RequestChange", EndpointRequestChange, `{"id":"c1"}`, func(c *Client) error { _, err := c.RequestChange(ctx, "acme", "c1", 500); return err },
+			sent{method: "PUT", path: "/api/company/acme/connections/c1/change", query: url.Values{}, body: map[string]any{"speed": 500.0}}},
+		{"ApproveChange", EndpointApproveChange, `{"id":"c1"}`, func(c *Client) error { _, err := c.ApproveChange(ctx, "globex", "c1"); return err },
+			sent{method: "PUT", path: "/api/company/globex/connections/c1/change/approve", query: url.Values{}}},
+		{"CancelChange", EndpointCancelChange, `{"id":"c1"}`, func(c *Client) error { _, err := c.CancelChange(ctx, "acme", "c1"); return err },
+			sent{method: "DELETE", path: "/api/company/acme/connections/c1/change", query: url.Values{}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

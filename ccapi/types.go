@@ -198,6 +198,12 @@ type Connection struct {
 	DestPortID  string    `json:"destPortId"`
 	DestMetroID string    `json:"destMetroId"`
 	CreatedAt   time.Time `json:"createdAt"`
+	// SrcCompany and DestCompany are the two parties (the same company
+	// for a self-connection).
+	SrcCompany  string `json:"srcCompany"`
+	DestCompany string `json:"destCompany"`
+	// Request is the connection's change request, if it has one.
+	Request *ChangeRequest `json:"request,omitempty"`
 }
 
 // ListConnectionsOptions pages and filters a connection search.
