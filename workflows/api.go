@@ -67,6 +67,12 @@ type WaitState struct {
 	// awaiting-acceptance already.
 	CallbacksStarted bool `json:"callbacksStarted,omitempty"`
 	NotifiedAwaiting bool `json:"notifiedAwaiting,omitempty"`
+	// Phase is what an action order waits for (decommission, modify,
+	// adopt); empty for a create order. SpeedMbps and FromMbps are a
+	// modify's asked and former speeds.
+	Phase     string `json:"phase,omitempty"`
+	SpeedMbps int    `json:"speedMbps,omitempty"`
+	FromMbps  int    `json:"fromMbps,omitempty"`
 }
 
 // Stage is where an order is.

@@ -17,11 +17,13 @@ const (
 	MilestoneFailed             = "failed"
 	MilestoneCancelled          = "cancelled"
 	MilestoneWithdrawn          = "withdrawn" // the order deleted its connection
+	MilestoneDecommissioned     = "decommissioned"
+	MilestoneModified           = "modified"
 )
 
 // finalMilestone reports whether no milestone follows m.
 func finalMilestone(m string) bool {
-	return m == MilestoneActive || m == MilestoneFailed || m == MilestoneCancelled
+	return m == MilestoneActive || m == MilestoneFailed || m == MilestoneCancelled || m == MilestoneDecommissioned || m == MilestoneModified
 }
 
 const (

@@ -105,11 +105,15 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Register registers the provisioning workflow under WorkflowName and the
-// connection-name lock under NameLockWorkflowName.
+// Register registers the provisioning workflow under WorkflowName, the
+// connection-name lock, the callbacks workflow, and the workflows of the
+// decommission, modify and adopt actions.
 func Register(r worker.WorkflowRegistry, cfg Config) {
 	p := &Provisioner{cfg: cfg.withDefaults()}
 	r.RegisterWorkflowWithOptions(p.Run, workflow.RegisterOptions{Name: WorkflowName})
 	r.RegisterWorkflowWithOptions(p.NameLock, workflow.RegisterOptions{Name: NameLockWorkflowName})
 	r.RegisterWorkflowWithOptions(p.OrderCallbacks, workflow.RegisterOptions{Name: CallbacksWorkflowName})
+	r.RegisterWorkflowWithOptions(p.Decommission, workflow.RegisterOptions{Name: DecommissionWorkflowName})
+	r.RegisterWorkflowWithOptions(p.Modify, workflow.RegisterOptions{Name: ModifyWorkflowName})
+	r.RegisterWorkflowWithOptions(p.Adopt, workflow.RegisterOptions{Name: AdoptWorkflowName})
 }

@@ -27,8 +27,12 @@ const (
 	putRefused = "refused" // the API refused it: nothing was made
 )
 
-// kindLabel is the order's kind, for metric tags.
+// kindLabel is the order's kind, for metric tags: port-to-port or
+// business-to-business for a create order, else its action.
 func (r *orderRun) kindLabel() string {
+	if !r.order.IsCreate() {
+		return r.order.Action // decommission, modify, adopt
+	}
 	if r.order.DestPortID == "" && r.order.DestCompany == "" {
 		return "unknown"
 	}

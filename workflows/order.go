@@ -19,7 +19,13 @@ import (
 // destCompany + destMetro means business-to-business (the other company
 // must accept).
 type Order struct {
-	OrderID        string `json:"orderId"`
+	OrderID string `json:"orderId"`
+	// Action is what the order does: ActionCreate (the default) orders a
+	// new connection; the others act on the existing ConnectionID.
+	Action       string `json:"action,omitempty"`
+	ConnectionID string `json:"connectionId,omitempty"`
+	// The rest is a create order's; Name and Speed also serve decommission
+	// (the name guards against a mistyped id) and modify (the new speed).
 	Company        string `json:"company"`
 	Name           string `json:"name,omitempty"`
 	PortID         string `json:"portId"`
@@ -47,6 +53,19 @@ type Order struct {
 	// (see CallbackEvent); else the worker's CALLBACK_URL, if any.
 	Callback *Callback `json:"callback,omitempty"`
 }
+
+// Actions an order can take.
+const (
+	ActionCreate       = "create"       // order a new connection (the default)
+	ActionDecommission = "decommission" // delete an existing connection
+	ActionModify       = "modify"       // change an existing connection's speed
+	ActionAdopt        = "adopt"        // bring a connection ordered elsewhere under management
+)
+
+var actions = []string{ActionCreate, ActionDecommission, ActionModify, ActionAdopt}
+
+// IsCreate reports whether the order creates a connection.
+func (o Order) IsCreate() bool { return o.Action == "" || o.Action == ActionCreate }
 
 // Callback is where a ticketing system wants to hear of an order.
 type Callback struct {
@@ -134,6 +153,9 @@ func (o Order) Validate() error { return o.validate(true) }
 // timeout between a minute and 30 days, paymentType as the OpenAPI says,
 // onTimeout), which orders started before it did not have to follow.
 func (o Order) validate(strict bool) error {
+	if !o.IsCreate() {
+		return o.validateAction()
+	}
 	if !strict && o.Duration != nil && *o.Duration == 0 {
 		o.Duration = nil // an explicit 0 used to mean the default
 	}
@@ -145,11 +167,10 @@ func (o Order) validate(strict bool) error {
 			v.Problems = append(v.Problems, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 		}
 	}
-	check(o.OrderID != "", "orderId", "is required")
-	check(o.OrderID == "" || orderIDPattern.MatchString(o.OrderID), "orderId",
-		"must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit (got %q)", o.OrderID)
-	check(o.Company != "", "company", "is required")
-	check(o.Company == "" || identPattern.MatchString(o.Company), "company", "is not a valid company username (got %q)", o.Company)
+	v.checkIdentity(o)
+	if strict {
+		check(o.ConnectionID == "", "connectionId", "applies to the decommission, modify and adopt actions only; a create order makes a new connection")
+	}
 	check(strings.TrimSpace(o.Name) != "" || o.OrderID == "", "name", "must not be blank")
 	if strict {
 		check(utf8.RuneCountInString(o.Name) <= maxNameLength, "name", "must be at most %d characters (got %d)", maxNameLength, utf8.RuneCountInString(o.Name))
@@ -204,18 +225,81 @@ func (o Order) validate(strict bool) error {
 		check(o.ActivationTimeout >= 0, "activationTimeout", "must not be negative")
 	}
 
-	if c := o.Callback; c != nil {
-		u, err := url.Parse(c.URL)
-		check(err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil, "callback.url",
-			"must be an http or https URL without credentials (got %q)", c.URL)
-		check(len(c.Ticket) <= 100 && !strings.ContainsFunc(c.Ticket, unicode.IsControl), "callback.ticket",
-			"must be at most 100 characters, without control characters")
-	}
+	v.checkCallback(o)
+	return v.orNil()
+}
 
+// check records a problem with field unless ok.
+func (v *ValidationError) check(ok bool, field, format string, args ...any) {
+	if !ok {
+		v.Problems = append(v.Problems, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+}
+
+func (v *ValidationError) orNil() error {
 	if len(v.Problems) == 0 {
 		return nil
 	}
-	return &v
+	return v
+}
+
+// checkIdentity checks what every order has: its id and company.
+func (v *ValidationError) checkIdentity(o Order) {
+	v.check(o.OrderID != "", "orderId", "is required")
+	v.check(o.OrderID == "" || orderIDPattern.MatchString(o.OrderID), "orderId",
+		"must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit (got %q)", o.OrderID)
+	v.check(o.Company != "", "company", "is required")
+	v.check(o.Company == "" || identPattern.MatchString(o.Company), "company", "is not a valid company username (got %q)", o.Company)
+}
+
+func (v *ValidationError) checkCallback(o Order) {
+	if c := o.Callback; c != nil {
+		u, err := url.Parse(c.URL)
+		v.check(err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil, "callback.url",
+			"must be an http or https URL without credentials (got %q)", c.URL)
+		v.check(len(c.Ticket) <= 100 && !strings.ContainsFunc(c.Ticket, unicode.IsControl), "callback.ticket",
+			"must be at most 100 characters, without control characters")
+	}
+}
+
+// validateAction checks a decommission, modify or adopt order: it names
+// an existing connection and says only what its action uses.
+func (o Order) validateAction() error {
+	var v ValidationError
+	v.OrderID = o.OrderID
+	v.checkIdentity(o)
+	if !slices.Contains(actions, o.Action) {
+		v.check(false, "action", "must be one of %s (got %q)", strings.Join(actions, ", "), o.Action)
+		return v.orNil()
+	}
+	v.check(o.ConnectionID != "", "connectionId", "is required: the connection to %s", o.Action)
+	v.check(o.ConnectionID == "" || identPattern.MatchString(o.ConnectionID), "connectionId", "is not a valid connection id (got %q)", o.ConnectionID)
+	switch o.Action {
+	case ActionDecommission:
+		v.check(o.Name != "", "name", "is required: the connection's current name, which must match before anything is deleted (a guard against a mistyped id)")
+	case ActionModify:
+		v.check(o.Speed > 0, "speed", "must be greater than 0 Mbps (got %d): the connection's new speed", o.Speed)
+		v.check(o.Speed <= 100000, "speed", "must be at most 100000 Mbps (got %d)", o.Speed)
+	}
+	unused := []struct {
+		field string
+		set   bool
+	}{
+		{"name", o.Name != "" && o.Action != ActionDecommission},
+		{"speed", o.Speed != 0 && o.Action != ActionModify},
+		{"portId", o.PortID != ""}, {"destPortId", o.DestPortID != ""}, {"destCompany", o.DestCompany != ""},
+		{"destMetro", o.DestMetro != ""}, {"destDcf", o.DestDCF != ""}, {"classOfService", o.ClassOfService != ""},
+		{"paymentType", o.PaymentType != ""}, {"duration", o.Duration != nil}, {"durationUnit", o.DurationUnit != ""},
+		{"evergreen", o.Evergreen != nil}, {"onTimeout", o.OnTimeout != ""},
+	}
+	for _, u := range unused {
+		v.check(!u.set, u.field, "does not apply to %s orders", o.Action)
+	}
+	t := time.Duration(o.ActivationTimeout)
+	v.check(t == 0 || t >= minActivationTimeout && t <= maxActivationTimeout, "activationTimeout",
+		"must be between %s and %s (got %s)", minActivationTimeout, "720h (30 days)", t)
+	v.checkCallback(o)
+	return v.orNil()
 }
 
 // FieldError is one problem with one field of an order.

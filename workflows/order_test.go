@@ -18,6 +18,12 @@ func validB2B() Order {
 		DestCompany: "globex", DestMetro: "HKG", Speed: 100}
 }
 
+func actionOrder(action, name string, speed int) func() Order {
+	return func() Order {
+		return Order{OrderID: "CHG0050001", Action: action, Company: "acme", ConnectionID: "c1", Name: name, Speed: speed}
+	}
+}
+
 func TestOrderValidate(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -38,6 +44,17 @@ func TestOrderValidate(t *testing.T) {
 		{"same port", func(o *Order) { o.DestPortID = o.PortID }, validP2P, []string{"destPortId"}},
 		{"metro on p2p", func(o *Order) { o.DestMetro = "HKG" }, validP2P, []string{"destMetro"}},
 		{"b2b without metro", func(o *Order) { o.DestMetro = "" }, validB2B, []string{"destMetro"}},
+		{"create with a connectionId", func(o *Order) { o.ConnectionID = "c1" }, validP2P, []string{"connectionId"}},
+		{"explicit create ok", func(o *Order) { o.Action = ActionCreate }, validP2P, nil},
+		{"unknown action", func(o *Order) { o.Action = "delete" }, validP2P, []string{"action"}},
+		{"decommission ok", func(*Order) {}, actionOrder(ActionDecommission, "HKG-1", 0), nil},
+		{"decommission without name or id", func(o *Order) { o.Name, o.ConnectionID = "", "" }, actionOrder(ActionDecommission, "HKG-1", 0), []string{"connectionId", "name"}},
+		{"modify ok", func(*Order) {}, actionOrder(ActionModify, "", 200), nil},
+		{"modify without speed", func(o *Order) { o.Speed = 0 }, actionOrder(ActionModify, "", 200), []string{"speed"}},
+		{"modify with create fields", func(o *Order) { o.PortID, o.Name, o.OnTimeout = "p1", "x", OnTimeoutKeep }, actionOrder(ActionModify, "", 200),
+			[]string{"name", "portId", "onTimeout"}},
+		{"adopt ok", func(*Order) {}, actionOrder(ActionAdopt, "", 0), nil},
+		{"adopt with a speed", func(o *Order) { o.Speed = 10 }, actionOrder(ActionAdopt, "", 0), []string{"speed"}},
 		{"b2b to self", func(o *Order) { o.DestCompany = "acme" }, validB2B, []string{"destCompany"}},
 		{"zero speed", func(o *Order) { o.Speed = 0 }, validP2P, []string{"speed"}},
 		{"negative speed", func(o *Order) { o.Speed = -5 }, validP2P, []string{"speed"}},

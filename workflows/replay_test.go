@@ -126,6 +126,9 @@ func replay(t *testing.T, file string, run func(workflow.Context, Input) (Result
 	p := &Provisioner{cfg: DefaultConfig()}
 	replayer.RegisterWorkflowWithOptions(p.NameLock, workflow.RegisterOptions{Name: NameLockWorkflowName})
 	replayer.RegisterWorkflowWithOptions(p.OrderCallbacks, workflow.RegisterOptions{Name: CallbacksWorkflowName})
+	replayer.RegisterWorkflowWithOptions(p.Decommission, workflow.RegisterOptions{Name: DecommissionWorkflowName})
+	replayer.RegisterWorkflowWithOptions(p.Modify, workflow.RegisterOptions{Name: ModifyWorkflowName})
+	replayer.RegisterWorkflowWithOptions(p.Adopt, workflow.RegisterOptions{Name: AdoptWorkflowName})
 	quiet := log.NewStructuredLogger(slog.New(slog.DiscardHandler))
 	return replayer.ReplayWorkflowHistoryFromJSONFile(quiet, file)
 }

@@ -119,6 +119,10 @@ func (r *orderRun) end(res Result) Result {
 		r.notify(MilestoneActive)
 	case StageCancelled:
 		r.notify(MilestoneCancelled)
+	case StageDecommissioned:
+		r.notify(MilestoneDecommissioned)
+	case StageModified:
+		r.notify(MilestoneModified)
 	}
 	return res
 }

@@ -57,7 +57,10 @@ func StartSearchAttributes(o Order) temporal.SearchAttributes {
 // orderAttributes are the attributes of an order at a stage.
 func orderAttributes(o Order, stage Stage) []temporal.SearchAttributeUpdate {
 	kind := Kind("")
-	if o.DestPortID != "" || o.DestCompany != "" {
+	switch {
+	case !o.IsCreate():
+		kind = Kind(o.Action)
+	case o.DestPortID != "" || o.DestCompany != "":
 		kind = o.Kind()
 	}
 	dest := o.DestCompany

@@ -109,7 +109,7 @@ func (s *starter) start(ctx context.Context, o workflows.Order, forceDryRun bool
 	for attempt := 1; ; attempt++ {
 		var run client.WorkflowRun
 		attemptCtx, cancel := context.WithTimeout(ctx, startAttemptTimeout)
-		run, err = s.temporal.ExecuteWorkflow(attemptCtx, options, workflows.WorkflowName, workflows.Input{Order: o})
+		run, err = s.temporal.ExecuteWorkflow(attemptCtx, options, workflows.WorkflowType(o), workflows.Input{Order: o})
 		cancel()
 		if err == nil {
 			result.RunID, result.Outcome = run.GetRunID(), outcomeStarted

@@ -1,0 +1,311 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/cc-l2/provisioner/activities"
+	"github.com/cc-l2/provisioner/ccapi"
+)
+
+// Workflow types of the actions on an existing connection. Each is an
+// order of its own, with the workflow id l2-order-<orderId> like a create
+// order's, so the once-only rule, the status query, cancel, refresh,
+// search attributes, metrics and callbacks work the same for all.
+const (
+	DecommissionWorkflowName = "L2Decommission"
+	ModifyWorkflowName       = "L2Modify"
+	AdoptWorkflowName        = "L2Adopt"
+)
+
+// WorkflowType is the workflow type that runs the order.
+func WorkflowType(o Order) string {
+	switch o.Action {
+	case ActionDecommission:
+		return DecommissionWorkflowName
+	case ActionModify:
+		return ModifyWorkflowName
+	case ActionAdopt:
+		return AdoptWorkflowName
+	}
+	return WorkflowName
+}
+
+// Stages of the actions, besides validating, active, failed, cancelled
+// and dry-run.
+const (
+	StageChecking         Stage = "checking"          // reading the connection and checking the order against it
+	StageDeleting         Stage = "deleting"          // the DELETE went out; waiting for DELETED
+	StageDecommissioned   Stage = "decommissioned"    // it is gone
+	StageModifying        Stage = "modifying"         // the update or change request is going out
+	StageAwaitingApproval Stage = "awaiting-approval" // the other party must approve the change
+	StageModified         Stage = "modified"          // the new speed applies
+	StageFollowing        Stage = "following"         // an adopted connection, until it is ACTIVE
+)
+
+// Phases of an action's wait, carried across continue-as-new in
+// WaitState.Phase.
+const (
+	phaseDeleting  = "deleting"
+	phaseApproval  = "approval"
+	phaseFollowing = "following"
+)
+
+// actionStep is the body of one action's workflow.
+type actionStep func(r *orderRun, ctx workflow.Context, cfg Config, in Input) (Result, error)
+
+// runAction runs an action order: the same status query, signals, search
+// attributes, callbacks and metrics as a create order, around its step.
+func (p *Provisioner) runAction(ctx workflow.Context, in Input, step actionStep) (Result, error) {
+	r, err := startRun(ctx, in.Order)
+	if err != nil {
+		return Result{}, err
+	}
+	cfg := p.settings(ctx)
+	r.searchable = true
+	r.view.ConnectionID = in.Order.ConnectionID
+	r.callbackURL = callbackURL(r.order, cfg)
+	if in.Wait != nil {
+		r.startedAt, r.callbacksStarted = in.Wait.StartedAt, in.Wait.CallbacksStarted
+	} else {
+		r.startedAt = workflow.GetInfo(ctx).WorkflowStartTime
+		r.countStarted(ctx)
+	}
+	r.publish(ctx)
+	res, err := step(r, ctx, cfg, in)
+	var continued *workflow.ContinueAsNewError
+	if errors.As(err, &continued) {
+		return res, err
+	}
+	done, _ := workflow.NewDisconnectedContext(ctx)
+	if ctx.Err() != nil {
+		res, err = r.actionCancelled(done, cfg, "a Temporal cancel")
+	}
+	r.countEnded(done, res, err, r.startedAt)
+	return res, err
+}
+
+// check reads the order's connection and checks that it is the company's
+// own. found is false when the order has failed (the error says why).
+func (r *orderRun) check(ctx workflow.Context) (activities.ConnectionFacts, bool, error) {
+	r.setStage(StageChecking)
+	var a *activities.Activities
+	var f activities.ConnectionFacts
+	ref := r.connectionRef()
+	cctx, stop := r.untilCancelled(ctx)
+	defer stop()
+	err := workflow.ExecuteActivity(lookupOptions(cctx), a.ReadConnection, ref).Get(cctx, &f)
+	nothing := "nothing was " + map[string]string{ActionDecommission: "deleted", ActionModify: "changed", ActionAdopt: "adopted"}[r.order.Action]
+	switch {
+	case err != nil && r.cancel != nil:
+		res := r.end(Result{Stage: StageCancelled, NothingOrdered: true, Reason: "cancelled before anything was done: " + r.cancel.Reason})
+		return f, false, errResult{res}
+	case err != nil && isAPIRejection(err):
+		_, ferr := r.failNothingOrdered(ErrTypePrecheckFailed, nothing+": "+rootMessage(err))
+		return f, false, ferr
+	case err != nil:
+		_, ferr := r.failNothingOrdered(ErrTypeAPIUnavailable, fmt.Sprintf("reading connection %s, %s: %s", ref.ConnectionID, nothing, rootMessage(err)))
+		return f, false, ferr
+	case !f.Found:
+		_, ferr := r.failNothingOrdered(ErrTypePrecheckFailed, fmt.Sprintf("%s: company %s has no connection %s (an unknown id, another company's, or one deleted long ago)",
+			nothing, r.order.Company, ref.ConnectionID))
+		return f, false, ferr
+	case f.SrcCompany != "" && f.SrcCompany != r.order.Company:
+		_, ferr := r.failNothingOrdered(ErrTypePrecheckFailed, fmt.Sprintf("%s: connection %s belongs to company %s; %s is only its other party",
+			nothing, ref.ConnectionID, f.SrcCompany, r.order.Company))
+		return f, false, ferr
+	}
+	r.view.APIStatus = f.Status
+	return f, true, nil
+}
+
+// errResult carries a result that ended the order without error through
+// check's error return.
+type errResult struct{ res Result }
+
+func (e errResult) Error() string { return "ended: " + string(e.res.Stage) }
+
+// ended turns check's error into the step's return values.
+func ended(err error) (Result, error) {
+	var e errResult
+	if errors.As(err, &e) {
+		return e.res, nil
+	}
+	return Result{}, err
+}
+
+func (r *orderRun) connectionRef() activities.ConnectionRef {
+	return activities.ConnectionRef{OrderID: r.order.OrderID, Company: r.order.Company, ConnectionID: r.order.ConnectionID}
+}
+
+// awaitAction reads the connection on the polling budget's schedule until
+// judge says the wait is over, the deadline passes, or a cancel arrives.
+// Like a create order's wait, it continues as new every PollsPerRun reads
+// or historyBudget bytes.
+func (r *orderRun) awaitAction(ctx workflow.Context, cfg Config, w WaitState) (Result, error) {
+	r.view.Polls = w.Polls
+	var a *activities.Activities
+	interval := max(min(time.Duration(w.NextPoll), pollCap(waitAge(workflow.Now(ctx), w))), time.Second)
+	for pollsThisRun := 0; ; {
+		if ctx.Err() != nil {
+			return Result{}, ctx.Err()
+		}
+		if r.cancel != nil {
+			return r.actionCancelled(ctx, cfg, r.cancel.Reason)
+		}
+		now := workflow.Now(ctx)
+		if !now.Before(w.Deadline) {
+			return r.actionTimedOut(ctx, cfg, w)
+		}
+		if pollsThisRun >= cfg.PollsPerRun || workflow.GetInfo(ctx).GetCurrentHistorySize() >= historyBudget {
+			w.NextPoll, w.StartedAt, w.CallbacksStarted = Duration(interval), r.startedAt, r.callbacksStarted
+			r.logger.Info("Continuing as new to keep the history small", "polls", w.Polls)
+			return Result{}, workflow.NewContinueAsNewError(ctx, WorkflowType(r.order), Input{Order: r.order, Wait: &w})
+		}
+		sleep := min(interval, w.Deadline.Sub(now))
+		if _, err := workflow.AwaitWithTimeout(ctx, sleep, func() bool { return r.cancel != nil || r.refresh }); err != nil {
+			return Result{}, err
+		}
+		if r.cancel != nil {
+			continue
+		}
+		if r.refresh {
+			r.refresh = false
+		} else {
+			interval = nextPoll(interval, waitAge(workflow.Now(ctx), w), cfg)
+		}
+		var f activities.ConnectionFacts
+		err := workflow.ExecuteActivity(pollOptions(ctx, cfg), a.ReadConnection, r.connectionRef()).Get(ctx, &f)
+		pollsThisRun++
+		w.Polls++
+		r.view.Polls = w.Polls
+		if err != nil {
+			r.view.Reason = "last read failed: " + rootMessage(err)
+			continue
+		}
+		r.view.APIStatus, r.view.Reason = f.Status, f.ErrorReason
+		if res, err, over := r.judge(ctx, w, f); over {
+			return res, err
+		}
+	}
+}
+
+// judge says whether what the read found ends the wait, and how.
+func (r *orderRun) judge(ctx workflow.Context, w WaitState, f activities.ConnectionFacts) (Result, error, bool) {
+	id := r.order.ConnectionID
+	switch w.Phase {
+	case phaseDeleting:
+		if !f.Found || f.Gone() {
+			return r.end(Result{Stage: StageDecommissioned, Reason: fmt.Sprintf("connection %s deleted", id)}), nil, true
+		}
+	case phaseApproval:
+		asked := w.SpeedMbps
+		switch ch := f.Change; {
+		case f.SpeedMbps == asked || ch != nil && ch.Status == ccapi.ChangeRequestApproved && f.SpeedMbps != w.FromMbps:
+			reason := fmt.Sprintf("connection %s changed from %d to %d Mbps", id, w.FromMbps, f.SpeedMbps)
+			if f.SpeedMbps < asked {
+				reason += fmt.Sprintf(": the other party accepted %d Mbps, lower than the %d Mbps asked", f.SpeedMbps, asked)
+			}
+			return r.end(Result{Stage: StageModified, Reason: reason}), nil, true
+		case ch != nil && ch.Status == ccapi.ChangeRequestRejected:
+			res, err := r.fail(ErrTypeOrderRejected, fmt.Sprintf("the other party rejected the change of connection %s to %d Mbps; it stays at %d Mbps", id, asked, f.SpeedMbps))
+			return res, err, true
+		case ch != nil && ch.Status == ccapi.ChangeRequestWithdrawn:
+			res, err := r.fail(ErrTypeConnectionFailed, fmt.Sprintf("the change request of connection %s was withdrawn outside this order; it stays at %d Mbps", id, f.SpeedMbps))
+			return res, err, true
+		case !f.Found || f.Status.Phase() == ccapi.PhaseFailed:
+			res, err := r.fail(ErrTypeConnectionFailed, fmt.Sprintf("connection %s is %s while its change waited for approval", id, orNone(string(f.Status))))
+			return res, err, true
+		}
+	case phaseFollowing:
+		switch {
+		case !f.Found:
+			res, err := r.fail(ErrTypeConnectionFailed, fmt.Sprintf("adopted connection %s is no longer known to the API", id))
+			return res, err, true
+		case f.Status.Phase() == ccapi.PhaseActive:
+			return r.end(Result{Stage: StageActive, Reason: "adopted connection " + id + " is ACTIVE"}), nil, true
+		case f.Status.Phase() == ccapi.PhaseFailed:
+			res, err := r.fail(ErrTypeConnectionFailed, fmt.Sprintf("adopted connection %s ended %s: %s", id, f.Status, orNone(f.ErrorReason)))
+			return res, err, true
+		}
+	}
+	return Result{}, nil, false
+}
+
+// actionTimedOut ends a wait at its deadline: a change request still
+// pending is withdrawn; a DELETE sent stays sent; an adopted connection
+// is never touched.
+func (r *orderRun) actionTimedOut(ctx workflow.Context, cfg Config, w WaitState) (Result, error) {
+	id := r.order.ConnectionID
+	deadline := w.Deadline.UTC().Format(time.RFC3339)
+	switch w.Phase {
+	case phaseApproval:
+		return r.fail(ErrTypeActivationTimeout, fmt.Sprintf("the change of connection %s to %d Mbps was not approved by the deadline %s; %s",
+			id, w.SpeedMbps, deadline, r.withdrawChange(ctx, cfg)))
+	case phaseDeleting:
+		return r.fail(ErrTypeActivationTimeout, fmt.Sprintf("connection %s was still %s at the deadline %s; its DELETE was sent", id, orNone(string(r.view.APIStatus)), deadline))
+	}
+	return r.fail(ErrTypeActivationTimeout, fmt.Sprintf("adopted connection %s was still %s at the deadline %s; it was left as it is (an adopted connection is never withdrawn)",
+		id, orNone(string(r.view.APIStatus)), deadline))
+}
+
+// actionCancelled ends an action cancelled while it waited: a change
+// request still pending is withdrawn.
+func (r *orderRun) actionCancelled(ctx workflow.Context, cfg Config, reason string) (Result, error) {
+	id := r.order.ConnectionID
+	var what string
+	switch r.view.Stage {
+	case StageAwaitingApproval, StageModifying:
+		what = r.withdrawChange(ctx, cfg)
+	case StageDeleting:
+		what = fmt.Sprintf("the DELETE of connection %s had been sent", id)
+	case StageFollowing:
+		what = fmt.Sprintf("stopped following connection %s, left as it is", id)
+	default:
+		what = "nothing was done"
+	}
+	return r.end(Result{Stage: StageCancelled, Reason: "cancelled: " + what + ": " + reason}), nil
+}
+
+// withdrawChange withdraws the order's change request, durably, and says
+// what became of it.
+func (r *orderRun) withdrawChange(ctx workflow.Context, cfg Config) string {
+	var a *activities.Activities
+	var f activities.ConnectionFacts
+	if err := workflow.ExecuteActivity(withdrawOptions(ctx, cfg), a.WithdrawSpeedChange, r.connectionRef()).Get(ctx, &f); err != nil {
+		return fmt.Sprintf("withdrawing its change request failed (%s): withdraw it by hand", rootMessage(err))
+	}
+	if f.Change != nil && f.Change.Status == ccapi.ChangeRequestApproved {
+		return fmt.Sprintf("but the change had just been approved: connection %s is at %d Mbps", r.order.ConnectionID, f.SpeedMbps)
+	}
+	r.view.Withdrawn = true
+	return fmt.Sprintf("its change request was withdrawn; connection %s stays at %d Mbps", r.order.ConnectionID, f.SpeedMbps)
+}
+
+// actionDeadline is when an action's wait gives up: the order's own
+// activationTimeout, else the worker's default for the connection's kind.
+func actionDeadline(ctx workflow.Context, o Order, cfg Config, b2b bool) time.Time {
+	timeout := cfg.ActivationTimeoutPortToPort
+	switch {
+	case o.ActivationTimeout > 0:
+		timeout = time.Duration(o.ActivationTimeout)
+	case b2b:
+		timeout = cfg.ActivationTimeoutB2B
+	}
+	return workflow.Now(ctx).Add(timeout)
+}
+
+// actionOptions: an update, change request or DELETE. Each attempt reads
+// the connection first and sends nothing when the change is already
+// there, so retrying after a lost answer changes nothing twice.
+func actionOptions(ctx workflow.Context, cfg Config) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    2*cfg.APITimeout + callMargin,
+		ScheduleToCloseTimeout: time.Hour,
+		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
+	})
+}
