@@ -36,7 +36,9 @@ type ChangeFacts struct {
 }
 
 // BusinessToBusiness reports whether the connection joins two companies.
-func (f ConnectionFacts) BusinessToBusiness() bool { return f.DestCompany != "" && f.DestCompany != f.SrcCompany }
+func (f ConnectionFacts) BusinessToBusiness() bool {
+	return f.DestCompany != "" && f.DestCompany != f.SrcCompany
+}
 
 // Gone reports whether the connection no longer exists.
 func (f ConnectionFacts) Gone() bool {
