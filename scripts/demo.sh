@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job on an embedded default: a Temporal dev server (SQLite file
 # under .data/demo), the Console Connect API simulator, the worker, and the
-# sample orders in examples/orders submitted with --wait. Stops everything
-# it started on exit or Ctrl-C.
+# sample orders in examples/orders submitted with --wait, then the actions
+# in examples/actions (adopt, modify, decommission a connection ordered
+# before this project) one after the other. Stops everything it started
+# on exit or Ctrl-C.
 #
 # Ports: Temporal 7233 (UI 8233), simulator 8081. Override with
 # DEMO_TEMPORAL_PORT, DEMO_UI_PORT, DEMO_SIM_PORT.
@@ -17,6 +19,7 @@ sim_port="${DEMO_SIM_PORT:-8081}"
 sim_key="sim-demo-key"
 data=".data/demo"
 orders=(examples/orders/*.json)
+actions=(examples/actions/*.json)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -95,13 +98,22 @@ TEMPORAL_ADDRESS="127.0.0.1:$temporal_port" bin/starter submit --wait "${orders[
 pids+=($!)
 wait "$!" || true
 
+say "Adopting, modifying and decommissioning connection LEGACY-HKG-SIN, one action at a time"
+# One after the other: each acts on the same connection.
+for action in "${actions[@]}"; do
+  TEMPORAL_ADDRESS="127.0.0.1:$temporal_port" bin/starter submit --wait "$action" > >(tee -a "$data/outcomes.txt") &
+  pids+=($!)
+  wait "$!" || true
+done
+
 echo
 say "Temporal UI: http://localhost:$ui_port (every order's workflow and history)"
 # Two orders succeed and one fails its pre-check by design (so the starter
 # exits 1); the demo checks each order ended as it should.
 outcome() { awk -v id="$1" '$1 == id && NF >= 2 && $2 != "l2-order-"id { print $2 }' "$data/outcomes.txt"; }
 demo_ok=1
-for want in DEMO-P2P-001=active DEMO-B2B-001=active DEMO-B2B-SYD=failed; do
+for want in DEMO-P2P-001=active DEMO-B2B-001=active DEMO-B2B-SYD=failed \
+  DEMO-ADOPT-001=active DEMO-MODIFY-001=modified DEMO-DECOM-001=decommissioned; do
   id=${want%=*} expected=${want#*=}
   got=$(outcome "$id")
   if [[ "$got" != "$expected" ]]; then
@@ -110,7 +122,7 @@ for want in DEMO-P2P-001=active DEMO-B2B-001=active DEMO-B2B-SYD=failed; do
   fi
 done
 ((demo_ok)) || exit 1
-say "All three sample orders ended as expected"
+say "All three sample orders and the three actions ended as expected"
 if [[ -t 0 ]]; then
   read -r -p "Press Enter to stop everything (the UI stays up until then)... " _ || true
 fi
