@@ -62,3 +62,15 @@ func writeCodeError(w http.ResponseWriter, status int, message string) {
 func writeForbidden(w http.ResponseWriter) {
 	writeJSON(w, http.StatusForbidden, statusMessage{msgNotAuthorized, http.StatusForbidden, http.StatusForbidden})
 }
+
+func forbidden() *requestError { return &requestError{http.StatusForbidden, msgNotAuthorized} }
+
+// writeRequestError answers a rejection in the shape the API gives it: a
+// refused permission like every other 403, the rest in the LoopBack shape.
+func writeRequestError(w http.ResponseWriter, e *requestError) {
+	if e.status == http.StatusForbidden {
+		writeForbidden(w)
+		return
+	}
+	writeError(w, e.status, e.message)
+}

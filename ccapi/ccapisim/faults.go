@@ -82,6 +82,7 @@ func Endpoints() []string {
 		EndpointListPorts, EndpointGetPort, EndpointPortConnections, EndpointMetroCapabilities,
 		EndpointSearchDCF, EndpointCreateLayer2, EndpointGetConnection, EndpointListConnections,
 		EndpointDeleteConnection, EndpointApproveConnection, EndpointRejectConnection,
+		EndpointUpdateConnection, EndpointRequestChange, EndpointApproveChange, EndpointCancelChange,
 	}
 }
 

@@ -38,6 +38,8 @@ type connectionJSON struct {
 	Deleted        bool      `json:"deleted"`
 	CreatedAt      string    `json:"createdAt"`
 	UpdatedAt      string    `json:"updatedAt"`
+	// Request is the change request, left out until there is one.
+	Request *changeRequestJSON `json:"request,omitempty"`
 }
 
 type connectionPageJSON struct {
@@ -56,6 +58,7 @@ func toConnectionJSON(c *connection) connectionJSON {
 		Duration: c.duration, DurationUnit: c.durationUnit, Evergreen: c.evergreen,
 		ErrorReason: nullIfEmpty(c.errorReason), Deleted: c.status == StatusDeleted,
 		CreatedAt: formatTime(c.createdAt), UpdatedAt: formatTime(c.updatedAt),
+		Request: toChangeRequestJSON(c.request),
 	}
 }
 
@@ -242,12 +245,13 @@ func (s *Server) handleDeleteConnection(w http.ResponseWriter, r *http.Request) 
 	default:
 		// A request nobody has accepted yet is withdrawn; anything else
 		// is taken down.
-		status := StatusDeleted
+		status, kind := StatusDeleted, ChangeKindDeleted
 		if c.status == StatusPending {
-			status = StatusCancelled
+			status, kind = StatusCancelled, ChangeKindCancelled
 		}
 		c.withdrawnAt = now
 		s.setStatusLocked(c, status, now)
+		s.recordLocked(LedgerChange{ConnectionID: c.id, Kind: kind, Source: SourceAPI, Endpoint: EndpointDeleteConnection, By: company, At: now})
 		writeJSON(w, http.StatusOK, struct{}{})
 	}
 }

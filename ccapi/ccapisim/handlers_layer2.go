@@ -94,7 +94,7 @@ func (s *Server) createLayer2Locked(companyName string, body []byte) (*connectio
 		name: req.Name, speed: int(*req.Speed), srcPortID: src.ID, srcCompany: company.Username,
 		srcRegionID: s.firstRegion(src.MetroID), classOfService: req.ClassOfService,
 		paymentType: req.PaymentType, duration: *req.Duration, durationUnit: req.DurationUnit,
-		evergreen: req.Evergreen, createdAt: now, updatedAt: now, holdsCapacity: true, created: true,
+		evergreen: req.Evergreen, createdAt: now, updatedAt: now, created: true,
 		// How far into each delay of eventual consistency (list lag, read
 		// gap, a partner's decision, activation) this connection falls.
 		listDraw: s.rng.Float64(), readDraw: s.rng.Float64(), decisionDraw: s.rng.Float64(), activationDraw: s.rng.Float64(),
@@ -109,7 +109,7 @@ func (s *Server) createLayer2Locked(companyName string, body []byte) (*connectio
 	}
 	c.id = s.newConnectionIDLocked(now)
 	s.conns[c.id] = c
-	src.utilised += c.speed
+	s.recountLocked(c)
 	s.created[company.Username+"/"+c.name]++
 	return c, nil
 }
@@ -118,15 +118,8 @@ func (s *Server) createLayer2Locked(companyName string, body []byte) (*connectio
 // alone, filling in the API's defaults.
 func decodeLayer2Request(body []byte) (layer2Request, *requestError) {
 	var req layer2Request
-	if err := json.Unmarshal(body, &req); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			if typeErr.Field == "" {
-				return req, badRequest("request body must be a JSON object, got JSON %s", typeErr.Value)
-			}
-			return req, badRequest("%s has the wrong type: got JSON %s", typeErr.Field, typeErr.Value)
-		}
-		return req, badRequest("request body is not valid JSON: %v", err)
+	if reqErr := decodeJSONBody(body, &req); reqErr != nil {
+		return req, reqErr
 	}
 	req.ClassOfService = strings.ToUpper(req.ClassOfService)
 	if req.ClassOfService == "" {
@@ -143,7 +136,7 @@ func decodeLayer2Request(body []byte) (layer2Request, *requestError) {
 		return req, badRequest("portId is a required argument")
 	case req.Speed == nil:
 		return req, badRequest("speed is a required argument")
-	case *req.Speed <= 0 || *req.Speed != math.Trunc(*req.Speed) || *req.Speed > math.MaxInt32:
+	case !validSpeed(*req.Speed):
 		return req, badRequest("speed must be a positive whole number of Mbps, got %v", *req.Speed)
 	case !slices.Contains(classesOfService, req.ClassOfService):
 		return req, badRequest("classOfService must be one of %s, got %q", strings.Join(classesOfService, ", "), req.ClassOfService)
@@ -161,6 +154,29 @@ func decodeLayer2Request(body []byte) (layer2Request, *requestError) {
 		req.Duration = &zero
 	}
 	return req, nil
+}
+
+// decodeJSONBody reads a JSON request body into v, saying in the API's
+// words what is wrong with one that does not fit.
+func decodeJSONBody(body []byte, v any) *requestError {
+	err := json.Unmarshal(body, v)
+	if err == nil {
+		return nil
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		if typeErr.Field == "" {
+			return badRequest("request body must be a JSON object, got JSON %s", typeErr.Value)
+		}
+		return badRequest("%s has the wrong type: got JSON %s", typeErr.Field, typeErr.Value)
+	}
+	return badRequest("request body is not valid JSON: %v", err)
+}
+
+// validSpeed reports whether a requested speed is a positive whole number
+// of Mbps the simulator can hold.
+func validSpeed(speed float64) bool {
+	return speed > 0 && speed == math.Trunc(speed) && speed <= math.MaxInt32
 }
 
 func (s *Server) validateSourcePortLocked(company *Company, req layer2Request) (*port, *requestError) {

@@ -70,6 +70,12 @@ type harness struct {
 // and the fake clock, unless opts says otherwise.
 func newHarness(t *testing.T, opts Options) *harness {
 	t.Helper()
+	return newHarnessWithFixture(t, DefaultFixture(), opts)
+}
+
+// newHarnessWithFixture is newHarness on another world.
+func newHarnessWithFixture(t *testing.T, fx *Fixture, opts Options) *harness {
+	t.Helper()
 	clock := &fakeClock{now: epoch}
 	if opts.APIKey == "" {
 		opts.APIKey = testKey
@@ -83,7 +89,7 @@ func newHarness(t *testing.T, opts Options) *harness {
 	if opts.AutoApproveDelay == 0 {
 		opts.AutoApproveDelay = 5 * time.Second
 	}
-	sim := New(DefaultFixture(), opts)
+	sim := New(fx, opts)
 	ts := httptest.NewServer(sim)
 	t.Cleanup(ts.Close)
 	return &harness{t: t, sim: sim, http: ts, clock: clock}
@@ -184,6 +190,17 @@ type wireConnection struct {
 	ErrorReason    *string `json:"errorReason"`
 	CreatedAt      string  `json:"createdAt"`
 	UpdatedAt      string  `json:"updatedAt"`
+	// Request is the change request; nil when the answer has none.
+	Request *wireChangeRequest `json:"request"`
+}
+
+// wireChangeRequest is connection.request.
+type wireChangeRequest struct {
+	Status       string  `json:"status"`
+	Speed        int     `json:"speed"`
+	SrcApproval  *string `json:"srcApproval"`
+	DestApproval *string `json:"destApproval"`
+	UpdatedAt    string  `json:"updatedAt"`
 }
 
 // loopbackErr is the {"error":{statusCode,name,message}} shape.

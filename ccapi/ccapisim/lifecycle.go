@@ -13,7 +13,14 @@ const provisioningFailure = "VLAN allocation failed on the provider edge"
 //	                      PENDING -> DENIED   (reject / autoReject)
 //	                      PENDING -> CANCELLED (the requester withdraws it: DELETE)
 //	                      ACCEPTED -> ACTIVE | ERROR
+//
+// An automatic partner then decides a change request waiting for it.
 func (s *Server) advanceLocked(c *connection, now time.Time) {
+	s.advanceStatusLocked(c, now)
+	s.decideChangeLocked(c, now)
+}
+
+func (s *Server) advanceStatusLocked(c *connection, now time.Time) {
 	for {
 		switch c.status {
 		case StatusCreating:
@@ -74,15 +81,50 @@ func (s *Server) rejectLocked(c *connection, by string, at time.Time) {
 	s.setStatusLocked(c, StatusDenied, at)
 }
 
+// decideChangeLocked lets an automatic partner decide the change request
+// waiting for its approval, by the same policy and after the same delay as
+// it decides connection requests, counted from when the request was last
+// made or changed. A company without a policy never answers.
+func (s *Server) decideChangeLocked(c *connection, now time.Time) {
+	req := c.request
+	if !req.pending() {
+		return
+	}
+	awaited, ok := s.companies[c.awaitedParty()]
+	decideAt := req.updatedAt.Add(s.autoApproveDelay + time.Duration(req.decisionDraw*float64(s.autoApproveJitter)))
+	if !ok || now.Before(decideAt) {
+		return
+	}
+	switch {
+	case awaited.AutoReject:
+		s.endChangeLocked(c, ChangeRejected, decideAt)
+		s.recordLocked(LedgerChange{ConnectionID: c.id, Kind: ChangeKindRejected, Source: SourcePartner,
+			By: awaited.Username, Speed: req.speed, At: decideAt})
+	case awaited.AutoApprove:
+		s.approveChangeLocked(c, awaited.Username, req.speed, decideAt)
+		s.recordLocked(LedgerChange{ConnectionID: c.id, Kind: ChangeKindApproved, Source: SourcePartner,
+			By: awaited.Username, Speed: req.speed, At: decideAt})
+	}
+}
+
 // setStatusLocked changes the status and gives the bandwidth back to the
-// source port once the connection no longer uses it.
+// source port once the connection no longer uses it. A change request
+// still pending then ends, withdrawn with the connection.
 func (s *Server) setStatusLocked(c *connection, status string, at time.Time) {
 	c.status = status
 	c.updatedAt = at
-	if c.holdsCapacity && releasesCapacity(status) {
-		if src, ok := s.ports[c.srcPortID]; ok {
-			src.utilised = max(0, src.utilised-c.speed)
-		}
-		c.holdsCapacity = false
+	if releasesCapacity(status) && c.request.pending() {
+		c.request.status, c.request.updatedAt = ChangeWithdrawn, at
 	}
+	s.recountLocked(c)
+}
+
+// recountLocked brings the source port's utilisation in line with what c
+// takes from it now, by the difference from what it took before.
+func (s *Server) recountLocked(c *connection) {
+	want := c.footprint()
+	if src, ok := s.ports[c.srcPortID]; ok {
+		src.utilised = max(0, src.utilised+want-c.counted)
+	}
+	c.counted = want
 }

@@ -79,12 +79,72 @@ type connection struct {
 	// activationDraw × its jitter.
 	listDraw, readDraw, decisionDraw, activationDraw float64
 
-	// holdsCapacity is true while the speed is counted in the source port's
-	// utilisation, so capacity is given back exactly once.
-	holdsCapacity bool
+	// counted is the bandwidth of this connection counted in its source
+	// port's utilisation (see footprint). Every change of speed, status or
+	// change request goes through recountLocked, which moves the port's
+	// utilisation by the difference, so capacity is taken and given back
+	// exactly once.
+	counted int
+
+	// request is the connection's change request: nil until one is made,
+	// then the latest one, pending or ended, as the API shows it.
+	request *changeRequest
 }
 
 func (c *connection) businessToBusiness() bool { return c.destCompany != c.srcCompany }
+
+// footprint is the bandwidth c takes from its source port: nothing once it
+// no longer uses the port, else its speed, or the speed of its pending
+// change request when that is higher, because the API reserves a change's
+// bandwidth as soon as it is asked for.
+func (c *connection) footprint() int {
+	switch {
+	case releasesCapacity(c.status):
+		return 0
+	case c.request.pending():
+		return max(c.speed, c.request.speed)
+	default:
+		return c.speed
+	}
+}
+
+// otherParty is the party of a business-to-business connection that is
+// not company.
+func (c *connection) otherParty(company string) string {
+	if company == c.srcCompany {
+		return c.destCompany
+	}
+	return c.srcCompany
+}
+
+// Change request statuses (connection.request.status).
+const (
+	ChangePending   = "PENDING"   // waiting for one party's approval
+	ChangeApproved  = "APPROVED"  // both parties approved: the speed was applied
+	ChangeRejected  = "REJECTED"  // the party that did not ask for it refused it
+	ChangeWithdrawn = "WITHDRAWN" // the party that asked for it cancelled it
+)
+
+// changeRequest is a change to a business-to-business connection that both
+// parties must approve; only speed changes exist. Exactly one side has
+// approved a pending request: the one that last set its speed.
+type changeRequest struct {
+	status string
+	speed  int
+	// requester is the company that opened the request. Its cancellation
+	// withdraws the request, the other party's rejects it, and it alone
+	// may lower a speed the other party has approved into effect.
+	requester string
+	// srcApproval and destApproval are the id of the company that approved
+	// on each side, empty while that side has not.
+	srcApproval, destApproval string
+	updatedAt                 time.Time
+	// decisionDraw places an automatic partner's decision within the
+	// approval jitter, as for connection requests.
+	decisionDraw float64
+}
+
+func (r *changeRequest) pending() bool { return r != nil && r.status == ChangePending }
 
 func (c *connection) visibleTo(company string) bool {
 	return c.srcCompany == company || c.destCompany == company

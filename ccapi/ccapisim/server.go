@@ -26,6 +26,10 @@ const (
 	EndpointDeleteConnection  = "deleteConnection"
 	EndpointApproveConnection = "approveConnection"
 	EndpointRejectConnection  = "rejectConnection"
+	EndpointUpdateConnection  = "updateConnection"
+	EndpointRequestChange     = "requestChange"
+	EndpointApproveChange     = "approveChange"
+	EndpointCancelChange      = "cancelChange"
 )
 
 // Options configures a Server.
@@ -81,6 +85,7 @@ type Server struct {
 	authBurstUntil time.Time
 	requests       map[string]int
 	created        map[string]int
+	changes        []LedgerChange // in the order they were recorded
 }
 
 // New builds a server from a fixture (nil means DefaultFixture). The fixture
@@ -150,8 +155,8 @@ func (s *Server) fixtureConnection(fc Connection) *connection {
 		srcCompany: fc.Company, destCompany: cmp.Or(fc.DestCompany, fc.Company),
 		classOfService: "SILVER", paymentType: "invoice", duration: 1, durationUnit: "m", evergreen: true,
 		createdAt: fc.CreatedAt, updatedAt: fc.CreatedAt, approvedAt: fc.CreatedAt,
-		holdsCapacity: !releasesCapacity(fc.Status),
 	}
+	c.counted = c.footprint() // already in the port's Utilised
 	if src, ok := s.ports[fc.SrcPortID]; ok {
 		c.srcRegionID = s.firstRegion(src.MetroID)
 	}
@@ -191,6 +196,11 @@ func (s *Server) routes() *http.ServeMux {
 		"DELETE /api/v2/company/{company}/connections/{id}":      {EndpointDeleteConnection, s.handleDeleteConnection},
 		"PUT /api/v2/company/{company}/connections/{id}/approve": {EndpointApproveConnection, s.handleApproveConnection},
 		"PUT /api/v2/company/{company}/connections/{id}/reject":  {EndpointRejectConnection, s.handleRejectConnection},
+		"POST /api/v2/company/{company}/connections/{id}":        {EndpointUpdateConnection, s.handleUpdateConnection},
+		// The change request routes are not under /api/v2, as in the reference.
+		"PUT /api/company/{company}/connections/{id}/change":         {EndpointRequestChange, s.handleRequestChange},
+		"PUT /api/company/{company}/connections/{id}/change/approve": {EndpointApproveChange, s.handleApproveChange},
+		"DELETE /api/company/{company}/connections/{id}/change":      {EndpointCancelChange, s.handleCancelChange},
 	}
 	for pattern, route := range api {
 		mux.Handle(pattern, s.apiRoute(route.endpoint, route.handler))
@@ -199,6 +209,8 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("GET /_sim/faults", s.requireAuth(s.handleGetFaults))
 	mux.Handle("PUT /_sim/faults", s.requireAuth(s.handlePutFaults))
 	mux.Handle("GET /_sim/ledger", s.requireAuth(s.handleLedger))
+	mux.Handle("PUT /_sim/connections/{id}/change/approve", s.requireAuth(s.handlePartnerApproveChange))
+	mux.Handle("PUT /_sim/connections/{id}/change/reject", s.requireAuth(s.handlePartnerRejectChange))
 	// The catch-all also answers wrong methods on known paths, as LoopBack does.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("There is no method to handle %s %s", r.Method, r.URL.Path))

@@ -9,17 +9,23 @@ import (
 	"time"
 )
 
-// apiCalls is one request per API endpoint, all of them valid.
+// apiCalls is one request per API endpoint, all of them well formed.
 var apiCalls = []struct {
 	endpoint, method, path string
 	body                   any
 }{
 	{EndpointListPorts, http.MethodGet, "/api/company/acme/ports?deleted=false", nil},
+	{EndpointGetPort, http.MethodGet, "/api/company/acme/ports/" + portHKG, nil},
+	{EndpointPortConnections, http.MethodGet, "/api/company/acme/ports/" + portHKG + "/connections", nil},
 	{EndpointMetroCapabilities, http.MethodGet, "/api/company/acme/metro/capabilities", nil},
 	{EndpointSearchDCF, http.MethodGet, "/v2/data-center-facility?filter=%7B%7D", nil},
 	{EndpointCreateLayer2, http.MethodPut, "/api/v2/company/acme/connections/layer2", p2pRequest("AUTH")},
 	{EndpointGetConnection, http.MethodGet, "/api/v2/company/acme/connections/" + legacyConn, nil},
 	{EndpointListConnections, http.MethodGet, "/api/v2/company/acme/connections", nil},
+	{EndpointUpdateConnection, http.MethodPost, "/api/v2/company/acme/connections/" + legacyConn, map[string]any{"speed": 150}},
+	{EndpointRequestChange, http.MethodPut, "/api/company/acme/connections/" + legacyConn + "/change", map[string]any{"speed": 150}},
+	{EndpointApproveChange, http.MethodPut, "/api/company/acme/connections/" + legacyConn + "/change/approve", nil},
+	{EndpointCancelChange, http.MethodDelete, "/api/company/acme/connections/" + legacyConn + "/change", nil},
 	{EndpointDeleteConnection, http.MethodDelete, "/api/v2/company/acme/connections/" + legacyConn, nil},
 	{EndpointApproveConnection, http.MethodPut, "/api/v2/company/acme/connections/" + legacyConn + "/approve", nil},
 	{EndpointRejectConnection, http.MethodPut, "/api/v2/company/acme/connections/" + legacyConn + "/reject", nil},
@@ -174,5 +180,21 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	if r := h.remaining(portSIN); r != 10000-10*created {
 		t.Fatalf("remaining = %d after %d creations of 10 Mbps", r, created)
+	}
+}
+
+// Every endpoint the faults can name is routed, and counted under its name.
+func TestEveryEndpointHasACall(t *testing.T) {
+	called := map[string]bool{}
+	for _, call := range apiCalls {
+		called[call.endpoint] = true
+	}
+	for _, endpoint := range Endpoints() {
+		if !called[endpoint] {
+			t.Errorf("apiCalls has no call to %s", endpoint)
+		}
+	}
+	if len(called) != len(Endpoints()) {
+		t.Errorf("apiCalls calls %d endpoints, Endpoints() lists %d", len(called), len(Endpoints()))
 	}
 }
