@@ -90,9 +90,8 @@ func (a *Activities) ReadPort(ctx context.Context, in PortRef) (PortInfo, error)
 
 // Decommissioned is how a decommission's DELETE went.
 type Decommissioned struct {
-	// AlreadyGone: the connection was deleted before this DELETE (by an
-	// earlier attempt whose answer was lost, or by someone else); no
-	// DELETE was sent, or the one sent found nothing to delete.
+	// AlreadyGone: the connection was deleted before the order's first
+	// attempt to delete it, by someone else; nothing was sent.
 	AlreadyGone bool `json:"alreadyGone,omitempty"`
 }
 
@@ -108,13 +107,16 @@ func (a *Activities) DecommissionConnection(ctx context.Context, in ConnectionRe
 		return Decommissioned{}, err
 	}
 	if !facts.Found || facts.Gone() || facts.Status == ccapi.StatusDeleting {
-		logger.Info("Connection already gone or going; no DELETE sent", "orderId", in.OrderID, "connectionId", in.ConnectionID, "status", facts.Status)
-		return Decommissioned{AlreadyGone: !facts.Found || facts.Gone()}, nil
+		// After a first attempt, gone is most likely that attempt's DELETE,
+		// whose answer was lost: not "already gone".
+		first := activity.GetInfo(ctx).Attempt <= 1
+		logger.Info("Connection gone or going; no DELETE sent", "orderId", in.OrderID, "connectionId", in.ConnectionID, "status", facts.Status, "firstAttempt", first)
+		return Decommissioned{AlreadyGone: first && (!facts.Found || facts.Gone())}, nil
 	}
 	logger.Info("Deleting connection", "orderId", in.OrderID, "connectionId", in.ConnectionID)
 	err = a.API.DeleteConnection(ctx, in.Company, in.ConnectionID)
 	if ccapi.IsNotFound(err) {
-		return Decommissioned{AlreadyGone: true}, nil
+		return Decommissioned{}, nil // gone between the read and the DELETE
 	}
 	return Decommissioned{}, classify("deleting connection "+in.ConnectionID, err)
 }

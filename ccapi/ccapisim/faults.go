@@ -268,6 +268,26 @@ func (s *Server) SetFaults(f Faults) {
 	s.buckets = map[string]*tokenBucket{}
 }
 
+// SetEndpointFaults replaces one endpoint's fault settings, leaving the
+// others' as they are (a zero Faults clears them), so that tests running
+// side by side can each fault the endpoint only they use.
+func (s *Server) SetEndpointFaults(endpoint string, f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	endpoints := maps.Clone(s.faults.Endpoints)
+	if endpoints == nil {
+		endpoints = map[string]Faults{}
+	}
+	f.Endpoints = nil // an endpoint's faults do not nest
+	if reflect.ValueOf(f).IsZero() {
+		delete(endpoints, endpoint)
+	} else {
+		endpoints[endpoint] = f
+	}
+	s.faults.Endpoints = endpoints
+	delete(s.buckets, endpoint)
+}
+
 func (s *Server) currentFaults() Faults {
 	s.mu.Lock()
 	defer s.mu.Unlock()

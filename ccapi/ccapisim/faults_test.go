@@ -304,3 +304,15 @@ type nonHijackable struct {
 func (w *nonHijackable) Header() http.Header         { return w.header }
 func (w *nonHijackable) Write(b []byte) (int, error) { return len(b), nil }
 func (w *nonHijackable) WriteHeader(status int)      { w.status = status }
+
+func TestSetEndpointFaults(t *testing.T) {
+	s := New(nil, Options{APIKey: "k"})
+	s.SetFaults(Faults{ErrorRate: 0.1, Endpoints: map[string]Faults{EndpointGetPort: {ThrottleRate: 1}}})
+	s.SetEndpointFaults(EndpointDeleteConnection, Faults{CommitThenErrorRate: 1})
+	s.SetEndpointFaults(EndpointUpdateConnection, Faults{CommitThenErrorRate: 1})
+	s.SetEndpointFaults(EndpointUpdateConnection, Faults{})
+	f := s.currentFaults()
+	if f.ErrorRate != 0.1 || len(f.Endpoints) != 2 || f.Endpoints[EndpointGetPort].ThrottleRate != 1 || f.Endpoints[EndpointDeleteConnection].CommitThenErrorRate != 1 {
+		t.Fatalf("faults %+v", f)
+	}
+}
