@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/cc-l2/provisioner/ccapi"
 	"github.com/cc-l2/provisioner/ccapi/ccapisim"
 	"github.com/cc-l2/provisioner/workflows"
 )
@@ -187,6 +188,26 @@ func TestActions(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkHistory(t, c, o.OrderID, "adopt-followed-to-active")
+
+		// Following a request nobody accepts, cancelled: left as it is.
+		silent := start(t, c, b2bOrder("E2E-ADOPT-SRC2", "initech"))
+		unanswered := waitForStage(t, c, "E2E-ADOPT-SRC2", workflows.StageAwaitingActivation)
+		o = workflows.Order{OrderID: "E2E-ADOPT-CANCEL", Action: workflows.ActionAdopt, Company: "acme", ConnectionID: unanswered.ConnectionID}
+		run = startAction(t, c, o)
+		waitForActionStage(t, c, o.OrderID, workflows.StageFollowing)
+		if out, code := starter(t, "", "cancel", o.OrderID, "--reason", "not ours to watch"); code != 0 {
+			t.Fatalf("starter cancel: %d %s", code, out)
+		}
+		endedAs(t, run, workflows.StageCancelled, "stopped following connection "+unanswered.ConnectionID+", left as it is")
+		if conn, err := env.api.GetConnection(context.Background(), "acme", unanswered.ConnectionID); err != nil || conn.Status != ccapi.StatusPending {
+			t.Errorf("connection after the adopt was cancelled: %+v, %v", conn, err)
+		}
+		if out, code := starter(t, "", "cancel", "E2E-ADOPT-SRC2"); code != 0 {
+			t.Fatalf("starter cancel: %d %s", code, out)
+		}
+		if _, err := result(t, silent); err != nil {
+			t.Fatal(err)
+		}
 
 		o = workflows.Order{OrderID: "E2E-ADOPT-THEIRS", Action: workflows.ActionAdopt, Company: "initech", ConnectionID: waiting.ConnectionID}
 		_, err := result(t, startAction(t, c, o))

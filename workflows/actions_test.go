@@ -257,3 +257,27 @@ func TestAdopt(t *testing.T) {
 		})
 	}
 }
+
+// A cancel while the connection is being checked stops the decommission
+// before anything is deleted.
+func TestDecommissionCancelledBeforeTheDelete(t *testing.T) {
+	at := newWFTest(t, Config{})
+	at.env.OnActivity(a.ReadConnection, mock.Anything, mock.Anything).After(time.Minute).Return(conn(), nil)
+	deletes := 0
+	at.env.OnActivity(a.DecommissionConnection, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.ConnectionRef) (activities.Decommissioned, error) {
+			deletes++
+			return activities.Decommissioned{}, nil
+		}).Maybe()
+	at.env.RegisterDelayedCallback(func() {
+		at.env.SignalWorkflow(SignalCancel, CancelRequest{Reason: "wrong ticket"})
+	}, 10*time.Second)
+	at.env.ExecuteWorkflow(DecommissionWorkflowName, Input{Order: decommission()})
+	var res Result
+	if err := at.env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Stage != StageCancelled || !res.NothingOrdered || !strings.Contains(res.Reason, "wrong ticket") || deletes != 0 {
+		t.Errorf("result %+v, %d DELETEs", res, deletes)
+	}
+}
