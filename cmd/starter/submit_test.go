@@ -439,3 +439,28 @@ func TestUnreachableTemporal(t *testing.T) {
 		t.Fatalf("r.stdout = %v, want it empty", r.stdout)
 	}
 }
+
+// An action order starts its action's workflow type, under the same id
+// scheme; a file mixing create and action orders is fine.
+func TestSubmitStartsEachActionsWorkflowType(t *testing.T) {
+	e := newTestEnv(t)
+	create, decom := e.orderID("CREATE"), e.orderID("DECOM")
+	r := e.run(ndjson(order(create),
+		`{"orderId":"`+decom+`","action":"decommission","company":"acme","connectionId":"c1","name":"HKG-1"}`), "submit", "-")
+	if r.code != exitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for id, want := range map[string]string{create: workflows.WorkflowName, decom: workflows.DecommissionWorkflowName} {
+		desc, err := e.client.DescribeWorkflowExecution(context.Background(), workflows.WorkflowID(id), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := desc.GetWorkflowExecutionInfo().GetType().GetName(); got != want {
+			t.Errorf("order %s runs %s, want %s", id, got, want)
+		}
+	}
+	bad := e.run(`{"orderId":"X1","action":"decommission","company":"acme","connectionId":"c1","portId":"p1"}`, "submit", "-")
+	if want := `invalid order "X1": name is required: the connection's current name, which must match before anything is deleted (a guard against a mistyped id); portId does not apply to decommission orders`; bad.code != exitFailure || !strings.Contains(bad.stderr, want) {
+		t.Errorf("invalid action order: exit %d, stderr %q, want it to contain %q", bad.code, bad.stderr, want)
+	}
+}
