@@ -14,6 +14,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
 
 	"github.com/cc-l2/provisioner/workflows"
 )
@@ -61,17 +62,7 @@ failed, cancelled, dry-run.`,
 					return a.usageError(cmd, fmt.Sprintf("%s %q: letters, digits, '.', '_' and '-' only", name, v))
 				}
 			}
-			cfg, logger, err := a.setup(nil)
-			if err != nil {
-				return err
-			}
-			defer func() { _ = logger.Sync() }()
-			temporal, err := a.dial(cmd.Context(), cfg, logger)
-			if err != nil {
-				return err
-			}
-			defer temporal.Close()
-			return exitCode(a.list(cmd.Context(), temporal, opts))
+			return a.withTemporal(cmd, func(ctx context.Context, temporal client.Client) int { return a.list(ctx, temporal, opts) })
 		},
 	}
 	f := cmd.Flags()

@@ -311,6 +311,12 @@ func (a *app) orderCommand(cmd *cobra.Command, args []string, do func(ctx contex
 	if err != nil {
 		return err
 	}
+	return a.withTemporal(cmd, func(ctx context.Context, temporal client.Client) int { return do(ctx, temporal, orderID) })
+}
+
+// withTemporal reads the configuration, connects to Temporal, and hands
+// over to do, whose result is the exit code.
+func (a *app) withTemporal(cmd *cobra.Command, do func(ctx context.Context, temporal client.Client) int) error {
 	cfg, logger, err := a.setup(nil)
 	if err != nil {
 		return err
@@ -321,5 +327,5 @@ func (a *app) orderCommand(cmd *cobra.Command, args []string, do func(ctx contex
 		return err
 	}
 	defer temporal.Close()
-	return exitCode(do(cmd.Context(), temporal, orderID))
+	return exitCode(do(cmd.Context(), temporal))
 }

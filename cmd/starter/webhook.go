@@ -177,9 +177,7 @@ type webhookProblem struct {
 // orders handles POST /orders: one order or an array. Every order is
 // checked first; if any is invalid, nothing is started.
 func (h *webhook) orders(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, http.StatusMethodNotAllowed, "use POST to submit orders")
+	if !onlyPost(w, r, "submit orders") {
 		return
 	}
 	body, ok := readBody(w, r)
@@ -257,9 +255,7 @@ type cancelRequest struct {
 // cancel handles POST /orders/{orderId}/cancel: before the connection is
 // ordered the order ends without ordering; after, it is withdrawn.
 func (h *webhook) cancel(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, http.StatusMethodNotAllowed, "use POST to cancel an order")
+	if !onlyPost(w, r, "cancel an order") {
 		return
 	}
 	body, ok := readBody(w, r)
@@ -286,9 +282,7 @@ func (h *webhook) cancel(w http.ResponseWriter, r *http.Request) {
 // refresh handles POST /orders/{orderId}/refresh (any body is ignored):
 // a waiting order reads its connection's status at once.
 func (h *webhook) refresh(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, http.StatusMethodNotAllowed, "use POST to refresh an order")
+	if !onlyPost(w, r, "refresh an order") {
 		return
 	}
 	orderID := r.PathValue("orderId")
@@ -311,6 +305,17 @@ func (h *webhook) signalled(w http.ResponseWriter, orderID string, err error, ou
 		h.logger.Info("webhook: "+outcome, zap.String("orderId", orderID))
 		writeJSON(w, http.StatusAccepted, map[string]string{"orderId": orderID, "workflowId": workflows.WorkflowID(orderID), "outcome": outcome})
 	}
+}
+
+// onlyPost answers 405 to anything but a POST, saying what POST is for,
+// and reports whether the request is a POST.
+func onlyPost(w http.ResponseWriter, r *http.Request, what string) bool {
+	if r.Method == http.MethodPost {
+		return true
+	}
+	w.Header().Set("Allow", http.MethodPost)
+	writeError(w, http.StatusMethodNotAllowed, "use POST to "+what)
+	return false
 }
 
 func writeError(w http.ResponseWriter, code int, message string) {
