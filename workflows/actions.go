@@ -55,12 +55,14 @@ const (
 	phaseFollowing = "following"
 )
 
-// actionStep is the body of one action's workflow.
-type actionStep func(r *orderRun, ctx workflow.Context, cfg Config, in Input) (Result, error)
+// actionStep is the body of one action's workflow: what it does with the
+// connection, once the order is valid and the connection checked.
+type actionStep func(r *orderRun, ctx workflow.Context, cfg Config, f activities.ConnectionFacts) (Result, error)
 
 // runAction runs an action order: the same status query, signals, search
-// attributes, callbacks and metrics as a create order, around its step.
-func (p *Provisioner) runAction(ctx workflow.Context, in Input, step actionStep) (Result, error) {
+// attributes, callbacks and metrics as a create order, around its step. A
+// run continued from another resumes the wait at waitStage.
+func (p *Provisioner) runAction(ctx workflow.Context, in Input, waitStage Stage, step actionStep) (Result, error) {
 	r, err := startRun(ctx, in.Order)
 	if err != nil {
 		return Result{}, err
@@ -76,7 +78,7 @@ func (p *Provisioner) runAction(ctx workflow.Context, in Input, step actionStep)
 		r.countStarted(ctx)
 	}
 	r.publish(ctx)
-	res, err := step(r, ctx, cfg, in)
+	res, err := r.action(ctx, cfg, in, waitStage, step)
 	var continued *workflow.ContinueAsNewError
 	if errors.As(err, &continued) {
 		return res, err
@@ -87,6 +89,23 @@ func (p *Provisioner) runAction(ctx workflow.Context, in Input, step actionStep)
 	}
 	r.countEnded(done, res, err, r.startedAt)
 	return res, err
+}
+
+// action validates the order, checks its connection and runs its step;
+// or, in a continued run, resumes the wait.
+func (r *orderRun) action(ctx workflow.Context, cfg Config, in Input, waitStage Stage, step actionStep) (Result, error) {
+	if in.Wait != nil {
+		r.setStage(waitStage)
+		return r.awaitAction(ctx, cfg, *in.Wait)
+	}
+	if err := r.order.Validate(); err != nil {
+		return r.failNothingOrdered(ErrTypeInvalidOrder, err.Error())
+	}
+	f, ok, err := r.check(ctx)
+	if !ok {
+		return ended(err)
+	}
+	return step(r, ctx, cfg, f)
 }
 
 // check reads the order's connection and checks that it is the company's

@@ -100,6 +100,17 @@ func change(s string, speed int) func(*activities.ConnectionFacts) {
 	}
 }
 
+// outcome asserts the order failed with errType, or else ended at stage,
+// saying want.
+func outcome(t *testing.T, res Result, err error, stage Stage, errType, want string) {
+	t.Helper()
+	if errType != "" {
+		failure(t, err, errType, want)
+	} else if err != nil || res.Stage != stage || !strings.Contains(res.Reason, want) {
+		t.Errorf("result %+v, %v; want stage %s with %q", res, err, stage, want)
+	}
+}
+
 func decommission(mutate ...func(*Order)) Order {
 	o := Order{OrderID: "CHG0050001", Action: ActionDecommission, Company: "acme", ConnectionID: "c1", Name: "HKG-SYD-1"}
 	for _, m := range mutate {
@@ -134,11 +145,7 @@ func TestDecommission(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			at := newActionTest(t, tt.reads...)
 			res, err := at.run(tt.order)
-			if tt.wantErrType != "" {
-				failure(t, err, tt.wantErrType, tt.want)
-			} else if err != nil || res.Stage != tt.wantStage || !strings.Contains(res.Reason, tt.want) {
-				t.Errorf("result %+v, %v; want stage %s with %q", res, err, tt.wantStage, tt.want)
-			}
+			outcome(t, res, err, tt.wantStage, tt.wantErrType, tt.want)
 			if at.deletes != tt.wantDeletes {
 				t.Errorf("%d DELETEs, want %d", at.deletes, tt.wantDeletes)
 			}
@@ -190,11 +197,7 @@ func TestModify(t *testing.T) {
 			at := newActionTest(t, tt.reads...)
 			at.port.RemainingMbps = tt.remaining
 			res, err := at.run(tt.order)
-			if tt.wantErrType != "" {
-				failure(t, err, tt.wantErrType, tt.want)
-			} else if err != nil || res.Stage != tt.wantStage || !strings.Contains(res.Reason, tt.want) {
-				t.Errorf("result %+v, %v; want stage %s with %q", res, err, tt.wantStage, tt.want)
-			}
+			outcome(t, res, err, tt.wantStage, tt.wantErrType, tt.want)
 			if at.updates != tt.wantUpdates || at.changes != tt.wantChanges || at.wds != tt.wdraw {
 				t.Errorf("%d updates, %d change requests, %d withdrawals; want %d, %d, %d", at.updates, at.changes, at.wds, tt.wantUpdates, tt.wantChanges, tt.wdraw)
 			}
@@ -246,11 +249,7 @@ func TestAdopt(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			at := newActionTest(t, tt.reads...)
 			res, err := at.run(tt.order)
-			if tt.wantErrType != "" {
-				failure(t, err, tt.wantErrType, tt.want)
-			} else if err != nil || res.Stage != tt.wantStage || !strings.Contains(res.Reason, tt.want) {
-				t.Errorf("result %+v, %v; want stage %s with %q", res, err, tt.wantStage, tt.want)
-			}
+			outcome(t, res, err, tt.wantStage, tt.wantErrType, tt.want)
 			if at.deletes+at.updates+at.changes+at.wds != 0 {
 				t.Errorf("adopting changed something: %d deletes, %d updates, %d changes, %d withdrawals", at.deletes, at.updates, at.changes, at.wds)
 			}

@@ -5,6 +5,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/cc-l2/provisioner/activities"
 	"github.com/cc-l2/provisioner/ccapi"
 )
 
@@ -15,22 +16,11 @@ import (
 // was not this order's to withdraw. After that it can be modified or
 // decommissioned like any other.
 func (p *Provisioner) Adopt(ctx workflow.Context, in Input) (Result, error) {
-	return p.runAction(ctx, in, (*orderRun).adoptExisting)
+	return p.runAction(ctx, in, StageFollowing, (*orderRun).adoptExisting)
 }
 
-func (r *orderRun) adoptExisting(ctx workflow.Context, cfg Config, in Input) (Result, error) {
-	if in.Wait != nil {
-		r.setStage(StageFollowing)
-		return r.awaitAction(ctx, cfg, *in.Wait)
-	}
+func (r *orderRun) adoptExisting(ctx workflow.Context, cfg Config, f activities.ConnectionFacts) (Result, error) {
 	o := r.order
-	if err := o.Validate(); err != nil {
-		return r.failNothingOrdered(ErrTypeInvalidOrder, err.Error())
-	}
-	f, ok, err := r.check(ctx)
-	if !ok {
-		return ended(err)
-	}
 	kind := PortToPort
 	if f.BusinessToBusiness() {
 		kind = BusinessToBusiness

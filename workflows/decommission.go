@@ -13,22 +13,11 @@ import (
 // once, and wait until the API reports it DELETED (or no longer knows
 // it). An already deleted connection ends the order as "already gone".
 func (p *Provisioner) Decommission(ctx workflow.Context, in Input) (Result, error) {
-	return p.runAction(ctx, in, (*orderRun).decommission)
+	return p.runAction(ctx, in, StageDeleting, (*orderRun).decommission)
 }
 
-func (r *orderRun) decommission(ctx workflow.Context, cfg Config, in Input) (Result, error) {
-	if in.Wait != nil {
-		r.setStage(StageDeleting)
-		return r.awaitAction(ctx, cfg, *in.Wait)
-	}
+func (r *orderRun) decommission(ctx workflow.Context, cfg Config, f activities.ConnectionFacts) (Result, error) {
 	o := r.order
-	if err := o.Validate(); err != nil {
-		return r.failNothingOrdered(ErrTypeInvalidOrder, err.Error())
-	}
-	f, ok, err := r.check(ctx)
-	if !ok {
-		return ended(err)
-	}
 	describe := fmt.Sprintf("connection %s (%q, %d Mbps, %s)", o.ConnectionID, f.Name, f.SpeedMbps, f.Status)
 	switch {
 	case f.Name != o.Name:

@@ -16,22 +16,11 @@ import (
 // a lower speed), rejected, or the deadline passes or a cancel arrives,
 // which withdraw it.
 func (p *Provisioner) Modify(ctx workflow.Context, in Input) (Result, error) {
-	return p.runAction(ctx, in, (*orderRun).modify)
+	return p.runAction(ctx, in, StageAwaitingApproval, (*orderRun).modify)
 }
 
-func (r *orderRun) modify(ctx workflow.Context, cfg Config, in Input) (Result, error) {
-	if in.Wait != nil {
-		r.setStage(StageAwaitingApproval)
-		return r.awaitAction(ctx, cfg, *in.Wait)
-	}
+func (r *orderRun) modify(ctx workflow.Context, cfg Config, f activities.ConnectionFacts) (Result, error) {
 	o := r.order
-	if err := o.Validate(); err != nil {
-		return r.failNothingOrdered(ErrTypeInvalidOrder, err.Error())
-	}
-	f, ok, err := r.check(ctx)
-	if !ok {
-		return ended(err)
-	}
 	from, to := f.SpeedMbps, o.Speed
 	var a *activities.Activities
 	switch {
