@@ -46,8 +46,11 @@ type PlaceResult struct {
 	// AuthFailure: the refusal was a 401 or 403.
 	AuthFailure bool `json:"authFailure,omitempty"`
 	// NotSent: the refusal is that the request never left (no connection
-	// could be made); RetryAfter is the server's Retry-After on a 429.
-	NotSent    bool          `json:"notSent,omitempty"`
+	// could be made).
+	NotSent bool `json:"notSent,omitempty"`
+	// Throttled: the API's rate limit refused it (429), before anything
+	// was created; RetryAfter is the server's Retry-After.
+	Throttled  bool          `json:"throttled,omitempty"`
 	RetryAfter time.Duration `json:"retryAfter,omitempty"`
 }
 
@@ -85,15 +88,14 @@ func (a *Activities) PlaceLayer2Order(ctx context.Context, in PlaceInput) (Place
 		if errors.As(err, &apiErr) {
 			res.Refusal = &APIErrorDetails{StatusCode: apiErr.StatusCode, Message: apiErr.Message, RequestID: apiErr.RequestID}
 			res.AuthFailure = ccapi.IsAuthFailure(err)
+			if apiErr.StatusCode == http.StatusTooManyRequests {
+				res.Throttled, res.RetryAfter = true, apiErr.RetryAfter
+			}
 		} else {
 			res.NotSent = true
 		}
 	default:
 		res.Effect = PutUnknown
-		var apiErr *ccapi.APIError
-		if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests {
-			res.RetryAfter = apiErr.RetryAfter
-		}
 	}
 	logger.Warn("Layer 2 PUT failed", "orderId", in.OrderID, "effect", res.Effect, "error", err)
 	return res, nil

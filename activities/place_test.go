@@ -26,7 +26,7 @@ func TestPlaceLayer2OrderEffects(t *testing.T) {
 		{"cut after the commit", ccapisim.Faults{CommitThenCutRate: 1}, 100, activities.PutUnknown, 1},
 		{"2xx that does not decode", ccapisim.Faults{GarbledRate: 1}, 100, activities.PutCreatedUnread, 1},
 		{"5xx before the API", ccapisim.Faults{ErrorRate: 1}, 100, activities.PutUnknown, 0},
-		{"429", ccapisim.Faults{ThrottleRate: 1, RetryAfter: 3 * time.Second}, 100, activities.PutUnknown, 0},
+		{"429: the rate limit refused it", ccapisim.Faults{ThrottleRate: 1, RetryAfter: 3 * time.Second}, 100, activities.PutRefused, 0},
 		{"key being rotated", ccapisim.Faults{AuthBurstRate: 1, AuthBurstLength: time.Minute}, 100, activities.PutRefused, 0},
 	}
 	for _, tt := range tests {

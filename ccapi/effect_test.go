@@ -41,7 +41,7 @@ func TestEffectOf(t *testing.T) {
 		{"401", unauthorized, EffectNone},
 		{"never sent", nowhere, EffectNone},
 		{"504 from the gateway", gateway, EffectUnknown},
-		{"429", throttled, EffectUnknown},
+		{"429: refused by the rate limit", throttled, EffectNone},
 		{"408", timeout, EffectUnknown},
 	}
 	for _, tt := range tests {

@@ -95,17 +95,20 @@ func (e Effect) String() string {
 }
 
 // EffectOf classifies the error of a request that changes something. Only
-// a 4xx (other than 408 and 429), or a request that never left, proves
-// that nothing changed.
+// a 4xx other than 408, or a request that never left, proves that nothing
+// changed. A 429 is one of those: a rate limit refuses a request before
+// anything handles it (a 408, a timeout, may come after the work).
 func EffectOf(err error) Effect {
 	var (
 		decodeErr *DecodeError
 		transport *TransportError
+		apiErr    *APIError
 	)
 	switch {
 	case err == nil, errors.As(err, &decodeErr):
 		return EffectDone
-	case IsPermanent(err), errors.As(err, &transport) && transport.NotSent:
+	case IsPermanent(err), errors.As(err, &transport) && transport.NotSent,
+		errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests:
 		return EffectNone
 	default:
 		return EffectUnknown

@@ -90,14 +90,16 @@ func (r *orderRun) place(ctx workflow.Context, cfg Config, req ccapi.CreateLayer
 					cfg.AuthFailureLimit, r.order.Company), res.Reason)
 				return nil, err
 			}
-		case res.NotSent:
+		case res.NotSent, res.Throttled:
 		default:
 			_, err := r.failOrdering(ErrTypeOrderRejected, "Console Connect refused the order", res.Reason)
 			return nil, err
 		}
-		// Refused for now (the key, or no connection): nothing was created.
-		r.view.Reason = fmt.Sprintf("the PUT was refused (%s); trying again in %s", res.Reason, retryIn)
-		if err := r.pause(ctx, retryIn); err != nil {
+		// Refused for now (the key, the rate limit, or no connection):
+		// nothing was created. A rate limit says when to come back.
+		wait := max(retryIn, res.RetryAfter)
+		r.view.Reason = fmt.Sprintf("the PUT was refused (%s); trying again in %s", res.Reason, wait)
+		if err := r.pause(ctx, wait); err != nil {
 			return nil, err
 		}
 		retryIn = min(retryIn*2, 5*time.Minute)

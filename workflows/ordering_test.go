@@ -192,6 +192,30 @@ func TestRefusedKeyIsTriedAgainThenFails(t *testing.T) {
 	}
 }
 
+// A PUT the API's rate limit refused (429) created nothing: the order
+// waits what Retry-After asks and orders again, without looking for a
+// connection first.
+func TestThrottledPutIsSentAgainAfterRetryAfter(t *testing.T) {
+	w := newWFTest(t, Config{})
+	w.ports(goodPorts())
+	w.puts(func(n int) activities.PlaceResult {
+		if n == 1 {
+			return activities.PlaceResult{Effect: activities.PutRefused, Throttled: true, RetryAfter: 30 * time.Second, Reason: "429 Too Many Requests",
+				Refusal: &activities.APIErrorDetails{StatusCode: 429}}
+		}
+		return activities.PlaceResult{Effect: activities.PutCreated, ConnectionID: "conn-1", Status: ccapi.StatusCreating}
+	})
+	w.finds(func(int, time.Time) ([]activities.ExistingConnection, error) { return nil, nil })
+	w.statuses(st(ccapi.StatusActive))
+	res, err := w.run(validP2P())
+	if err != nil || res.Stage != StageActive || w.submits != 2 || w.lookups != 0 {
+		t.Fatalf("result %+v, %v; %d PUTs, %d lookups", res, err, w.submits, w.lookups)
+	}
+	if gap := w.putTimes[1].Sub(w.putTimes[0]); gap < 30*time.Second {
+		t.Errorf("second PUT %v after the first, want at least the Retry-After of 30s", gap)
+	}
+}
+
 // A second order for a name another order holds on the port is refused
 // before any PUT, naming that order.
 func TestNameHeldByAnotherOrder(t *testing.T) {
