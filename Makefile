@@ -4,7 +4,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: demo test chaos temporal build record-histories clean
+.PHONY: demo test chaos bench temporal build record-histories clean
 
 ## demo: dev server + API simulator + worker + the sample orders, end to end
 demo: temporal
@@ -21,6 +21,13 @@ test: temporal
 ## exits 1 if any order doubled, left or lied about a connection, or did not end
 chaos: temporal
 	$(GO) run ./cmd/chaos
+
+## bench: performance and API economy side by side in one run: the bare engine
+## ceiling, BENCH_ORDERS orders (default 1000) of each kind, API calls, history
+## bytes, worker RSS with BENCH_WAITING (1000) orders waiting, the rate under a
+## limit (BENCH_RATE, 25/s); prints a table, also in .data/bench.txt
+bench: temporal
+	$(GO) run ./cmd/bench
 
 ## temporal: build the pinned Temporal CLI into bin/ (once; reused after)
 temporal:
