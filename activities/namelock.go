@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -19,6 +20,7 @@ import (
 type TemporalClient interface {
 	ExecuteWorkflow(ctx context.Context, options client.StartWorkflowOptions, workflow any, args ...any) (client.WorkflowRun, error)
 	DescribeWorkflowExecution(ctx context.Context, workflowID, runID string) (*workflowservice.DescribeWorkflowExecutionResponse, error)
+	TerminateWorkflow(ctx context.Context, workflowID, runID, reason string, details ...any) error
 }
 
 // NameLockInput asks for one connection name on one port, for one order.
@@ -32,12 +34,27 @@ type NameLockInput struct {
 	// runs while the order holds the name (see workflows.NameLock).
 	LockWorkflowID   string `json:"lockWorkflowId"`
 	LockWorkflowType string `json:"lockWorkflowType"`
+	// Delay starts the lock workflow this much later: until then it runs
+	// no workflow task at all, and the order releases it by terminating
+	// it (ReleaseConnectionName), so that holding a name costs the server
+	// one start and one termination. After the delay it checks at once
+	// that its order still runs. Zero for locks released by signal.
+	Delay time.Duration `json:"delay,omitempty"`
+}
+
+// NameLockRelease names the lock run an order took, to end it.
+type NameLockRelease struct {
+	OrderID        string `json:"orderId"`
+	LockWorkflowID string `json:"lockWorkflowId"`
+	RunID          string `json:"runId"`
 }
 
 // NameLock says whether the order holds the name, or which order does.
 type NameLock struct {
 	Held          bool   `json:"held"`
 	HolderOrderID string `json:"holderOrderId,omitempty"`
+	// RunID is the lock's run, when the order holds it.
+	RunID string `json:"runId,omitempty"`
 }
 
 // memoOrderID is the lock workflow's memo key naming its holder.
@@ -53,8 +70,9 @@ func (a *Activities) LockConnectionName(ctx context.Context, in NameLockInput) (
 	if a.Temporal == nil {
 		return NameLock{}, temporal.NewNonRetryableApplicationError("the worker has no Temporal client for connection-name locks", "Misconfigured", nil)
 	}
-	_, err := a.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	run, err := a.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       in.LockWorkflowID,
+		StartDelay:               in.Delay,
 		TaskQueue:                activity.GetInfo(ctx).TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
@@ -66,38 +84,63 @@ func (a *Activities) LockConnectionName(ctx context.Context, in NameLockInput) (
 	switch {
 	case err == nil:
 		logger.Info("Connection name locked", "orderId", in.OrderID, "portId", in.PortID, "name", in.Name)
-		return NameLock{Held: true}, nil
+		return NameLock{Held: true, RunID: runID(run)}, nil
 	case !errors.As(err, &started):
 		return NameLock{}, temporal.NewApplicationError("locking the connection name: "+err.Error(), ErrTypeAPIUnavailable)
 	}
-	holder, err := a.lockHolder(ctx, in.LockWorkflowID)
+	holder, lockRun, err := a.lockHolder(ctx, in.LockWorkflowID)
 	if err != nil {
 		return NameLock{}, err
 	}
 	if holder == in.OrderID {
-		return NameLock{Held: true}, nil // an earlier attempt of ours took it
+		return NameLock{Held: true, RunID: lockRun}, nil // an earlier attempt of ours took it
 	}
 	logger.Warn("Connection name held by another order", "orderId", in.OrderID, "holder", holder, "name", in.Name)
 	return NameLock{HolderOrderID: holder}, nil
 }
 
-// lockHolder reads which order holds a running lock.
-func (a *Activities) lockHolder(ctx context.Context, lockID string) (string, error) {
+// lockHolder reads which order holds a running lock, and the lock's run.
+func (a *Activities) lockHolder(ctx context.Context, lockID string) (holder, runID string, err error) {
 	desc, err := a.Temporal.DescribeWorkflowExecution(ctx, lockID, "")
 	if err != nil {
-		return "", temporal.NewApplicationError("reading the holder of lock "+lockID+": "+err.Error(), ErrTypeAPIUnavailable)
+		return "", "", temporal.NewApplicationError("reading the holder of lock "+lockID+": "+err.Error(), ErrTypeAPIUnavailable)
 	}
 	info := desc.GetWorkflowExecutionInfo()
 	if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		// Released between our start and this read: try again.
-		return "", temporal.NewApplicationError("lock "+lockID+" was released meanwhile", ErrTypeAPIUnavailable)
+		return "", "", temporal.NewApplicationError("lock "+lockID+" was released meanwhile", ErrTypeAPIUnavailable)
 	}
-	var holder string
 	payload := info.GetMemo().GetFields()[memoOrderID]
 	if payload == nil || converter.GetDefaultDataConverter().FromPayload(payload, &holder) != nil || holder == "" {
-		return "", temporal.NewNonRetryableApplicationError(fmt.Sprintf("lock %s does not say which order holds it", lockID), "Misconfigured", nil)
+		return "", "", temporal.NewNonRetryableApplicationError(fmt.Sprintf("lock %s does not say which order holds it", lockID), "Misconfigured", nil)
 	}
-	return holder, nil
+	return holder, info.GetExecution().GetRunId(), nil
+}
+
+// runID is a started run's id (a fake client may start none).
+func runID(run client.WorkflowRun) string {
+	if run == nil {
+		return ""
+	}
+	return run.GetRunID()
+}
+
+// ReleaseConnectionName ends the lock run an order took with a Delay: a
+// run that has not started its first workflow task cannot take a signal,
+// so it is terminated. Only that run: a later lock of the same name
+// belongs to another order. A run that has ended already is released.
+func (a *Activities) ReleaseConnectionName(ctx context.Context, in NameLockRelease) error {
+	if a.Temporal == nil {
+		return temporal.NewNonRetryableApplicationError("the worker has no Temporal client for connection-name locks", "Misconfigured", nil)
+	}
+	err := a.Temporal.TerminateWorkflow(ctx, in.LockWorkflowID, in.RunID, "released by order "+in.OrderID)
+	var notFound *serviceerror.NotFound
+	switch {
+	case err == nil, errors.As(err, &notFound):
+		return nil
+	default:
+		return temporal.NewApplicationError("releasing lock "+in.LockWorkflowID+": "+err.Error(), ErrTypeAPIUnavailable)
+	}
 }
 
 // OrderIsOpen reports whether the order's workflow (its latest run) is

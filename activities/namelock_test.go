@@ -2,8 +2,10 @@ package activities_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -21,16 +23,32 @@ import (
 type fakeTemporal struct {
 	mu      sync.Mutex
 	running map[string]string // workflow id → memo orderId
+	runs    map[string]string // workflow id → run id
+	started int
 }
+
+// fakeRun is a started run, as far as the lock needs one.
+type fakeRun struct {
+	client.WorkflowRun
+	id, runID string
+}
+
+func (r fakeRun) GetID() string    { return r.id }
+func (r fakeRun) GetRunID() string { return r.runID }
 
 func (f *fakeTemporal) ExecuteWorkflow(_ context.Context, o client.StartWorkflowOptions, _ any, _ ...any) (client.WorkflowRun, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.running[o.ID]; ok {
-		return nil, serviceerror.NewWorkflowExecutionAlreadyStarted("already started", "", "run-1")
+		return nil, serviceerror.NewWorkflowExecutionAlreadyStarted("already started", "", f.runs[o.ID])
+	}
+	f.started++
+	if f.runs == nil {
+		f.runs = map[string]string{}
 	}
 	f.running[o.ID] = o.Memo["orderId"].(string)
-	return nil, nil
+	f.runs[o.ID] = fmt.Sprintf("run-%d", f.started)
+	return fakeRun{id: o.ID, runID: f.runs[o.ID]}, nil
 }
 
 func (f *fakeTemporal) DescribeWorkflowExecution(_ context.Context, id, _ string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
@@ -42,9 +60,22 @@ func (f *fakeTemporal) DescribeWorkflowExecution(_ context.Context, id, _ string
 	}
 	payload, _ := converter.GetDefaultDataConverter().ToPayload(holder)
 	return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: &workflowpb.WorkflowExecutionInfo{
-		Status: enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING,
-		Memo:   &commonpb.Memo{Fields: map[string]*commonpb.Payload{"orderId": payload}},
+		Execution: &commonpb.WorkflowExecution{WorkflowId: id, RunId: f.runs[id]},
+		Status:    enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING,
+		Memo:      &commonpb.Memo{Fields: map[string]*commonpb.Payload{"orderId": payload}},
 	}}, nil
+}
+
+// TerminateWorkflow ends the run named, as the server does: a run that is
+// not running is not found.
+func (f *fakeTemporal) TerminateWorkflow(_ context.Context, id, runID, _ string, _ ...any) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.running[id]; !ok || f.runs[id] != runID {
+		return serviceerror.NewNotFound("workflow execution already completed")
+	}
+	delete(f.running, id)
+	return nil
 }
 
 func TestLockConnectionName(t *testing.T) {
@@ -77,5 +108,50 @@ func TestLockConnectionName(t *testing.T) {
 	open, err = run[bool](t, at, at.acts.OrderIsOpen, "l2-order-GONE")
 	if err != nil || open {
 		t.Errorf("unknown: %v, %v", open, err)
+	}
+
+}
+
+// A lock taken with a delay is released by terminating the run the order
+// took, and only that run: a later lock of the name is another order's.
+func TestReleaseConnectionName(t *testing.T) {
+	at := newActTest(t)
+	fake := &fakeTemporal{running: map[string]string{}}
+	at.acts.Temporal = fake
+	lock := func(order string) activities.NameLock {
+		t.Helper()
+		got, err := run[activities.NameLock](t, at, at.acts.LockConnectionName, activities.NameLockInput{
+			OrderID: order, Company: "acme", PortID: acmeHKG, Name: "SHARED", LockWorkflowID: "l2-name-x", LockWorkflowType: "L", Delay: time.Hour,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	release := func(order, runID string) {
+		t.Helper()
+		if _, err := at.env.ExecuteActivity(at.acts.ReleaseConnectionName, activities.NameLockRelease{OrderID: order, LockWorkflowID: "l2-name-x", RunID: runID}); err != nil {
+			t.Fatalf("releasing %s: %v", runID, err)
+		}
+	}
+	first := lock("FIRST")
+	if !first.Held || first.RunID == "" {
+		t.Fatalf("first order: %+v", first)
+	}
+	if again := lock("FIRST"); !again.Held || again.RunID != first.RunID {
+		t.Fatalf("a retry of the first order: %+v, want run %s", again, first.RunID)
+	}
+	release("FIRST", first.RunID)
+	second := lock("SECOND")
+	if !second.Held || second.RunID == first.RunID {
+		t.Fatalf("second order, after the first released: %+v", second)
+	}
+	release("FIRST", first.RunID) // a retried release of the first: gone already
+	if holder := fake.running["l2-name-x"]; holder != "SECOND" {
+		t.Fatalf("a late release of the first ended the second's lock (holder %q)", holder)
+	}
+	release("SECOND", second.RunID)
+	if len(fake.running) != 0 {
+		t.Fatalf("still running: %v", fake.running)
 	}
 }

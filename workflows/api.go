@@ -59,6 +59,8 @@ type WaitState struct {
 	// NameLockID is the connection-name lock the order holds, to release
 	// when it ends.
 	NameLockID string `json:"nameLockId,omitempty"`
+	// NameLockRunID is its run, for a lock released by termination.
+	NameLockRunID string `json:"nameLockRunId,omitempty"`
 	// StartedAt is when the order's first run started, for the time it
 	// took to become ACTIVE.
 	StartedAt time.Time `json:"startedAt,omitzero"`

@@ -48,6 +48,11 @@ type Config struct {
 	// an order's own callback may name (CallbackURL's host always may).
 	CallbackURL          string   `json:"callbackUrl,omitempty"`
 	CallbackAllowedHosts []string `json:"callbackAllowedHosts,omitempty"`
+	// APIRateLimited: the worker caps API calls across workers
+	// (CC_API_MAX_RPS, a rate the server applies to the task queue's
+	// activities), so every API call runs as an activity it counts, none
+	// as a local activity.
+	APIRateLimited bool `json:"apiRateLimited,omitempty"`
 }
 
 // callbackHosts are the hosts callbacks may go to.

@@ -19,14 +19,14 @@ type lookups struct {
 // metro and DCF. Ports and metro are independent and looked up together.
 func (r *orderRun) lookUp(ctx workflow.Context) (lookups, error) {
 	o := r.order
-	ctx = lookupOptions(ctx)
+	opts := lookupActivity()
 	var a *activities.Activities
-	portsF := workflow.ExecuteActivity(ctx, a.LookupPorts, activities.LookupPortsInput{
+	portsF := r.read(ctx, opts, a.LookupPorts, activities.LookupPortsInput{
 		OrderID: o.OrderID, Company: o.Company, PortID: o.PortID, DestPortID: o.DestPortID, ConnectionName: o.Name,
 	})
 	var metroF workflow.Future
 	if o.Kind() == BusinessToBusiness {
-		metroF = workflow.ExecuteActivity(ctx, a.ResolveMetro, activities.ResolveMetroInput{
+		metroF = r.read(ctx, opts, a.ResolveMetro, activities.ResolveMetroInput{
 			OrderID: o.OrderID, Company: o.DestCompany, Metro: o.DestMetro,
 		})
 	}
@@ -46,7 +46,7 @@ func (r *orderRun) lookUp(ctx workflow.Context) (lookups, error) {
 		return l, nil
 	}
 	l.DCF = new(activities.DCFInfo)
-	err := workflow.ExecuteActivity(ctx, a.FindDCF, activities.FindDCFInput{
+	err := r.read(ctx, opts, a.FindDCF, activities.FindDCFInput{
 		OrderID: o.OrderID, MetroID: l.Metro.ID, DCFID: o.DestDCF,
 	}).Get(ctx, l.DCF)
 	return l, err

@@ -25,19 +25,29 @@ func nameLockID(company, portID, name string) string {
 
 // holdName takes the order's name on its port. It reports false, with the
 // error the order ends with, when another order holds the name or the
-// lock cannot be taken.
-func (r *orderRun) holdName(ctx workflow.Context) (bool, error) {
+// lock cannot be taken. Runs since changeRoundTrips take it in a local
+// activity, with a lock that starts delayed and is released by
+// termination: no workflow task of the lock, none of the order's waits
+// on it.
+func (r *orderRun) holdName(ctx workflow.Context, cfg Config) (bool, error) {
 	o := r.order
 	// Set first: should the order be cancelled while the lock is being
 	// taken, finish still releases it.
 	r.nameLock = nameLockID(o.Company, o.PortID, o.Name)
 	var a *activities.Activities
-	var lock activities.NameLock
-	err := workflow.ExecuteActivity(lockOptions(ctx), a.LockConnectionName, activities.NameLockInput{
+	in := activities.NameLockInput{
 		OrderID: o.OrderID, OrderWorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
 		Company: o.Company, PortID: o.PortID, Name: o.Name,
 		LockWorkflowID: r.nameLock, LockWorkflowType: NameLockWorkflowName,
-	}).Get(ctx, &lock)
+	}
+	var lock activities.NameLock
+	var err error
+	if r.current {
+		in.Delay = cfg.NameLockCheck
+		err = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, asLocal(lockActivity())), a.LockConnectionName, in).Get(ctx, &lock)
+	} else {
+		err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, lockActivity()), a.LockConnectionName, in).Get(ctx, &lock)
+	}
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return false, err // a Temporal cancel: finish says what happened
@@ -50,16 +60,25 @@ func (r *orderRun) holdName(ctx workflow.Context) (bool, error) {
 			"give this order another name, or submit it again once order %s has ended", lock.HolderOrderID, o.Name, o.PortID, lock.HolderOrderID))
 		return false, err
 	}
+	r.nameLockRun = lock.RunID
 	return true, nil
 }
 
-// releaseName gives the name back. A lock that is gone already (it saw
-// the order end) makes the signal fail; that is fine.
+// releaseName gives the name back: a delayed lock (one with a run id) is
+// terminated, an older one signalled. A lock that is gone already (it saw
+// the order end) makes either fail; that is fine.
 func (r *orderRun) releaseName(ctx workflow.Context) {
 	if r.nameLock == "" {
 		return
 	}
-	err := workflow.SignalExternalWorkflow(ctx, r.nameLock, "", SignalReleaseName, r.order.OrderID).Get(ctx, nil)
+	var err error
+	if r.nameLockRun != "" {
+		var a *activities.Activities
+		err = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, asLocal(lockActivity())), a.ReleaseConnectionName,
+			activities.NameLockRelease{OrderID: r.order.OrderID, LockWorkflowID: r.nameLock, RunID: r.nameLockRun}).Get(ctx, nil)
+	} else {
+		err = workflow.SignalExternalWorkflow(ctx, r.nameLock, "", SignalReleaseName, r.order.OrderID).Get(ctx, nil)
+	}
 	if err != nil {
 		r.logger.Info("Connection name lock already gone", "lock", r.nameLock, "error", err)
 	}
@@ -83,6 +102,16 @@ func (p *Provisioner) NameLock(ctx workflow.Context, in activities.NameLockInput
 		released = released || by == in.OrderID
 	}
 	var a *activities.Activities
+	if in.Delay > 0 {
+		// Started late: its order may have ended long ago without
+		// terminating it (a terminated order cannot).
+		var open bool
+		if err := workflow.ExecuteActivity(lockCheckOptions(ctx), a.OrderIsOpen, in.OrderWorkflowID).Get(ctx, &open); err == nil && !open {
+			logger.Info("Order no longer runs; connection name released", "orderId", in.OrderID)
+			return nil
+		}
+		in.Delay = 0 // a run continued as new starts at once
+	}
 	for range nameLockChecksPerRun {
 		timerCtx, cancelTimer := workflow.WithCancel(ctx)
 		fired := false

@@ -22,11 +22,11 @@ func patientRetry() *temporal.RetryPolicy {
 	return &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute}
 }
 
-// lookupOptions: reading ports, metros and DCFs. Read-only and cheap, so
-// retried freely, but an order should not sit silently before ordering
+// lookupActivity: reading ports, metros and DCFs. Read-only and cheap,
+// so retried freely, but an order should not sit silently before ordering
 // anything: after an hour of API trouble it fails and says so.
-func lookupOptions(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+func lookupActivity() workflow.ActivityOptions {
+	return workflow.ActivityOptions{
 		StartToCloseTimeout:    time.Minute,
 		ScheduleToCloseTimeout: time.Hour,
 		RetryPolicy: &temporal.RetryPolicy{
@@ -34,16 +34,32 @@ func lookupOptions(ctx workflow.Context) workflow.Context {
 			BackoffCoefficient: 2,
 			MaximumInterval:    time.Minute,
 		},
-	})
+	}
 }
 
-// lockOptions: taking the connection-name lock, a call to Temporal.
-func lockOptions(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+func lookupOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, lookupActivity())
+}
+
+// lockActivity: taking or releasing the connection-name lock, a call to
+// Temporal.
+func lockActivity() workflow.ActivityOptions {
+	return workflow.ActivityOptions{
 		StartToCloseTimeout:    30 * time.Second,
 		ScheduleToCloseTimeout: time.Hour,
 		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
-	})
+	}
+}
+
+// asLocal is a read's options as a local activity (the same timeouts and
+// retries), run by the worker inside the workflow task that asks for it:
+// no round trip through the server, one marker in the history.
+func asLocal(o workflow.ActivityOptions) workflow.LocalActivityOptions {
+	return workflow.LocalActivityOptions{
+		StartToCloseTimeout:    o.StartToCloseTimeout,
+		ScheduleToCloseTimeout: o.ScheduleToCloseTimeout,
+		RetryPolicy:            o.RetryPolicy,
+	}
 }
 
 // placeOptions: the Layer 2 PUT. Never retried by Temporal: the workflow
@@ -81,11 +97,11 @@ func submitOptions(ctx workflow.Context) workflow.Context {
 	})
 }
 
-// pollOptions: one status read. A read that keeps failing for ten minutes
-// is skipped (the wait loop notes it and polls again later); the order's
-// own deadline is what ends a wait.
-func pollOptions(ctx workflow.Context, cfg Config) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+// pollActivity: one status read. A read that keeps failing for ten
+// minutes is skipped (the wait loop notes it and polls again later); the
+// order's own deadline is what ends a wait.
+func pollActivity(cfg Config) workflow.ActivityOptions {
+	return workflow.ActivityOptions{
 		StartToCloseTimeout:    cfg.APITimeout + callMargin,
 		ScheduleToCloseTimeout: 10 * time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{
@@ -93,7 +109,11 @@ func pollOptions(ctx workflow.Context, cfg Config) workflow.Context {
 			BackoffCoefficient: 2,
 			MaximumInterval:    time.Minute,
 		},
-	})
+	}
+}
+
+func pollOptions(ctx workflow.Context, cfg Config) workflow.Context {
+	return workflow.WithActivityOptions(ctx, pollActivity(cfg))
 }
 
 // withdrawOptions: deleting a connection the order does not keep. It must

@@ -34,8 +34,12 @@ type orderRun struct {
 		connectionID string
 	}
 	// nameLock is the connection-name lock the order holds (or is taking),
-	// released when the order ends.
-	nameLock string
+	// released when the order ends; nameLockRun its run, for locks
+	// released by termination ("" for those released by signal).
+	nameLock, nameLockRun string
+	// current: this run took changeRoundTrips, and with it every earlier
+	// change; localReads: its API reads run as local activities.
+	current, localReads bool
 	// doubt is the PUT whose outcome is unknown, while it is.
 	doubt *putDoubt
 	// everInDoubt: some PUT's outcome was unknown at some point, so the
@@ -158,4 +162,21 @@ func (r *orderRun) untilCancelled(ctx workflow.Context) (workflow.Context, func(
 		}
 	})
 	return child, func() { done = true }
+}
+
+// since reports whether this run takes a change: a run that took
+// changeRoundTrips takes every earlier one without a marker of its own.
+func (r *orderRun) since(ctx workflow.Context, changeID string) bool {
+	return r.current || workflow.GetVersion(ctx, changeID, workflow.DefaultVersion, 1) >= 1
+}
+
+// read runs an activity that only reads the API: as a local activity
+// (no round trip through the server) in runs that may, or as an activity
+// on the task queue, where the server's rate limit (CC_API_MAX_RPS)
+// counts it.
+func (r *orderRun) read(ctx workflow.Context, opts workflow.ActivityOptions, activity, arg any) workflow.Future {
+	if r.localReads {
+		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, asLocal(opts)), activity, arg)
+	}
+	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), activity, arg)
 }

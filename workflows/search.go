@@ -73,6 +73,20 @@ func orderAttributes(o Order, stage Stage) []temporal.SearchAttributeUpdate {
 	}
 }
 
+// adoptStartAttributes takes the search attributes the run started with
+// (the starter's, or those a run continued as new carries over) as
+// published: an upsert of the same values would only cost the server a
+// visibility write.
+func (r *orderRun) adoptStartAttributes(ctx workflow.Context) {
+	sa := workflow.GetTypedSearchAttributes(ctx)
+	if id, _ := sa.GetKeyword(SearchOrderID); id != r.order.OrderID {
+		return
+	}
+	stage, _ := sa.GetKeyword(SearchOrderStage)
+	conn, _ := sa.GetKeyword(SearchConnectionID)
+	r.published.stage, r.published.connectionID = Stage(stage), conn
+}
+
 // publish upserts the order's search attributes when its stage or
 // connection changed (orders started before changeSearchAttributes carry
 // none). A namespace without the attributes registered would fail the

@@ -34,3 +34,12 @@ const (
 	// instead of doubling straight to PollMax.
 	changePollBudget = "poll-budget"
 )
+
+// changeRoundTrips is the order as it runs since, in fewer round trips
+// through the Temporal server (issue 13): a run that takes it takes every
+// change above without asking for each (each GetVersion is a marker and a
+// search attribute upsert, seven per order); reads of the API run as
+// local activities, inside the workflow task that asks for them, unless
+// the worker caps API calls across workers (CC_API_MAX_RPS); the name
+// lock is a workflow started delayed, released by terminating it.
+const changeRoundTrips = "fewer-round-trips"

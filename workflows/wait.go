@@ -28,13 +28,13 @@ func (r *orderRun) await(ctx workflow.Context, cfg Config, w WaitState) (Result,
 		r.notify(MilestoneAwaitingAcceptance)
 	}
 	interval := time.Duration(w.NextPoll)
-	budgeted := workflow.GetVersion(ctx, changePollBudget, workflow.DefaultVersion, 1) >= 1
+	budgeted := r.since(ctx, changePollBudget)
 	if budgeted {
 		interval = max(min(interval, pollCap(waitAge(workflow.Now(ctx), w))), time.Second)
 	}
 	var a *activities.Activities
 	ref := activities.ConnectionRef{OrderID: r.order.OrderID, Company: r.order.Company, ConnectionID: w.ConnectionID}
-	sizeBudget := workflow.GetVersion(ctx, changeHistoryBudget, workflow.DefaultVersion, 1) >= 1
+	sizeBudget := r.since(ctx, changeHistoryBudget)
 
 	for pollsThisRun := 0; ; {
 		if ctx.Err() != nil {
@@ -58,7 +58,7 @@ func (r *orderRun) await(ctx workflow.Context, cfg Config, w WaitState) (Result,
 		}
 		if pollsThisRun >= cfg.PollsPerRun || sizeBudget && workflow.GetInfo(ctx).GetCurrentHistorySize() >= historyBudget {
 			w.NextPoll = Duration(interval)
-			w.NameLockID, w.StartedAt = r.nameLock, r.startedAt
+			w.NameLockID, w.NameLockRunID, w.StartedAt = r.nameLock, r.nameLockRun, r.startedAt
 			w.CallbacksStarted, w.NotifiedAwaiting = r.callbacksStarted, r.notifiedAwaiting
 			r.logger.Info("Continuing as new to keep the history small", "polls", w.Polls)
 			return Result{}, workflow.NewContinueAsNewError(ctx, WorkflowName, Input{Order: r.order, Wait: &w})
@@ -81,7 +81,7 @@ func (r *orderRun) await(ctx workflow.Context, cfg Config, w WaitState) (Result,
 		}
 
 		var st activities.ConnectionStatus
-		err := workflow.ExecuteActivity(pollOptions(ctx, cfg), a.GetConnectionStatus, ref).Get(ctx, &st)
+		err := r.read(ctx, pollActivity(cfg), a.GetConnectionStatus, ref).Get(ctx, &st)
 		pollsThisRun++
 		w.Polls++
 		r.view.Polls = w.Polls
@@ -134,7 +134,7 @@ const historyBudget = 40 << 10
 // that still holds resources (ERROR, DISABLED) is withdrawn.
 func (r *orderRun) connectionFailed(ctx workflow.Context, cfg Config, w WaitState) (Result, error) {
 	msg := fmt.Sprintf("connection %s ended %s: %s", w.ConnectionID, w.APIStatus, orNone(r.view.Reason))
-	if holdsResources(w.APIStatus) && workflow.GetVersion(ctx, changeWithdrawOnEnd, workflow.DefaultVersion, 1) >= 1 {
+	if holdsResources(w.APIStatus) && r.since(ctx, changeWithdrawOnEnd) {
 		msg += "; " + r.withdrawAfter(ctx, cfg, w.ConnectionID)
 	}
 	return r.fail(ErrTypeConnectionFailed, msg)
@@ -146,7 +146,7 @@ func (r *orderRun) connectionFailed(ctx workflow.Context, cfg Config, w WaitStat
 func (r *orderRun) timedOut(ctx workflow.Context, cfg Config, w WaitState) (Result, error) {
 	msg := fmt.Sprintf("connection %s still %s at the deadline %s", w.ConnectionID, w.APIStatus, w.Deadline.UTC().Format(time.RFC3339))
 	switch {
-	case workflow.GetVersion(ctx, changeWithdrawOnEnd, workflow.DefaultVersion, 1) == workflow.DefaultVersion:
+	case !r.since(ctx, changeWithdrawOnEnd):
 		return r.fail(ErrTypeActivationTimeout, msg+"; it was left in place")
 	case r.order.OnTimeout == OnTimeoutKeep:
 		return r.fail(ErrTypeActivationTimeout, msg+"; it was left in place, as the order asks (onTimeout keep)")
@@ -155,7 +155,7 @@ func (r *orderRun) timedOut(ctx workflow.Context, cfg Config, w WaitState) (Resu
 	var a *activities.Activities
 	var st activities.ConnectionStatus
 	ref := activities.ConnectionRef{OrderID: r.order.OrderID, Company: r.order.Company, ConnectionID: w.ConnectionID}
-	if err := workflow.ExecuteActivity(pollOptions(ctx, cfg), a.GetConnectionStatus, ref).Get(ctx, &st); err == nil && st.Status == ccapi.StatusActive {
+	if err := r.read(ctx, pollActivity(cfg), a.GetConnectionStatus, ref).Get(ctx, &st); err == nil && st.Status == ccapi.StatusActive {
 		r.view.APIStatus = st.Status
 		return r.end(Result{Stage: StageActive, Reason: "ACTIVE at the deadline"}), nil
 	}

@@ -45,19 +45,24 @@ func (p *Provisioner) Run(ctx workflow.Context, in Input) (Result, error) {
 
 // provision is the order's story, up to how it ends.
 func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result, error) {
-	r.searchable = workflow.GetVersion(ctx, changeSearchAttributes, workflow.DefaultVersion, 1) >= 1
+	r.current = workflow.GetVersion(ctx, changeRoundTrips, workflow.DefaultVersion, 1) >= 1
+	r.localReads = r.current && !cfg.APIRateLimited
+	r.searchable = r.since(ctx, changeSearchAttributes)
+	if r.current {
+		r.adoptStartAttributes(ctx)
+	}
 	r.publish(ctx)
-	if workflow.GetVersion(ctx, changeCallbacks, workflow.DefaultVersion, 1) >= 1 {
+	if r.since(ctx, changeCallbacks) {
 		r.callbackURL = callbackURL(r.order, cfg)
 	}
 	if in.Wait != nil {
-		r.nameLock, r.startedAt = in.Wait.NameLockID, in.Wait.StartedAt
+		r.nameLock, r.nameLockRun, r.startedAt = in.Wait.NameLockID, in.Wait.NameLockRunID, in.Wait.StartedAt
 		r.callbacksStarted, r.notifiedAwaiting = in.Wait.CallbacksStarted, in.Wait.NotifiedAwaiting
 		return r.await(ctx, cfg, *in.Wait)
 	}
 	r.startedAt = workflow.GetInfo(ctx).WorkflowStartTime
 	r.countStarted(ctx)
-	newOrder := workflow.GetVersion(ctx, changeOrderStart, workflow.DefaultVersion, 1) >= 1
+	newOrder := r.since(ctx, changeOrderStart)
 	if !newOrder && r.order.Duration != nil && *r.order.Duration == 0 {
 		r.order.Duration = nil // before strict input, an explicit 0 meant the default
 		r.order = r.order.WithDefaults()
@@ -75,7 +80,7 @@ func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result
 	lookupCtx := ctx
 	if newOrder {
 		if !order.DryRun {
-			if held, err := r.holdName(ctx); !held {
+			if held, err := r.holdName(ctx, cfg); !held {
 				return Result{}, err
 			}
 		}
@@ -107,7 +112,7 @@ func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result
 
 	r.setStage(StageOrdering)
 	var placed *placement
-	if workflow.GetVersion(ctx, changeOrdering, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+	if !r.since(ctx, changeOrdering) {
 		placed, err = r.submitLegacy(ctx, req, found)
 	} else {
 		placed, err = r.place(ctx, cfg, req, preexistingIDs(found.Ports))
@@ -121,13 +126,14 @@ func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result
 	r.view.ConnectionID, r.view.APIStatus = placed.ConnectionID, placed.Status
 	r.notify(MilestoneOrdered)
 	return r.await(ctx, cfg, WaitState{
-		ConnectionID: placed.ConnectionID,
-		APIStatus:    placed.Status,
-		Deadline:     workflow.Now(ctx).Add(activationTimeout(order, cfg)),
-		NextPoll:     Duration(cfg.PollInitial),
-		OrderedAt:    workflow.Now(ctx),
-		NameLockID:   r.nameLock,
-		StartedAt:    r.startedAt,
+		ConnectionID:  placed.ConnectionID,
+		APIStatus:     placed.Status,
+		Deadline:      workflow.Now(ctx).Add(activationTimeout(order, cfg)),
+		NextPoll:      Duration(cfg.PollInitial),
+		OrderedAt:     workflow.Now(ctx),
+		NameLockID:    r.nameLock,
+		NameLockRunID: r.nameLockRun,
+		StartedAt:     r.startedAt,
 	})
 }
 
@@ -148,7 +154,7 @@ func (r *orderRun) finish(ctx workflow.Context, cfg Config, res Result, err erro
 		return res, err
 	}
 	done, _ := workflow.NewDisconnectedContext(ctx)
-	if ctx.Err() != nil && workflow.GetVersion(done, changeTemporalCancel, workflow.DefaultVersion, 1) >= 1 {
+	if ctx.Err() != nil && r.since(done, changeTemporalCancel) {
 		res, err = r.afterTemporalCancel(done, cfg)
 	}
 	r.releaseName(done)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -41,7 +42,18 @@ func newWFTest(t *testing.T, cfg Config) *wfTest {
 	w.env.RegisterActivity(&activities.Activities{})
 	w.env.OnActivity(a.LockConnectionName, mock.Anything, mock.Anything).Return(
 		func(context.Context, activities.NameLockInput) (activities.NameLock, error) {
-			return activities.NameLock{Held: w.lockHolder == "", HolderOrderID: w.lockHolder}, nil
+			if w.lockHolder != "" {
+				return activities.NameLock{HolderOrderID: w.lockHolder}, nil
+			}
+			return activities.NameLock{Held: true, RunID: "lock-run-1"}, nil
+		}).Maybe()
+	w.env.OnActivity(a.ReleaseConnectionName, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.NameLockRelease) error {
+			if in.RunID != "lock-run-1" {
+				t.Errorf("released lock run %q, not the one taken", in.RunID)
+			}
+			w.releases++
+			return nil
 		}).Maybe()
 	w.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, SignalReleaseName, mock.Anything).Return(
 		func(_, _, _, _ string, _ any) error { w.releases++; return nil }).Maybe()
@@ -167,6 +179,49 @@ func TestPortToPortBecomesActive(t *testing.T) {
 	}
 	if s := w.status(); s.Stage != StageActive || s.Polls != 2 {
 		t.Errorf("status after the end = %+v", s)
+	}
+}
+
+// An order's reads of the API run as local activities, in the workflow
+// task that asks for them, unless the worker caps API calls across workers
+// (then the server's task-queue rate must count every call); the PUT is
+// always an activity of its own, the name lock always local.
+func TestReadsRunLocallyUnlessRateLimited(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		rateLimited bool
+		wantLocal   []string
+		wantRemote  []string
+	}{
+		{"no rate limit", false, []string{"LockConnectionName", "LookupPorts", "GetConnectionStatus", "ReleaseConnectionName"}, []string{"PlaceLayer2Order"}},
+		{"CC_API_MAX_RPS", true, []string{"LockConnectionName", "ReleaseConnectionName"}, []string{"LookupPorts", "PlaceLayer2Order", "GetConnectionStatus"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWFTest(t, Config{APIRateLimited: tc.rateLimited})
+			w.ports(goodPorts())
+			w.submit(ccapi.StatusCreating)
+			w.statuses(st(ccapi.StatusActive))
+			local, remote := map[string]bool{}, map[string]bool{}
+			w.env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []any) {
+				local[info.ActivityType.Name] = true
+			})
+			w.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+				remote[info.ActivityType.Name] = true
+			})
+			if res, err := w.run(validP2P()); err != nil || res.Stage != StageActive {
+				t.Fatalf("%+v, %v", res, err)
+			}
+			for _, name := range tc.wantLocal {
+				if !local[name] || remote[name] {
+					t.Errorf("%s: local %v, activity %v; want local", name, local[name], remote[name])
+				}
+			}
+			for _, name := range tc.wantRemote {
+				if local[name] || !remote[name] {
+					t.Errorf("%s: local %v, activity %v; want an activity", name, local[name], remote[name])
+				}
+			}
+		})
 	}
 }
 
