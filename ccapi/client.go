@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/cc-l2/provisioner/internal/config"
 )
 
@@ -41,6 +43,10 @@ type Client struct {
 	// endpoint's name (Endpoint*), the HTTP status (0 when no answer came)
 	// and how long it took. The worker's metrics come from it.
 	Observe func(endpoint string, status int, took time.Duration)
+	// Limiter, when set, paces the requests: each waits for a token
+	// before it is sent (the worker's CC_API_MAX_RPS), so that a client
+	// does not spend its calls on the API's own 429s.
+	Limiter *rate.Limiter
 
 	apiKey config.Secret // refuses to be printed, whatever prints it
 }
@@ -116,6 +122,11 @@ func (c *Client) do(ctx context.Context, endpoint, method, path string, query ur
 		req.Header.Set("Content-Type", "application/json")
 	}
 
+	if c.Limiter != nil {
+		if err := c.Limiter.Wait(ctx); err != nil {
+			return &TransportError{Method: method, Path: path, Err: err, NotSent: true}
+		}
+	}
 	began := time.Now()
 	resp, err := c.HTTPClient.Do(req)
 	if c.Observe != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/worker"
+	"golang.org/x/time/rate"
 
 	"github.com/cc-l2/provisioner/activities"
 	"github.com/cc-l2/provisioner/ccapi"
@@ -26,13 +27,14 @@ type Config struct {
 	CCAPIBaseURL string        `env:"CC_API_BASE_URL" desc:"Console Connect API root"`
 	CCAPIKey     config.Secret `env:"CC_API_KEY,required,notEmpty" desc:"Console Connect API key (never logged or printed)"`
 	CCAPITimeout time.Duration `env:"CC_API_TIMEOUT" desc:"timeout of one Console Connect API call"`
-	CCAPIMaxRPS  float64       `env:"CC_API_MAX_RPS" desc:"activities started per second on the task queue, across every worker (Temporal's server-side rate): caps the rate of Console Connect API calls; 0 for no cap"`
+	CCAPIMaxRPS  float64       `env:"CC_API_MAX_RPS" desc:"caps the rate of Console Connect API calls: activities started per second on the task queue across every worker (Temporal's server-side rate), and calls per second from each worker; 0 for no cap"`
 
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info" desc:"debug, info, warn or error"`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"json" desc:"json or console"`
 
 	MaxConcurrentActivities    int           `env:"WORKER_MAX_CONCURRENT_ACTIVITIES" envDefault:"20" desc:"activities run at once: bounds parallel calls to the Console Connect API"`
 	MaxConcurrentWorkflowTasks int           `env:"WORKER_MAX_CONCURRENT_WORKFLOW_TASKS" envDefault:"10" desc:"workflow tasks run at once"`
+	WorkflowCacheSize          int           `env:"WORKER_WORKFLOW_CACHE_SIZE" envDefault:"500" desc:"orders kept in memory between their workflow tasks (the SDK's sticky cache): bounds the worker's memory however many orders wait; one not kept replays its history at its next task"`
 	ShutdownTimeout            time.Duration `env:"WORKER_SHUTDOWN_TIMEOUT" envDefault:"30s" desc:"how long running activities may finish after SIGTERM"`
 	HTTPAddr                   string        `env:"WORKER_HTTP_ADDR" envDefault:"127.0.0.1:9464" desc:"host:port of /metrics (Prometheus), /healthz and /readyz; empty to serve none"`
 
@@ -126,6 +128,9 @@ func (c Config) Problems() []string {
 	if c.MaxConcurrentActivities <= 0 {
 		problems = append(problems, fmt.Sprintf("WORKER_MAX_CONCURRENT_ACTIVITIES must be positive (got %d)", c.MaxConcurrentActivities))
 	}
+	if c.WorkflowCacheSize <= 0 {
+		problems = append(problems, fmt.Sprintf("WORKER_WORKFLOW_CACHE_SIZE must be positive (got %d)", c.WorkflowCacheSize))
+	}
 	if c.MaxConcurrentWorkflowTasks <= 1 {
 		// The SDK needs two slots: one for the sticky queue, one for the
 		// normal queue.
@@ -147,6 +152,7 @@ func (c Config) Workflow() workflows.Config {
 	wf.APITimeout = c.CCAPITimeout
 	wf.CallbackURL = c.CallbackURL
 	wf.CallbackAllowedHosts = c.CallbackAllowedHosts
+	wf.APIRateLimited = c.CCAPIMaxRPS > 0
 	return wf
 }
 
@@ -157,6 +163,18 @@ func (c Config) Callbacks() activities.Callbacks {
 		hosts = append(hosts, u.Host)
 	}
 	return activities.Callbacks{Secret: c.CallbackSecret, AllowedHosts: hosts}
+}
+
+// apiLimiter paces this worker's API calls at CC_API_MAX_RPS (nil for no
+// cap). The server's task-queue rate caps activities across workers, but
+// one activity may make more than one call (the port lookup reads two
+// ports); this keeps a worker's own calls within the cap, so they are not
+// spent on the API's 429s.
+func (c Config) apiLimiter() *rate.Limiter {
+	if c.CCAPIMaxRPS <= 0 {
+		return nil
+	}
+	return rate.NewLimiter(rate.Limit(c.CCAPIMaxRPS), 1)
 }
 
 // workerOptions are the SDK worker's options; onFatal hears of an error

@@ -35,6 +35,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		LogFormat:                   "json",
 		MaxConcurrentActivities:     20,
 		MaxConcurrentWorkflowTasks:  10,
+		WorkflowCacheSize:           500,
 		ShutdownTimeout:             30 * time.Second,
 		HTTPAddr:                    "127.0.0.1:9464",
 		ActivationTimeoutPortToPort: 2 * time.Hour,
@@ -204,8 +205,8 @@ func TestHelpListsEveryVariable(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
-	if n := len(params); n != 26 {
-		t.Fatalf("len(params) = %d, want 26", n)
+	if n := len(params); n != 27 {
+		t.Fatalf("len(params) = %d, want 27", n)
 	}
 	// Defaults kept outside the tags (the workflow's, the client's) are
 	// shown as the loader applies them.
@@ -276,6 +277,18 @@ func TestAPIRateIsTheTaskQueueActivityRate(t *testing.T) {
 		}
 		if got := cfg.workerOptions(nil).TaskQueueActivitiesPerSecond; got != tt.want {
 			t.Errorf("CC_API_MAX_RPS=%q: TaskQueueActivitiesPerSecond = %v, want %v", tt.value, got, tt.want)
+		}
+		// The same cap paces the worker's own calls, and has every API
+		// call of an order run as an activity the server's rate counts.
+		limiter := cfg.apiLimiter()
+		switch {
+		case tt.want == 0 && limiter != nil:
+			t.Errorf("CC_API_MAX_RPS=%q: a limiter at %v", tt.value, limiter.Limit())
+		case tt.want > 0 && (limiter == nil || float64(limiter.Limit()) != tt.want):
+			t.Errorf("CC_API_MAX_RPS=%q: limiter %v, want %v/s", tt.value, limiter, tt.want)
+		}
+		if got := cfg.Workflow().APIRateLimited; got != (tt.want > 0) {
+			t.Errorf("CC_API_MAX_RPS=%q: workflow APIRateLimited = %v", tt.value, got)
 		}
 	}
 }

@@ -159,10 +159,13 @@ func serve(ctx context.Context, cfg Config, logger *zap.Logger) error {
 		return fmt.Errorf("CC_API_BASE_URL: %w", err)
 	}
 	api.Observe = mon.observeAPI
+	api.Limiter = cfg.apiLimiter()
 
 	// The SDK stops the worker itself on a fatal error (e.g. the namespace
 	// does not exist); we only need to hear about it.
 	fatal := make(chan error, 1)
+	// The SDK keeps this setting process-wide; it must precede the worker.
+	worker.SetStickyWorkflowCacheSize(cfg.WorkflowCacheSize)
 	w := worker.New(c, cfg.TaskQueue, cfg.workerOptions(func(err error) {
 		select {
 		case fatal <- err:
