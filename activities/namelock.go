@@ -57,6 +57,10 @@ type NameLock struct {
 	RunID string `json:"runId,omitempty"`
 }
 
+// errNoTemporal fails a lock activity on a worker built without a
+// Temporal client: no retry can mend that.
+var errNoTemporal = temporal.NewNonRetryableApplicationError("the worker has no Temporal client for connection-name locks", "Misconfigured", nil)
+
 // memoOrderID is the lock workflow's memo key naming its holder.
 const memoOrderID = "orderId"
 
@@ -68,7 +72,7 @@ const memoOrderID = "orderId"
 func (a *Activities) LockConnectionName(ctx context.Context, in NameLockInput) (NameLock, error) {
 	logger := activity.GetLogger(ctx)
 	if a.Temporal == nil {
-		return NameLock{}, temporal.NewNonRetryableApplicationError("the worker has no Temporal client for connection-name locks", "Misconfigured", nil)
+		return NameLock{}, errNoTemporal
 	}
 	run, err := a.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       in.LockWorkflowID,
@@ -84,7 +88,7 @@ func (a *Activities) LockConnectionName(ctx context.Context, in NameLockInput) (
 	switch {
 	case err == nil:
 		logger.Info("Connection name locked", "orderId", in.OrderID, "portId", in.PortID, "name", in.Name)
-		return NameLock{Held: true, RunID: runID(run)}, nil
+		return NameLock{Held: true, RunID: run.GetRunID()}, nil
 	case !errors.As(err, &started):
 		return NameLock{}, temporal.NewApplicationError("locking the connection name: "+err.Error(), ErrTypeAPIUnavailable)
 	}
@@ -117,21 +121,13 @@ func (a *Activities) lockHolder(ctx context.Context, lockID string) (holder, run
 	return holder, info.GetExecution().GetRunId(), nil
 }
 
-// runID is a started run's id (a fake client may start none).
-func runID(run client.WorkflowRun) string {
-	if run == nil {
-		return ""
-	}
-	return run.GetRunID()
-}
-
 // ReleaseConnectionName ends the lock run an order took with a Delay: a
 // run that has not started its first workflow task cannot take a signal,
 // so it is terminated. Only that run: a later lock of the same name
 // belongs to another order. A run that has ended already is released.
 func (a *Activities) ReleaseConnectionName(ctx context.Context, in NameLockRelease) error {
 	if a.Temporal == nil {
-		return temporal.NewNonRetryableApplicationError("the worker has no Temporal client for connection-name locks", "Misconfigured", nil)
+		return errNoTemporal
 	}
 	err := a.Temporal.TerminateWorkflow(ctx, in.LockWorkflowID, in.RunID, "released by order "+in.OrderID)
 	var notFound *serviceerror.NotFound

@@ -40,14 +40,11 @@ func (r *orderRun) holdName(ctx workflow.Context, cfg Config) (bool, error) {
 		Company: o.Company, PortID: o.PortID, Name: o.Name,
 		LockWorkflowID: r.nameLock, LockWorkflowType: NameLockWorkflowName,
 	}
-	var lock activities.NameLock
-	var err error
 	if r.current {
 		in.Delay = cfg.NameLockCheck
-		err = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, asLocal(lockActivity())), a.LockConnectionName, in).Get(ctx, &lock)
-	} else {
-		err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, lockActivity()), a.LockConnectionName, in).Get(ctx, &lock)
 	}
+	var lock activities.NameLock
+	err := execute(ctx, lockActivity(), r.current, a.LockConnectionName, in).Get(ctx, &lock)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return false, err // a Temporal cancel: finish says what happened
@@ -74,7 +71,7 @@ func (r *orderRun) releaseName(ctx workflow.Context) {
 	var err error
 	if r.nameLockRun != "" {
 		var a *activities.Activities
-		err = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, asLocal(lockActivity())), a.ReleaseConnectionName,
+		err = execute(ctx, lockActivity(), true, a.ReleaseConnectionName,
 			activities.NameLockRelease{OrderID: r.order.OrderID, LockWorkflowID: r.nameLock, RunID: r.nameLockRun}).Get(ctx, nil)
 	} else {
 		err = workflow.SignalExternalWorkflow(ctx, r.nameLock, "", SignalReleaseName, r.order.OrderID).Get(ctx, nil)
@@ -101,13 +98,21 @@ func (p *Provisioner) NameLock(ctx workflow.Context, in activities.NameLockInput
 		c.Receive(ctx, &by)
 		released = released || by == in.OrderID
 	}
-	var a *activities.Activities
-	if in.Delay > 0 {
-		// Started late: its order may have ended long ago without
-		// terminating it (a terminated order cannot).
+	// orderEnded reports whether the order no longer runs (a failed check
+	// says nothing: the lock is kept).
+	orderEnded := func() bool {
+		var a *activities.Activities
 		var open bool
 		if err := workflow.ExecuteActivity(lockCheckOptions(ctx), a.OrderIsOpen, in.OrderWorkflowID).Get(ctx, &open); err == nil && !open {
 			logger.Info("Order no longer runs; connection name released", "orderId", in.OrderID)
+			return true
+		}
+		return false
+	}
+	if in.Delay > 0 {
+		// Started late: its order may have ended long ago without
+		// terminating it (a terminated order cannot).
+		if orderEnded() {
 			return nil
 		}
 		in.Delay = 0 // a run continued as new starts at once
@@ -124,12 +129,7 @@ func (p *Provisioner) NameLock(ctx workflow.Context, in activities.NameLockInput
 			logger.Info("Connection name released", "orderId", in.OrderID, "name", in.Name, "portId", in.PortID)
 			return nil
 		}
-		if !fired {
-			continue // a release from someone else
-		}
-		var open bool
-		if err := workflow.ExecuteActivity(lockCheckOptions(ctx), a.OrderIsOpen, in.OrderWorkflowID).Get(ctx, &open); err == nil && !open {
-			logger.Info("Order no longer runs; connection name released", "orderId", in.OrderID)
+		if fired && orderEnded() {
 			return nil
 		}
 	}

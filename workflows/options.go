@@ -137,11 +137,7 @@ func callbackOptions(ctx workflow.Context) workflow.Context {
 }
 
 // lockCheckOptions: a connection-name lock asking whether its order still
-// runs.
+// runs, a call to Temporal like taking the lock.
 func lockCheckOptions(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    30 * time.Second,
-		ScheduleToCloseTimeout: time.Hour,
-		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
-	})
+	return workflow.WithActivityOptions(ctx, lockActivity())
 }

@@ -175,7 +175,13 @@ func (r *orderRun) since(ctx workflow.Context, changeID string) bool {
 // on the task queue, where the server's rate limit (CC_API_MAX_RPS)
 // counts it.
 func (r *orderRun) read(ctx workflow.Context, opts workflow.ActivityOptions, activity, arg any) workflow.Future {
-	if r.localReads {
+	return execute(ctx, opts, r.localReads, activity, arg)
+}
+
+// execute runs an activity with opts: as a local activity, inside the
+// workflow task, or on the task queue.
+func execute(ctx workflow.Context, opts workflow.ActivityOptions, local bool, activity, arg any) workflow.Future {
+	if local {
 		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, asLocal(opts)), activity, arg)
 	}
 	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), activity, arg)
