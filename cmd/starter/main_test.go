@@ -20,6 +20,7 @@ import (
 
 	"github.com/cc-l2/provisioner/ccapi"
 	"github.com/cc-l2/provisioner/internal/devserver"
+	"github.com/cc-l2/provisioner/internal/intake/intaketest"
 	"github.com/cc-l2/provisioner/workflows"
 )
 
@@ -415,27 +416,8 @@ func failOrder(id, errorType string) string {
 	return order(id, fmt.Sprintf(`"name":"fail-%s"`, errorType))
 }
 
-// order returns a valid port-to-port order as JSON with extra fields
-// merged in (raw JSON members, e.g. `"speed":0`).
-func order(id string, extra ...string) string {
-	fields := map[string]string{
-		"orderId": fmt.Sprintf("%q", id), "company": `"acme"`, "portId": `"p1"`, "destPortId": `"p2"`, "speed": "100",
-	}
-	keys := []string{"orderId", "company", "portId", "destPortId", "speed"}
-	for _, e := range extra {
-		k, v, _ := strings.Cut(e, ":")
-		k = strings.Trim(k, `"`)
-		if _, ok := fields[k]; !ok {
-			keys = append(keys, k)
-		}
-		fields[k] = v
-	}
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%q:%s", k, fields[k])
-	}
-	return "{" + strings.Join(parts, ",") + "}"
-}
+// order is a valid port-to-port order as JSON, with extra fields merged in.
+var order = intaketest.Order
 
 // TestReadOrderFiles checks the submit rule: one invalid order keeps its
 // whole file from starting, while other files still go.

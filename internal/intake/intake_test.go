@@ -1,7 +1,6 @@
 package intake
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -9,30 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cc-l2/provisioner/internal/intake/intaketest"
 	"github.com/cc-l2/provisioner/workflows"
 )
 
-// order returns a valid port-to-port order as JSON with extra fields
-// merged in (raw JSON members, e.g. `"speed":0`).
-func order(id string, extra ...string) string {
-	fields := map[string]string{
-		"orderId": fmt.Sprintf("%q", id), "company": `"acme"`, "portId": `"p1"`, "destPortId": `"p2"`, "speed": "100",
-	}
-	keys := []string{"orderId", "company", "portId", "destPortId", "speed"}
-	for _, e := range extra {
-		k, v, _ := strings.Cut(e, ":")
-		k = strings.Trim(k, `"`)
-		if _, ok := fields[k]; !ok {
-			keys = append(keys, k)
-		}
-		fields[k] = v
-	}
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%q:%s", k, fields[k])
-	}
-	return "{" + strings.Join(parts, ",") + "}"
-}
+// order is a valid port-to-port order as JSON, with extra fields merged in.
+var order = intaketest.Order
 
 // messages are the errors' texts.
 func messages(errs []*Error) []string {
