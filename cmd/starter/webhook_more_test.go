@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -21,22 +20,7 @@ const testSecret config.Secret = "webhook-hmac-secret-91ab"
 // send makes one request with the given headers and decodes the answer.
 func send(t *testing.T, srv *httptest.Server, method, path, body string, header map[string]string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatalf("%v", err)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatalf("%v", err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%v", err)
-	}
+	resp, raw := roundTrip(t, srv, method, path, body, header)
 	var answer map[string]any
 	if err := json.Unmarshal(raw, &answer); err != nil {
 		t.Fatalf("%s %s: answer %q is not JSON: %v", method, path, raw, err)

@@ -26,15 +26,16 @@ import (
 
 const testToken = "webhook-token-5d1c"
 
-// call sends one request to the webhook and decodes the JSON answer.
-func call(t *testing.T, srv *httptest.Server, method, path, token, body string) (int, map[string]any, http.Header) {
+// roundTrip sends one request to the webhook with the given headers and
+// reads the whole answer.
+func roundTrip(t *testing.T, srv *httptest.Server, method, path, body string, header map[string]string) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	resp, err := srv.Client().Do(req)
 	if err != nil {
@@ -45,6 +46,17 @@ func call(t *testing.T, srv *httptest.Server, method, path, token, body string) 
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
+	return resp, raw
+}
+
+// call sends one request to the webhook and decodes the JSON answer.
+func call(t *testing.T, srv *httptest.Server, method, path, token, body string) (int, map[string]any, http.Header) {
+	t.Helper()
+	header := map[string]string{}
+	if token != "" {
+		header["Authorization"] = "Bearer " + token
+	}
+	resp, raw := roundTrip(t, srv, method, path, body, header)
 	var answer map[string]any
 	if method != http.MethodHead {
 		if got, want := resp.Header.Get("Content-Type"), "application/json"; got != want {
