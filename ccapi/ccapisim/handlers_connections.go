@@ -69,17 +69,40 @@ func nullIfEmpty(s string) *string {
 	return &s
 }
 
-// sortedConnectionsLocked lists connections oldest first, ties by id, so
-// listings are stable.
-func (s *Server) sortedConnectionsLocked() []*connection {
-	list := make([]*connection, 0, len(s.conns))
-	for _, c := range s.conns {
-		list = append(list, c)
+// addConnectionLocked records a new connection, in its place in the
+// listing order. A connection's ports and creation time never change.
+func (s *Server) addConnectionLocked(c *connection) {
+	s.conns[c.id] = c
+	s.sorted = insertInOrder(s.sorted, c)
+	s.onPort[c.srcPortID] = insertInOrder(s.onPort[c.srcPortID], c)
+	if c.destPortID != "" && c.destPortID != c.srcPortID {
+		s.onPort[c.destPortID] = insertInOrder(s.onPort[c.destPortID], c)
 	}
-	slices.SortFunc(list, func(a, b *connection) int {
-		return cmp.Or(a.createdAt.Compare(b.createdAt), cmp.Compare(a.id, b.id))
-	})
-	return list
+}
+
+// listingOrder is the order of every listing: oldest first, ties by id,
+// so listings are stable.
+func listingOrder(a, b *connection) int {
+	return cmp.Or(a.createdAt.Compare(b.createdAt), cmp.Compare(a.id, b.id))
+}
+
+// insertInOrder puts c in its place in list, kept in listingOrder. New
+// connections are the newest, so it is nearly always an append.
+func insertInOrder(list []*connection, c *connection) []*connection {
+	i, _ := slices.BinarySearchFunc(list, c, listingOrder)
+	return slices.Insert(list, i, c)
+}
+
+// sortedConnectionsLocked lists every connection in listing order. The
+// slice is the server's own: callers read it and do not keep it.
+func (s *Server) sortedConnectionsLocked() []*connection {
+	return s.sorted
+}
+
+// portConnectionsLocked lists the connections of one port, either end, in
+// listing order; the slice is the server's own, as above.
+func (s *Server) portConnectionsLocked(portID string) []*connection {
+	return s.onPort[portID]
 }
 
 // visibleConnectionLocked resolves the path's company and connection,
@@ -210,8 +233,8 @@ func (s *Server) handlePortConnections(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var matching []*connection
-	for _, c := range s.sortedConnectionsLocked() {
-		if c.status != StatusDeleted && (c.srcPortID == p.ID || c.destPortID == p.ID) && s.listedLocked(c, EndpointPortConnections, now) {
+	for _, c := range s.portConnectionsLocked(p.ID) {
+		if c.status != StatusDeleted && s.listedLocked(c, EndpointPortConnections, now) {
 			matching = append(matching, c)
 		}
 	}

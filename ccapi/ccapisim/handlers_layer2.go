@@ -108,7 +108,7 @@ func (s *Server) createLayer2Locked(companyName string, body []byte) (*connectio
 		return nil, reqErr
 	}
 	c.id = s.newConnectionIDLocked(now)
-	s.conns[c.id] = c
+	s.addConnectionLocked(c)
 	s.recountLocked(c)
 	s.created[company.Username+"/"+c.name]++
 	return c, nil

@@ -126,21 +126,31 @@ func (s *Server) handleListPorts(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleGetPort reads one port: GET /api/company/{company}/ports/{portId}.
+// The port is rendered under the lock and encoded after it: a port with
+// thousands of connections must not hold every other request up.
 func (s *Server) handleGetPort(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	body, notFound := s.getPortLocked(r.PathValue("company"), r.PathValue("portId"))
+	s.mu.Unlock()
+	if notFound != "" {
+		writeError(w, http.StatusNotFound, notFound)
+		return
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// getPortLocked renders a company's port, or says why it is not found.
+func (s *Server) getPortLocked(companyName, portID string) (portJSON, string) {
 	now := s.syncLocked()
-	company, ok := s.companies[r.PathValue("company")]
+	company, ok := s.companies[companyName]
 	if !ok {
-		writeError(w, http.StatusNotFound, msgCompanyNotFound)
-		return
+		return portJSON{}, msgCompanyNotFound
 	}
-	p, ok := s.ports[r.PathValue("portId")]
+	p, ok := s.ports[portID]
 	if !ok || p.Company != company.Username {
-		writeError(w, http.StatusNotFound, msgPortNotFound)
-		return
+		return portJSON{}, msgPortNotFound
 	}
-	writeJSON(w, http.StatusOK, s.portJSONLocked(p, company, EndpointGetPort, now))
+	return s.portJSONLocked(p, company, EndpointGetPort, now), ""
 }
 
 // portJSONLocked renders a port with its connections inline, as far as
@@ -158,8 +168,8 @@ func (s *Server) portJSONLocked(p *port, owner *Company, endpoint string, now ti
 		Metro:       toMetroJSON(s.metros[p.MetroID]),
 		Connections: []portConnectionJSON{},
 	}
-	for _, c := range s.sortedConnectionsLocked() {
-		if c.status != StatusDeleted && (c.srcPortID == p.ID || c.destPortID == p.ID) && s.listedLocked(c, endpoint, now) {
+	for _, c := range s.portConnectionsLocked(p.ID) {
+		if c.status != StatusDeleted && s.listedLocked(c, endpoint, now) {
 			out.Connections = append(out.Connections, portConnectionJSON{
 				ID: c.id, Name: c.name, Status: c.status, Speed: c.speed, Type: "LAYER2", TypeFriendly: "Layer 2",
 			})

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestListPortsShape(t *testing.T) {
@@ -153,5 +154,41 @@ func TestMetroCapabilities(t *testing.T) {
 				t.Errorf("first HKG DCF = %v, want %s", got.Results[0].FirstDCF, dcfHKG05)
 			}
 		})
+	}
+}
+
+// A port lists the connections at either of its ends, and no others, in
+// the listing order (oldest first, ties by id) whatever order the fixture
+// and the PUTs add them in.
+func TestPortListsItsConnectionsOldestFirst(t *testing.T) {
+	fx := DefaultFixture()
+	for _, c := range []struct {
+		id, src, dest string
+		age           time.Duration
+	}{
+		{"6c1000000000000000000003", portHKG, portSIN, 1 * time.Hour},
+		{"6c1000000000000000000001", portSIN, portHKG, 3 * time.Hour},
+		{"6c1000000000000000000004", portSIN, "", 2 * time.Hour}, // not on portHKG
+		{"6c1000000000000000000002", portHKG, "", 3 * time.Hour}, // ties with ...01: by id
+	} {
+		fx.Connections = append(fx.Connections, Connection{
+			ID: c.id, Name: "ORDERED-" + c.id[len(c.id)-1:], Company: "acme", SrcPortID: c.src, DestPortID: c.dest,
+			Speed: 10, Status: StatusActive, CreatedAt: epoch.Add(-c.age),
+		})
+	}
+	h := newHarnessWithFixture(t, fx, Options{})
+	created := h.create(with(p2pRequest("NEWEST"), "speed", 10))
+
+	want := []string{legacyConn, "6c1000000000000000000001", "6c1000000000000000000002", "6c1000000000000000000003", created.ID}
+	port := mustJSON[struct{ Connections []struct{ ID string } }](t, h.do(http.MethodGet, "/api/company/acme/ports/"+portHKG, nil))
+	listed := mustJSON[struct{ Results []struct{ ID string } }](t, h.do(http.MethodGet, "/api/company/acme/ports/"+portHKG+"/connections", nil))
+	for name, got := range map[string][]struct{ ID string }{"port": port.Connections, "port connections": listed.Results} {
+		var ids []string
+		for _, c := range got {
+			ids = append(ids, c.ID)
+		}
+		if !slices.Equal(ids, want) {
+			t.Errorf("%s lists %v, want %v", name, ids, want)
+		}
 	}
 }

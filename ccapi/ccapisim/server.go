@@ -77,10 +77,15 @@ type Server struct {
 	ports     map[string]*port
 	portOrder []string // fixture order, the order of port listings
 	conns     map[string]*connection
-	connSeq   uint64
-	faults    Faults
-	rng       *rand.Rand
-	buckets   map[string]*tokenBucket // rate limits: "" for the API, else per endpoint
+	// sorted holds every connection, oldest first (ties by id), and onPort
+	// those of each port (either end) in the same order: listings and
+	// port reads walk only what they show, however many there are.
+	sorted  []*connection
+	onPort  map[string][]*connection
+	connSeq uint64
+	faults  Faults
+	rng     *rand.Rand
+	buckets map[string]*tokenBucket // rate limits: "" for the API, else per endpoint
 	// authBurstUntil ends the current burst of 401/403 answers.
 	authBurstUntil time.Time
 	requests       map[string]int
@@ -107,6 +112,7 @@ func New(fx *Fixture, opts Options) *Server {
 		metros:            map[string]*Metro{},
 		ports:             map[string]*port{},
 		conns:             map[string]*connection{},
+		onPort:            map[string][]*connection{},
 		faults:            opts.Faults,
 		buckets:           map[string]*tokenBucket{},
 		rng:               rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed)),
@@ -142,7 +148,7 @@ func (s *Server) loadFixture(fx *Fixture) {
 		s.portOrder = append(s.portOrder, p.ID)
 	}
 	for _, fc := range fx.Connections {
-		s.conns[fc.ID] = s.fixtureConnection(fc)
+		s.addConnectionLocked(s.fixtureConnection(fc))
 	}
 }
 
