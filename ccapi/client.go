@@ -150,7 +150,7 @@ func (c *Client) do(ctx context.Context, endpoint, method, path string, query ur
 	if out == nil || len(bytes.TrimSpace(data)) == 0 {
 		return nil
 	}
-	if err := json.Unmarshal(data, out); err != nil {
+	if err := decodeResponse(data, out); err != nil {
 		return &DecodeError{Method: method, Path: path, StatusCode: resp.StatusCode, Err: err}
 	}
 	return nil

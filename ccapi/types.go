@@ -27,7 +27,7 @@ func (s *Speed) UnmarshalJSON(data []byte) error {
 		return json.Unmarshal(data, (*plain)(s))
 	}
 	var n LooseNumber
-	if err := json.Unmarshal(data, &n); err != nil {
+	if err := n.UnmarshalJSON(data); err != nil {
 		return fmt.Errorf("speed: %w", err)
 	}
 	s.Value = int(n)
