@@ -81,7 +81,7 @@ type PortRef struct {
 
 // ReadPort reads one port (Found false when the API does not know it).
 func (a *Activities) ReadPort(ctx context.Context, in PortRef) (PortInfo, error) {
-	p, err := a.readPort(ctx, in.Company, in.PortID)
+	p, err := a.readPort(ctx, in.Company, in.PortID, "")
 	if err != nil || p == nil {
 		return PortInfo{ID: in.PortID}, err
 	}

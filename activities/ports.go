@@ -62,7 +62,7 @@ type PortsResult struct {
 func (a *Activities) LookupPorts(ctx context.Context, in LookupPortsInput) (PortsResult, error) {
 	logger := activity.GetLogger(ctx)
 	logger.Info("Reading ports", "orderId", in.OrderID, "company", in.Company, "portId", in.PortID, "destPortId", in.DestPortID)
-	src, err := a.readPort(ctx, in.Company, in.PortID)
+	src, err := a.readPort(ctx, in.Company, in.PortID, in.ConnectionName)
 	if err != nil {
 		return PortsResult{}, err
 	}
@@ -77,7 +77,7 @@ func (a *Activities) LookupPorts(ctx context.Context, in LookupPortsInput) (Port
 	}
 	if in.DestPortID != "" {
 		res.Dest = &PortInfo{ID: in.DestPortID}
-		dest, err := a.readPort(ctx, in.Company, in.DestPortID)
+		dest, err := a.readPort(ctx, in.Company, in.DestPortID, in.ConnectionName)
 		if err != nil {
 			return PortsResult{}, err
 		}
@@ -90,9 +90,17 @@ func (a *Activities) LookupPorts(ctx context.Context, in LookupPortsInput) (Port
 	return res, nil
 }
 
-// readPort reads one port; nil when the API does not know it.
-func (a *Activities) readPort(ctx context.Context, company, portID string) (*ccapi.Port, error) {
-	p, err := a.API.GetPort(ctx, company, portID)
+// readPort reads one port; nil when the API does not know it. Of the
+// connections the port lists, it keeps those named connectionName, or
+// all with connectionName empty: a busy port lists thousands.
+func (a *Activities) readPort(ctx context.Context, company, portID, connectionName string) (*ccapi.Port, error) {
+	read := a.API.GetPort
+	if connectionName != "" {
+		read = func(ctx context.Context, company, portID string) (*ccapi.Port, error) {
+			return a.API.GetPortWithConnectionsNamed(ctx, company, portID, connectionName)
+		}
+	}
+	p, err := read(ctx, company, portID)
 	switch {
 	case ccapi.IsNotFound(err):
 		return nil, nil

@@ -48,6 +48,18 @@ func (c *Client) GetPort(ctx context.Context, company, portID string) (*Port, er
 	return &out, nil
 }
 
+// GetPortWithConnectionsNamed reads a port as GetPort does, keeping of its
+// inline connections only those named name: a busy port lists thousands,
+// and a caller after one name need not pay to decode them all.
+// GET /api/company/{company}/ports/{portId}
+func (c *Client) GetPortWithConnectionsNamed(ctx context.Context, company, portID, name string) (*Port, error) {
+	var out Port
+	if err := c.do(ctx, EndpointGetPort, http.MethodGet, endpointPath("/api/company/%s/ports/%s", company, portID), nil, nil, portNamed{&out, name}); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // ListPortConnections returns one page of a port's connections (either
 // end). The reference documents no paging for it; page and count are sent
 // as for the connection search, and the answer must say how many there

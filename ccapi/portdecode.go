@@ -39,6 +39,23 @@ var tokenOptions = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsonte
 
 // decodeResponse decodes a port, streaming its connection list.
 func (p *Port) decodeResponse(data []byte) error {
+	return p.decode(data, nil)
+}
+
+// portNamed is a port whose inline connections are kept only when named
+// name (GetPortWithConnectionsNamed).
+type portNamed struct {
+	port *Port
+	name string
+}
+
+func (p portNamed) decodeResponse(data []byte) error {
+	return p.port.decode(data, &p.name)
+}
+
+// decode decodes a port; with named set, it keeps only the inline
+// connections of that name.
+func (p *Port) decode(data []byte, named *string) error {
 	dec := jsontext.NewDecoder(bytes.NewBuffer(data), tokenOptions...)
 	if tok, err := dec.ReadToken(); err != nil {
 		return err
@@ -61,7 +78,7 @@ func (p *Port) decodeResponse(data []byte) error {
 		rest = append(append(rest, name...), ':')
 		if bytes.EqualFold(memberName(name), []byte("connections")) {
 			rest = rest[:member]
-			if conns, err = decodePortConnections(dec); err != nil {
+			if conns, err = decodePortConnections(dec, named); err != nil {
 				return fmt.Errorf("connections: %w", err)
 			}
 			continue
@@ -88,8 +105,9 @@ func (p *Port) decodeResponse(data []byte) error {
 }
 
 // decodePortConnections reads a port's inline connection list: an array
-// of objects, or null.
-func decodePortConnections(dec *jsontext.Decoder) ([]PortConnection, error) {
+// of objects, or null. With named set, it keeps only the connections of
+// that name, and does not even decode one that cannot have it.
+func decodePortConnections(dec *jsontext.Decoder, named *string) ([]PortConnection, error) {
 	switch dec.PeekKind() {
 	case 'n':
 		_, err := dec.ReadToken()
@@ -102,15 +120,49 @@ func decodePortConnections(dec *jsontext.Decoder) ([]PortConnection, error) {
 		return nil, err
 	}
 	conns := []PortConnection{}
-	for dec.PeekKind() != ']' {
-		c, err := decodePortConnection(dec)
-		if err != nil {
-			return nil, fmt.Errorf("[%d]: %w", len(conns), err)
+	if named == nil {
+		for dec.PeekKind() != ']' {
+			c, err := decodePortConnection(dec)
+			if err != nil {
+				return nil, fmt.Errorf("[%d]: %w", len(conns), err)
+			}
+			conns = append(conns, c)
 		}
-		conns = append(conns, c)
+		_, err := dec.ReadToken()
+		return conns, err
+	}
+	var one bytes.Buffer
+	oneDec := jsontext.NewDecoder(&one, tokenOptions...)
+	for i := 0; dec.PeekKind() != ']'; i++ {
+		raw, err := dec.ReadValue()
+		if err != nil {
+			return nil, fmt.Errorf("[%d]: %w", i, err)
+		}
+		if cannotBeNamed(raw, *named) {
+			continue
+		}
+		one.Reset()
+		one.Write(raw)
+		oneDec.Reset(&one, tokenOptions...)
+		c, err := decodePortConnection(oneDec)
+		if err != nil {
+			return nil, fmt.Errorf("[%d]: %w", i, err)
+		}
+		if c.Name == *named {
+			conns = append(conns, c)
+		}
 	}
 	_, err := dec.ReadToken()
 	return conns, err
+}
+
+// cannotBeNamed reports, without decoding it, that a connection's JSON
+// cannot hold name: it is an object with no escapes and valid UTF-8, so
+// every string in it reads as it is written, and name is written nowhere
+// in it. Such a connection is skipped whole: a field of the wrong type in
+// it, which encoding/json would fail the port for, goes unseen.
+func cannotBeNamed(raw jsontext.Value, name string) bool {
+	return raw.Kind() == '{' && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) && !bytes.Contains(raw, []byte(name))
 }
 
 // decodePortConnection reads one inline connection, skipping the fields

@@ -25,6 +25,7 @@ var portBodies = map[string]string{
 	"null element":              `{"connections":[null,{"id":"c1"}]}`,
 	"null fields":               `{"connections":[{"id":null,"name":null,"status":null,"speed":null,"type":null}]}`,
 	"escaped strings":           `{"connections":[{"id":"c\u0031","name":"caf\u00e9 \"x\" \\ \/","status":"ACTIVE"}]}`,
+	"name written plainly":      `{"connections":[{"id":"c1","name":"café \"x\" \\ /"},{"id":"c2","name":"a�b"},{"name":"a","id":"c3"}]}`,
 	"escaped key":               `{"conn\u0065ctions":[{"n\u0061me":"a"}]}`,
 	"invalid UTF-8":             "{\"connections\":[{\"name\":\"a\xffb\xfe\"}],\"name\":\"p\xff\"}",
 	"unknown nested fields":     `{"connections":[{"id":"c1","extra":{"a":[1,2,{"b":null}]},"name":"a"}],"more":[true,false]}`,
@@ -62,8 +63,14 @@ func FuzzPortDecoding(f *testing.F) {
 	f.Fuzz(samePortDecoding)
 }
 
+// namesSought are the names the filtered port decoder is tried with.
+var namesSought = []string{"a", "n", "SAMPLE NAME", "café \"x\" \\ /", "a\uFFFDb", "last"}
+
 // samePortDecoding fails unless the port decoder reads body as
-// encoding/json does: both fail, or both give the same port.
+// encoding/json does: both fail, or both give the same port. Filtered by
+// a name, it must give the same port with only the connections of that
+// name; where encoding/json fails, it may read the port all the same,
+// when the fault is in a connection it had no need to decode.
 func samePortDecoding(t *testing.T, body []byte) {
 	var want, got Port
 	wantErr := json.Unmarshal(body, &want)
@@ -73,6 +80,28 @@ func samePortDecoding(t *testing.T, body []byte) {
 		t.Fatalf("body %q:\nencoding/json: %v\nport decoder:  %v", body, wantErr, gotErr)
 	case wantErr == nil && !reflect.DeepEqual(got, want):
 		t.Fatalf("body %q:\nencoding/json: %+v\nport decoder:  %+v", body, want, got)
+	}
+	for _, name := range namesSought {
+		var filtered Port
+		err := portNamed{&filtered, name}.decodeResponse(body)
+		if wantErr != nil {
+			continue
+		}
+		if err != nil {
+			t.Fatalf("body %q, named %q:\nencoding/json: %+v\nport decoder:  %v", body, name, want, err)
+		}
+		named := want
+		if want.Connections != nil {
+			named.Connections = []PortConnection{}
+			for _, c := range want.Connections {
+				if c.Name == name {
+					named.Connections = append(named.Connections, c)
+				}
+			}
+		}
+		if !reflect.DeepEqual(filtered, named) {
+			t.Fatalf("body %q, named %q:\nencoding/json: %+v\nport decoder:  %+v", body, name, named, filtered)
+		}
 	}
 }
 
@@ -95,6 +124,15 @@ func BenchmarkPortDecoding(b *testing.B) {
 			var p Port
 			if err := p.decodeResponse(body); err != nil {
 				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("port decoder, one name", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			var p Port
+			if err := (portNamed{&p, "existing connection 4999"}).decodeResponse(body); err != nil || len(p.Connections) != 1 {
+				b.Fatal(err, len(p.Connections))
 			}
 		}
 	})
