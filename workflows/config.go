@@ -53,6 +53,12 @@ type Config struct {
 	// activities), so every API call runs as an activity it counts, none
 	// as a local activity.
 	APIRateLimited bool `json:"apiRateLimited,omitempty"`
+	// Revision is the revision of this code (codeRevision), set by
+	// Register, never from the environment: recorded with the rest of the
+	// settings, it tells a run, on replay too, which changes it was
+	// started with, without a GetVersion marker of its own (versions.go).
+	// Histories recorded before it existed decode it as 0.
+	Revision int `json:"revision,omitempty"`
 }
 
 // callbackHosts are the hosts callbacks may go to.
@@ -115,6 +121,7 @@ func (c Config) withDefaults() Config {
 // decommission, modify and adopt actions.
 func Register(r worker.WorkflowRegistry, cfg Config) {
 	p := &Provisioner{cfg: cfg.withDefaults()}
+	p.cfg.Revision = codeRevision
 	r.RegisterWorkflowWithOptions(p.Run, workflow.RegisterOptions{Name: WorkflowName})
 	r.RegisterWorkflowWithOptions(p.NameLock, workflow.RegisterOptions{Name: NameLockWorkflowName})
 	r.RegisterWorkflowWithOptions(p.OrderCallbacks, workflow.RegisterOptions{Name: CallbacksWorkflowName})

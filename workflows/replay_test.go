@@ -20,7 +20,7 @@ import (
 // workflow, which `make record-histories` never rewrites: v1 is from before
 // the changes in versions.go up to changeSafeOrdering, v2 from before
 // changeSearchAttributes and changeCallbacks, v3 from before changePollBudget,
-// v4 from before changeRoundTrips.
+// v4 from before changeRoundTrips, v5 from before revisionMarkerless.
 const historyDir = "testdata/histories"
 
 // recordedPaths are the paths each recorded set must cover.
@@ -46,6 +46,28 @@ var recordedPaths = map[string][]string{
 		"modify-approved-at-a-lower-speed",       // L2Modify: a change request the other party approved lower
 		"modify-withdrawn-at-the-deadline",       // L2Modify: not approved in time, withdrawn
 		"adopt-followed-to-active",               // L2Adopt: a pending request followed until accepted
+	},
+	"v5": {
+		"port-to-port-active",
+		"business-to-business-accepted",
+		"business-to-business-denied",
+		"failed-precheck",
+		"cancelled-after-order",
+		"survived-retryable-errors",
+		"worker-restarted-mid-wait",
+		"long-wait-continued-as-new",
+		"long-wait-resumed-run",
+		"name-held-by-another-order",
+		"put-outcome-unknown-adopted",
+		"temporal-cancel-withdrawn",
+		"connection-error-withdrawn",
+		"activation-timeout-withdrawn",
+		"callbacks-notified",
+		"callbacks-child-delivered-after-outage",
+		"decommissioned-after-a-lost-answer",
+		"modify-approved-at-a-lower-speed",
+		"modify-withdrawn-at-the-deadline",
+		"adopt-followed-to-active",
 	},
 	"v4": {
 		"port-to-port-active",

@@ -43,3 +43,18 @@ const (
 // the worker caps API calls across workers (CC_API_MAX_RPS); the name
 // lock is a workflow started delayed, released by terminating it.
 const changeRoundTrips = "fewer-round-trips"
+
+// Revisions of the code, recorded in each run's settings (Config.Revision,
+// a SideEffect every run records anyway). A revision stands for every
+// change before it, as changeRoundTrips does, but costs nothing: a
+// GetVersion is a marker and an upsert of TemporalChangeVersion, one more
+// visibility write for every order. For the next change, add a revision
+// and test cfg.Revision against it; never renumber one.
+const (
+	// revisionMarkerless: the run takes changeRoundTrips, and with it
+	// every change above, without asking GetVersion.
+	revisionMarkerless = 1
+
+	// codeRevision is this code's revision.
+	codeRevision = revisionMarkerless
+)

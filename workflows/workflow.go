@@ -45,7 +45,7 @@ func (p *Provisioner) Run(ctx workflow.Context, in Input) (Result, error) {
 
 // provision is the order's story, up to how it ends.
 func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result, error) {
-	r.current = workflow.GetVersion(ctx, changeRoundTrips, workflow.DefaultVersion, 1) >= 1
+	r.current = cfg.Revision >= revisionMarkerless || workflow.GetVersion(ctx, changeRoundTrips, workflow.DefaultVersion, 1) >= 1
 	r.localReads = r.current && !cfg.APIRateLimited
 	r.searchable = r.since(ctx, changeSearchAttributes)
 	if r.current {
