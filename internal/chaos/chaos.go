@@ -297,7 +297,11 @@ func (r *run) shake(ctx context.Context, begin time.Time, phases []phase, events
 		}
 	}
 	sleepUntil(ctx, begin.Add(end))
-	r.armed.Store(0)
+	// A kill armed for a PUT that never came lands all the same, so that
+	// every planned kill does, however fast the orders went.
+	for range r.armed.Swap(0) {
+		r.disrupt(ctx, disruption{})
+	}
 	r.sim.SetFaults(ccapisim.Faults{})
 }
 
@@ -312,8 +316,12 @@ type disruption struct {
 func disruptions(rng *rand.Rand, cfg Config, window time.Duration) []disruption {
 	var out []disruption
 	for i := range cfg.Kills {
-		// Armed kills come early enough for a PUT to arrive.
-		out = append(out, disruption{At: time.Duration(rng.Float64() * 0.9 * float64(window)), AtPUT: i%3 == 0})
+		// Armed kills come while orders still arrive, so that a PUT does.
+		span, atPUT := window, i%3 == 0
+		if atPUT {
+			span = min(window, cfg.Arrival)
+		}
+		out = append(out, disruption{At: time.Duration(rng.Float64() * 0.9 * float64(span)), AtPUT: atPUT})
 	}
 	for range cfg.Restarts {
 		out = append(out, disruption{At: time.Duration((0.1 + 0.8*rng.Float64()) * float64(window)), Restart: true})
