@@ -1,7 +1,9 @@
 package ccapisim
 
 import (
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
@@ -189,6 +191,28 @@ func TestPortListsItsConnectionsOldestFirst(t *testing.T) {
 		}
 		if !slices.Equal(ids, want) {
 			t.Errorf("%s lists %v, want %v", name, ids, want)
+		}
+	}
+}
+
+// BenchmarkGetBusyPort reads a port with 5,000 connections, as the bench's
+// orders do (go test -run - -bench BusyPort ./ccapi/ccapisim).
+func BenchmarkGetBusyPort(b *testing.B) {
+	fx := DefaultFixture()
+	for i := range 5000 {
+		fx.Connections = append(fx.Connections, Connection{
+			ID: fmt.Sprintf("6d%022x", i), Name: fmt.Sprintf("EXISTING-%d", i), Company: "acme", SrcPortID: portHKG,
+			Speed: 1, Status: StatusActive, CreatedAt: epoch.Add(-time.Duration(i) * time.Second),
+		})
+	}
+	sim := New(fx, Options{APIKey: testKey, Now: func() time.Time { return epoch }})
+	req := httptest.NewRequest(http.MethodGet, "/api/company/acme/ports/"+portHKG, nil)
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		sim.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("%d %s", rec.Code, rec.Body)
 		}
 	}
 }
