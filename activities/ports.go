@@ -94,13 +94,13 @@ func (a *Activities) LookupPorts(ctx context.Context, in LookupPortsInput) (Port
 // connections the port lists, it keeps those named connectionName, or
 // all with connectionName empty: a busy port lists thousands.
 func (a *Activities) readPort(ctx context.Context, company, portID, connectionName string) (*ccapi.Port, error) {
-	read := a.API.GetPort
-	if connectionName != "" {
-		read = func(ctx context.Context, company, portID string) (*ccapi.Port, error) {
-			return a.API.GetPortWithConnectionsNamed(ctx, company, portID, connectionName)
-		}
+	var p *ccapi.Port
+	var err error
+	if connectionName == "" {
+		p, err = a.API.GetPort(ctx, company, portID)
+	} else {
+		p, err = a.API.GetPortWithConnectionsNamed(ctx, company, portID, connectionName)
 	}
-	p, err := read(ctx, company, portID)
 	switch {
 	case ccapi.IsNotFound(err):
 		return nil, nil

@@ -41,11 +41,7 @@ func (c *Client) ListPorts(ctx context.Context, company string) ([]Port, error) 
 // GetPort reads one of the company's ports, with its connections inline.
 // GET /api/company/{company}/ports/{portId}
 func (c *Client) GetPort(ctx context.Context, company, portID string) (*Port, error) {
-	var out Port
-	if err := c.do(ctx, EndpointGetPort, http.MethodGet, endpointPath("/api/company/%s/ports/%s", company, portID), nil, nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return c.getPort(ctx, company, portID, nil)
 }
 
 // GetPortWithConnectionsNamed reads a port as GetPort does, keeping of its
@@ -53,8 +49,14 @@ func (c *Client) GetPort(ctx context.Context, company, portID string) (*Port, er
 // and a caller after one name need not pay to decode them all.
 // GET /api/company/{company}/ports/{portId}
 func (c *Client) GetPortWithConnectionsNamed(ctx context.Context, company, portID, name string) (*Port, error) {
+	return c.getPort(ctx, company, portID, &name)
+}
+
+// getPort reads a port, keeping the inline connections named named (all
+// when nil).
+func (c *Client) getPort(ctx context.Context, company, portID string, named *string) (*Port, error) {
 	var out Port
-	if err := c.do(ctx, EndpointGetPort, http.MethodGet, endpointPath("/api/company/%s/ports/%s", company, portID), nil, nil, portNamed{&out, name}); err != nil {
+	if err := c.do(ctx, EndpointGetPort, http.MethodGet, endpointPath("/api/company/%s/ports/%s", company, portID), nil, nil, portAnswer{&out, named}); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -37,20 +37,15 @@ func decodeResponse(data []byte, out any) error {
 // tokenOptions make jsontext as lenient as encoding/json.
 var tokenOptions = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
 
-// decodeResponse decodes a port, streaming its connection list.
-func (p *Port) decodeResponse(data []byte) error {
-	return p.decode(data, nil)
+// portAnswer is a port's answer; with named set, it keeps only the
+// inline connections of that name (GetPortWithConnectionsNamed).
+type portAnswer struct {
+	port  *Port
+	named *string
 }
 
-// portNamed is a port whose inline connections are kept only when named
-// name (GetPortWithConnectionsNamed).
-type portNamed struct {
-	port *Port
-	name string
-}
-
-func (p portNamed) decodeResponse(data []byte) error {
-	return p.port.decode(data, &p.name)
+func (a portAnswer) decodeResponse(data []byte) error {
+	return a.port.decode(data, a.named)
 }
 
 // decode decodes a port; with named set, it keeps only the inline
@@ -120,17 +115,8 @@ func decodePortConnections(dec *jsontext.Decoder, named *string) ([]PortConnecti
 		return nil, err
 	}
 	conns := []PortConnection{}
-	if named == nil {
-		for dec.PeekKind() != ']' {
-			c, err := decodePortConnection(dec)
-			if err != nil {
-				return nil, fmt.Errorf("[%d]: %w", len(conns), err)
-			}
-			conns = append(conns, c)
-		}
-		_, err := dec.ReadToken()
-		return conns, err
-	}
+	// Each connection is read whole first, so that one that cannot have
+	// the name is skipped undecoded; the others are decoded from it.
 	var one bytes.Buffer
 	oneDec := jsontext.NewDecoder(&one, tokenOptions...)
 	for i := 0; dec.PeekKind() != ']'; i++ {
@@ -138,7 +124,7 @@ func decodePortConnections(dec *jsontext.Decoder, named *string) ([]PortConnecti
 		if err != nil {
 			return nil, fmt.Errorf("[%d]: %w", i, err)
 		}
-		if cannotBeNamed(raw, *named) {
+		if named != nil && cannotBeNamed(raw, *named) {
 			continue
 		}
 		one.Reset()
@@ -148,7 +134,7 @@ func decodePortConnections(dec *jsontext.Decoder, named *string) ([]PortConnecti
 		if err != nil {
 			return nil, fmt.Errorf("[%d]: %w", i, err)
 		}
-		if c.Name == *named {
+		if named == nil || c.Name == *named {
 			conns = append(conns, c)
 		}
 	}

@@ -74,7 +74,7 @@ var namesSought = []string{"a", "n", "SAMPLE NAME", "café \"x\" \\ /", "a\uFFFD
 func samePortDecoding(t *testing.T, body []byte) {
 	var want, got Port
 	wantErr := json.Unmarshal(body, &want)
-	gotErr := got.decodeResponse(body)
+	gotErr := portAnswer{port: &got}.decodeResponse(body)
 	switch {
 	case (wantErr == nil) != (gotErr == nil):
 		t.Fatalf("body %q:\nencoding/json: %v\nport decoder:  %v", body, wantErr, gotErr)
@@ -83,7 +83,7 @@ func samePortDecoding(t *testing.T, body []byte) {
 	}
 	for _, name := range namesSought {
 		var filtered Port
-		err := portNamed{&filtered, name}.decodeResponse(body)
+		err := portAnswer{&filtered, &name}.decodeResponse(body)
 		if wantErr != nil {
 			continue
 		}
@@ -122,7 +122,7 @@ func BenchmarkPortDecoding(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		for b.Loop() {
 			var p Port
-			if err := p.decodeResponse(body); err != nil {
+			if err := (portAnswer{port: &p}).decodeResponse(body); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -131,7 +131,8 @@ func BenchmarkPortDecoding(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		for b.Loop() {
 			var p Port
-			if err := (portNamed{&p, "existing connection 4999"}).decodeResponse(body); err != nil || len(p.Connections) != 1 {
+			name := "existing connection 4999"
+			if err := (portAnswer{&p, &name}).decodeResponse(body); err != nil || len(p.Connections) != 1 {
 				b.Fatal(err, len(p.Connections))
 			}
 		}
