@@ -20,7 +20,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -79,16 +78,8 @@ func run(ctx context.Context, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "bench: %v\n", err)
 		return 2
 	}
-	root, err := devserver.ModuleRoot()
+	dir, err := devserver.DataDir(cfg.Dir)
 	if err != nil {
-		fmt.Fprintf(stderr, "bench: %v\n", err)
-		return 2
-	}
-	dir := cfg.Dir
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(root, dir)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
 		fmt.Fprintf(stderr, "bench: %v\n", err)
 		return 2
 	}
@@ -106,27 +97,11 @@ func run(ctx context.Context, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "bench: %v (logs in %s)\n", err, dir)
 		return 2
 	}
-	if err := writeFile(filepath.Join(root, ".data", "bench.txt"), rep); err != nil {
+	if err := devserver.WriteReport("bench.txt", rep.Write); err != nil {
 		fmt.Fprintf(stderr, "bench: %v\n", err) // the table still goes to stdout
 	}
 	if err := rep.Write(stdout); err != nil {
 		return 2
 	}
 	return 0
-}
-
-// writeFile writes the report to path, creating its directory.
-func writeFile(path string, rep *bench.Report) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	out, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := rep.Write(out); err != nil {
-		_ = out.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return out.Close()
 }

@@ -16,7 +16,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -58,21 +57,13 @@ func run(ctx context.Context, stdout, stderr io.Writer) int {
 	if cfg.Arrival == 0 {
 		cfg.Arrival = max(20*time.Second, time.Duration(cfg.Orders)*120*time.Millisecond)
 	}
-	root, err := devserver.ModuleRoot()
+	dir, err := devserver.DataDir(cfg.Dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "chaos: %v\n", err)
 		return 2
-	}
-	dir := cfg.Dir
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(root, dir)
 	}
 	cli, err := devserver.CLIPath()
 	if err != nil {
-		fmt.Fprintf(stderr, "chaos: %v\n", err)
-		return 2
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
 		fmt.Fprintf(stderr, "chaos: %v\n", err)
 		return 2
 	}
@@ -91,10 +82,8 @@ func run(ctx context.Context, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "chaos: %v (logs in %s)\n", err, dir)
 		return 2
 	}
-	out, err := os.Create(filepath.Join(root, ".data", "chaos.txt"))
-	if err == nil {
-		_ = rep.Write(out)
-		_ = out.Close()
+	if err := devserver.WriteReport("chaos.txt", rep.Write); err != nil {
+		fmt.Fprintf(stderr, "chaos: %v\n", err) // the table still goes to stdout
 	}
 	if err := rep.Write(stdout); err != nil {
 		return 2
