@@ -3,6 +3,7 @@ package ccapisim
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 )
 
 // The real API answers errors in three different shapes depending on which
@@ -41,6 +42,14 @@ const (
 	msgConnectionNotFound = "Connection not found"
 	msgNotAuthorized      = "You are not authorized to do that."
 )
+
+// writeJSONBytes answers with a body already encoded, and its length.
+func writeJSONBytes(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
 
 func writeJSON(w http.ResponseWriter, status int, body any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -27,28 +27,34 @@ type capacityJSON struct {
 }
 
 // portJSON follows the port sample of the API guide (a representative subset
-// of its fields, including the null ones clients must tolerate).
+// of its fields, including the null ones clients must tolerate). Its
+// connections come last: encodePort streams them after the rest.
 type portJSON struct {
-	ID                   string               `json:"id"`
-	Name                 string               `json:"name"`
-	Status               string               `json:"status"`
-	Speed                speedJSON            `json:"speed"`
-	MetroID              string               `json:"metroId"`
-	DataCenterFacilityID string               `json:"dataCenterFacilityId"`
-	SupportedServices    []string             `json:"supportedServices"`
-	Capacity             capacityJSON         `json:"capacity"`
-	VLANRanges           []VLANRange          `json:"vlanRanges"`
-	CompanyID            string               `json:"companyId"`
-	DcpCompanyID         *string              `json:"dcpCompanyId"`
-	LocationID           *string              `json:"locationId"`
-	LinkStateUpSince     *string              `json:"linkStateUpSince"`
-	PaymentType          string               `json:"paymentType"`
-	Deleted              bool                 `json:"deleted"`
-	DeletedAt            *string              `json:"deletedAt"`
-	CreatedAt            string               `json:"createdAt"`
-	UpdatedAt            string               `json:"updatedAt"`
-	Metro                *metroJSON           `json:"metro"`
-	Connections          []portConnectionJSON `json:"connections"`
+	portHeaderJSON
+	Connections []portConnectionJSON `json:"connections"`
+}
+
+// portHeaderJSON is a port without its connections.
+type portHeaderJSON struct {
+	ID                   string       `json:"id"`
+	Name                 string       `json:"name"`
+	Status               string       `json:"status"`
+	Speed                speedJSON    `json:"speed"`
+	MetroID              string       `json:"metroId"`
+	DataCenterFacilityID string       `json:"dataCenterFacilityId"`
+	SupportedServices    []string     `json:"supportedServices"`
+	Capacity             capacityJSON `json:"capacity"`
+	VLANRanges           []VLANRange  `json:"vlanRanges"`
+	CompanyID            string       `json:"companyId"`
+	DcpCompanyID         *string      `json:"dcpCompanyId"`
+	LocationID           *string      `json:"locationId"`
+	LinkStateUpSince     *string      `json:"linkStateUpSince"`
+	PaymentType          string       `json:"paymentType"`
+	Deleted              bool         `json:"deleted"`
+	DeletedAt            *string      `json:"deletedAt"`
+	CreatedAt            string       `json:"createdAt"`
+	UpdatedAt            string       `json:"updatedAt"`
+	Metro                *metroJSON   `json:"metro"`
 }
 
 // portConnectionJSON is the inline connection summary of a port; note the
@@ -136,7 +142,12 @@ func (s *Server) handleGetPort(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, notFound)
 		return
 	}
-	writeJSON(w, http.StatusOK, body)
+	encoded, err := encodePort(body)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "encoding the port: "+err.Error())
+		return
+	}
+	writeJSONBytes(w, http.StatusOK, encoded)
 }
 
 // getPortLocked renders a company's port, or says why it is not found.
@@ -158,15 +169,17 @@ func (s *Server) getPortLocked(companyName, portID string) (portJSON, string) {
 func (s *Server) portJSONLocked(p *port, owner *Company, endpoint string, now time.Time) portJSON {
 	at := formatTime(recordsCreatedAt)
 	out := portJSON{
-		ID: p.ID, Name: p.Name, Status: p.Status, Speed: speedOf(p.Speed),
-		MetroID: p.MetroID, DataCenterFacilityID: p.DCFID,
-		SupportedServices: nonNil(p.SupportedServices),
-		Capacity:          capacityJSON{Total: p.Speed, Utilised: p.utilised, Remaining: p.remaining()},
-		VLANRanges:        nonNil(p.VLANRanges),
-		CompanyID:         owner.ID, PaymentType: "plan",
-		CreatedAt: at, UpdatedAt: at,
-		Metro:       toMetroJSON(s.metros[p.MetroID]),
-		Connections: []portConnectionJSON{},
+		portHeaderJSON: portHeaderJSON{
+			ID: p.ID, Name: p.Name, Status: p.Status, Speed: speedOf(p.Speed),
+			MetroID: p.MetroID, DataCenterFacilityID: p.DCFID,
+			SupportedServices: nonNil(p.SupportedServices),
+			Capacity:          capacityJSON{Total: p.Speed, Utilised: p.utilised, Remaining: p.remaining()},
+			VLANRanges:        nonNil(p.VLANRanges),
+			CompanyID:         owner.ID, PaymentType: "plan",
+			CreatedAt: at, UpdatedAt: at,
+			Metro: toMetroJSON(s.metros[p.MetroID]),
+		},
+		Connections: make([]portConnectionJSON, 0, len(s.portConnectionsLocked(p.ID))),
 	}
 	for _, c := range s.portConnectionsLocked(p.ID) {
 		if c.status != StatusDeleted && s.listedLocked(c, endpoint, now) {
