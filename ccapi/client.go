@@ -140,7 +140,7 @@ func (c *Client) do(ctx context.Context, endpoint, method, path string, query ur
 		return &TransportError{Method: method, Path: path, Err: scrubURLError(err), NotSent: neverSent(err)}
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	data, err := readBody(resp)
 	if err != nil {
 		return &TransportError{Method: method, Path: path, Err: err}
 	}
@@ -154,6 +154,22 @@ func (c *Client) do(ctx context.Context, endpoint, method, path string, query ur
 		return &DecodeError{Method: method, Path: path, StatusCode: resp.StatusCode, Err: err}
 	}
 	return nil
+}
+
+// readBody reads a response's body, at most maxResponseBytes of it, into
+// one buffer of its announced length where there is one: a busy port's
+// answer is close to a megabyte, and growing a buffer to that from
+// nothing copies it many times over.
+func readBody(resp *http.Response) ([]byte, error) {
+	n := resp.ContentLength
+	if n <= 0 || n > maxResponseBytes {
+		return io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	}
+	data := make([]byte, n)
+	if _, err := io.ReadFull(resp.Body, data); err != nil {
+		return nil, err
+	}
+	return data, nil
 }
 
 // neverSent reports whether a transport error happened before any byte of
