@@ -77,6 +77,7 @@ func (r *run) bareBatch(ctx context.Context, queue string, n int) (Batch, error)
 
 	b := Batch{Name: "bare engine (5 activities)", Orders: n}
 	before := r.sim.requests()
+	cpu := r.meterCPU(0)
 	submitted := time.Now()
 	started := make([]bool, n)
 	_ = forEach(ctx, n, startParallel, func(ctx context.Context, i int) error {
@@ -93,6 +94,7 @@ func (r *run) bareBatch(ctx context.Context, queue string, n int) (Batch, error)
 	err = awaitCount(ctx, r.temporal, b.Started, r.cfg.Timeout, alive, func(done int) {
 		fmt.Fprintf(r.progress, "bench: %s: %d of %d workflows ended\n", b.Name, done, b.Started)
 	}, bare.closed())
+	b.takeCPU(cpu, 0)
 	if err != nil {
 		return b, fmt.Errorf("%s: %w", b.Name, err)
 	}

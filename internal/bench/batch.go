@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"fmt"
 	"slices"
 	"time"
 )
@@ -20,7 +21,11 @@ type Batch struct {
 	P50, P99 time.Duration // from the submit to each end
 	// Calls are the API requests of the batch, by endpoint.
 	Calls map[string]int
-	runs  []ended
+	// CPU is the batch's processor time, by process; nil, with CPUUnread
+	// saying why, when it could not be read.
+	CPU       *CPU
+	CPUUnread string
+	runs      []ended
 }
 
 // OrdersPerSecond is the rate at which the batch's workflows ended.
@@ -34,6 +39,31 @@ func (b Batch) OrdersPerSecond() float64 {
 // CallsPerOrder are the batch's API requests per order, in all.
 func (b Batch) CallsPerOrder() float64 {
 	return float64(sumCalls(b.Calls)) / float64(max(b.Orders, 1))
+}
+
+// CPUPerOrder is a share of the batch's processor time per ended order.
+func (b Batch) CPUPerOrder(share time.Duration) time.Duration {
+	return share / time.Duration(max(b.Ended, 1))
+}
+
+// meterCPU starts measuring the batch's processor time; a worker pid of 0
+// is the bench's own.
+func (r *run) meterCPU(workerPID int) *cpuMeter {
+	if r.serverPIDErr != nil {
+		return &cpuMeter{err: fmt.Errorf("finding the dev server's process: %w", r.serverPIDErr)}
+	}
+	return meterCPU(r.serverPID, workerPID)
+}
+
+// takeCPU ends the batch's measurement of processor time, the starter's
+// (it has exited) included.
+func (b *Batch) takeCPU(m *cpuMeter, starter time.Duration) {
+	cpu, err := m.since(starter)
+	if err != nil {
+		b.CPUUnread = err.Error()
+		return
+	}
+	b.CPU = cpu
 }
 
 // timeEnds fills in the batch's timings and failures from its ended

@@ -82,6 +82,10 @@ type run struct {
 	temporal client.Client
 	hostPort string
 	progress io.Writer
+	// serverPID is the dev server's process, whose processor time each
+	// batch reports; 0, with serverPIDErr, when it was not found.
+	serverPID    int
+	serverPIDErr error
 }
 
 // Run measures everything, one batch after another, and reports.
@@ -105,6 +109,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	defer stopServer()
 	r.hostPort = server.HostPort
+	r.serverPID, r.serverPIDErr = childPID("temporal")
 	r.temporal, err = client.DialContext(ctx, client.Options{
 		HostPort: server.HostPort, Namespace: namespace, Logger: logging.Temporal(zap.NewNop()),
 	})

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -48,6 +49,11 @@ func TestBenchSmoke(t *testing.T) {
 	if m[1] != "0" {
 		t.Errorf("orders failed: %s\n%s", last, progress.String())
 	}
+	for _, b := range []Batch{rep.Bare, rep.PortToPort, rep.B2B, rep.RateLimited.Batch} {
+		if b.CPU == nil {
+			t.Errorf("%s: processor time not measured: %s", b.Name, b.CPUUnread)
+		}
+	}
 	if last != rep.Line() {
 		t.Errorf("the table ends with %q, the report's line is %q", last, rep.Line())
 	}
@@ -92,4 +98,46 @@ func TestPercentileIsTheNearestRank(t *testing.T) {
 	if got := percentile(nil, 0.5); got != 0 {
 		t.Errorf("p50 of nothing = %s, want 0", got)
 	}
+}
+
+func TestStatCPUCountsFromTheCommandNamesEnd(t *testing.T) {
+	tests := []struct {
+		name, stat string
+		want       time.Duration
+		wantErr    bool
+	}{
+		{"plain", "4242 (temporal) S 1 4242 4242 0 -1 4194560 100 0 0 0 1234 566 0 0 20 0 12 0 100 0 0", 18 * time.Second, false},
+		{"name with spaces and parentheses", "77 (a (b) c) R 1 77 77 0 -1 0 0 0 0 0 7 3 0 0 20 0 1 0 5 0 0", 100 * time.Millisecond, false},
+		{"cut short", "77 (w) R 1 77 77 0 -1 0 0 0 0 0 7", 0, true},
+		{"no name", "77 w R 1", 0, true},
+		{"not a number", "77 (w) R 1 77 77 0 -1 0 0 0 0 0 x 3", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseStatCPU([]byte(tt.stat))
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want an error: %v", err, tt.wantErr)
+			}
+			if got != tt.want {
+				t.Errorf("parseStatCPU = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCPUOfThisProcessGrows(t *testing.T) {
+	before, err := processCPU(os.Getpid())
+	if err != nil {
+		t.Skipf("no /proc here: %v", err)
+	}
+	sum := 0
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		if now, err := processCPU(os.Getpid()); err != nil || now > before {
+			return
+		}
+		for i := range 1_000_000 {
+			sum += i
+		}
+	}
+	t.Fatalf("five seconds of work (%d) did not show in /proc/self/stat", sum)
 }

@@ -39,8 +39,10 @@ func (r *run) projectBatch(ctx context.Context, name, queue string, kind orderKi
 	defer w.stop()
 	b := Batch{Name: name, Orders: n}
 	before := r.sim.requests()
+	cpu := r.meterCPU(w.pid())
 	submitted := time.Now()
-	if b.Started, err = r.submit(ctx, queue, kind.orders(n)); err != nil {
+	var starterCPU time.Duration
+	if b.Started, starterCPU, err = r.submit(ctx, queue, kind.orders(n)); err != nil {
 		return b, err
 	}
 	orders := queries{queue: queue, workflowType: workflows.WorkflowName}
@@ -51,6 +53,7 @@ func (r *run) projectBatch(ctx context.Context, name, queue string, kind orderKi
 	err = awaitCount(ctx, r.temporal, b.Started, timeout, w.alive, func(done int) {
 		fmt.Fprintf(r.progress, "bench: %s: %d of %d orders ended\n", name, done, b.Started)
 	}, orders.closed())
+	b.takeCPU(cpu, starterCPU)
 	outOfTime := opts.endWithin > 0 && errors.Is(err, errTimedOut)
 	if err != nil && !outOfTime {
 		return b, fmt.Errorf("%s: %w", name, err)
@@ -73,27 +76,28 @@ func (r *run) projectBatch(ctx context.Context, name, queue string, kind orderKi
 
 // submit writes the orders to a file and starts them with the starter
 // binary, `starter submit --json FILE`, as a user would. It returns how
-// many started; the starter's exit status 1 (some did not start) is for
-// the count to say, any other failure is the harness's.
-func (r *run) submit(ctx context.Context, queue string, orders []workflows.Order) (int, error) {
+// many started, and the starter's processor time; the starter's exit
+// status 1 (some did not start) is for the count to say, any other
+// failure is the harness's.
+func (r *run) submit(ctx context.Context, queue string, orders []workflows.Order) (int, time.Duration, error) {
 	ordersPath := filepath.Join(r.cfg.Dir, "orders-"+queue+".json")
 	data, err := json.Marshal(orders)
 	if err != nil {
-		return 0, fmt.Errorf("writing the orders: %w", err)
+		return 0, 0, fmt.Errorf("writing the orders: %w", err)
 	}
 	if err := os.WriteFile(ordersPath, data, 0o644); err != nil {
-		return 0, fmt.Errorf("writing the orders: %w", err)
+		return 0, 0, fmt.Errorf("writing the orders: %w", err)
 	}
 	outPath := filepath.Join(r.cfg.Dir, "starter-"+queue+".jsonl")
 	out, err := os.Create(outPath)
 	if err != nil {
-		return 0, fmt.Errorf("creating the starter's output: %w", err)
+		return 0, 0, fmt.Errorf("creating the starter's output: %w", err)
 	}
 	defer out.Close()
 	logPath := filepath.Join(r.cfg.Dir, "starter-"+queue+".log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
-		return 0, fmt.Errorf("creating the starter's log: %w", err)
+		return 0, 0, fmt.Errorf("creating the starter's log: %w", err)
 	}
 	defer logFile.Close()
 
@@ -108,13 +112,14 @@ func (r *run) submit(ctx context.Context, queue string, orders []workflows.Order
 	err = cmd.Run()
 	var exit *exec.ExitError
 	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
-		return 0, fmt.Errorf("starter submit (log: %s): %w", logPath, err)
+		return 0, 0, fmt.Errorf("starter submit (log: %s): %w", logPath, err)
 	}
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	started, err := countStarted(outPath)
 	if err == nil && started == 0 && len(orders) > 0 {
-		return 0, fmt.Errorf("starter submit started no order (log: %s)", logPath)
+		return 0, 0, fmt.Errorf("starter submit started no order (log: %s)", logPath)
 	}
-	return started, err
+	return started, cpu, err
 }
 
 // countStarted reads the starter's JSON lines: one "started" event per

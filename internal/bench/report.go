@@ -67,6 +67,8 @@ func (r *Report) Write(w io.Writer) error {
 
 	r.writeBatches(&b)
 	b.WriteString("\n")
+	r.writeCPU(&b)
+	b.WriteString("\n")
 	r.writeCalls(&b)
 	b.WriteString("\n")
 	r.writeHistories(&b)
@@ -105,6 +107,34 @@ func (r *Report) writeBatches(b *strings.Builder) {
 	}
 	writeTable(b, rows)
 	fmt.Fprintf(b, "(times from the submit to each end; project/bare = %.2f)\n", r.Ratio())
+}
+
+func (r *Report) writeCPU(b *strings.Builder) {
+	rows := [][]string{{"CPU MS PER ORDER", "TEMPORAL", "WORKER", "STARTER", "BENCH", "TOTAL"}}
+	var unread []string
+	for _, bt := range []Batch{r.Bare, r.PortToPort, r.B2B, r.RateLimited.Batch} {
+		if bt.CPU == nil {
+			rows = append(rows, []string{bt.Name, "-", "-", "-", "-", "-"})
+			if bt.CPUUnread != "" {
+				unread = append(unread, bt.Name+": "+bt.CPUUnread)
+			}
+			continue
+		}
+		ms := func(d time.Duration) string {
+			if d == 0 {
+				return "-"
+			}
+			return fmt.Sprintf("%.1f", float64(bt.CPUPerOrder(d))/float64(time.Millisecond))
+		}
+		c := *bt.CPU
+		rows = append(rows, []string{bt.Name, ms(c.Server), ms(c.Worker), ms(c.Starter), ms(c.Bench), ms(c.Total())})
+	}
+	writeTable(b, rows)
+	b.WriteString("(processor time from the submit to the last end, by process; the bench runs the simulator,\n" +
+		" and for the bare engine its worker and starts as well)\n")
+	for _, u := range unread {
+		fmt.Fprintf(b, "  not measured: %s\n", u)
+	}
 }
 
 func (r *Report) writeCalls(b *strings.Builder) {

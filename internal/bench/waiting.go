@@ -47,7 +47,7 @@ func (r *run) waitingBatch(ctx context.Context, queue string, n int) (Waiting, e
 	defer w.stop()
 	res := Waiting{Orders: n}
 	submitted := time.Now()
-	started, err := r.submit(ctx, queue, b2bWaiting.orders(n))
+	started, _, err := r.submit(ctx, queue, b2bWaiting.orders(n))
 	if err != nil {
 		return res, err
 	}
