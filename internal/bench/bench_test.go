@@ -125,6 +125,31 @@ func TestStatCPUCountsFromTheCommandNamesEnd(t *testing.T) {
 	}
 }
 
+func TestMachineBusyLeavesOutIdleAndIOWait(t *testing.T) {
+	tests := []struct {
+		name, stat string
+		want       time.Duration
+		wantErr    bool
+	}{
+		// user nice system idle iowait irq softirq steal guest guest_nice
+		{"all fields", "cpu  200 1 50 99999 777 0 40 9 0 0\ncpu0 1 2 3 4 5\n", 3 * time.Second, false},
+		{"older kernels' four fields", "cpu 100 0 100 5000\n", 2 * time.Second, false},
+		{"not the cpu line", "intr 1 2 3 4 5\n", 0, true},
+		{"not a number", "cpu 1 2 x 4 5\n", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseMachineBusy([]byte(tt.stat))
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want an error: %v", err, tt.wantErr)
+			}
+			if err == nil && got != tt.want {
+				t.Errorf("parseMachineBusy = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestCPUOfThisProcessGrows(t *testing.T) {
 	before, err := processCPU(os.Getpid())
 	if err != nil {

@@ -23,6 +23,9 @@ type CPU struct {
 	// the bench). Bench is the bench itself: the simulator, following
 	// the batch, and for the bare engine its worker and starts.
 	Server, Worker, Starter, Bench time.Duration
+	// Machine is every core's busy time meanwhile, whoever used it: more
+	// than Total by what other processes and the kernel took.
+	Machine time.Duration
 }
 
 // Total is the batch's processor time, all processes.
@@ -64,6 +67,36 @@ func parseStatCPU(stat []byte) (time.Duration, error) {
 		ticks += n
 	}
 	return time.Duration(ticks) * time.Second / userHZ, nil
+}
+
+// machineBusy is the time the machine's cores have been busy since boot
+// (Linux): the first line of /proc/stat, all but idle and iowait.
+func machineBusy() (time.Duration, error) {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, fmt.Errorf("reading the machine's processor time: %w", err)
+	}
+	return parseMachineBusy(data)
+}
+
+func parseMachineBusy(stat []byte) (time.Duration, error) {
+	line, _, _ := bytes.Cut(stat, []byte("\n"))
+	fields := strings.Fields(string(line))
+	if len(fields) < 5 || fields[0] != "cpu" {
+		return 0, fmt.Errorf("/proc/stat begins %q, want the cpu line", line)
+	}
+	var busy int64
+	for i, f := range fields[1:] {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/stat: %w", err)
+		}
+		const idle, iowait = 3, 4 // 0-based, after the "cpu" label
+		if i != idle && i != iowait {
+			busy += n
+		}
+	}
+	return time.Duration(busy) * time.Second / userHZ, nil
 }
 
 // childPID finds the bench's child process of a command name: the dev
@@ -116,6 +149,9 @@ func (m *cpuMeter) sample() (CPU, error) {
 	if c.Bench, err = processCPU(os.Getpid()); err != nil {
 		return c, err
 	}
+	if c.Machine, err = machineBusy(); err != nil {
+		return c, err
+	}
 	if m.workerPID != 0 {
 		c.Worker, err = processCPU(m.workerPID)
 	}
@@ -134,6 +170,6 @@ func (m *cpuMeter) since(starter time.Duration) (*CPU, error) {
 	}
 	return &CPU{
 		Server: now.Server - m.at.Server, Worker: now.Worker - m.at.Worker,
-		Starter: starter, Bench: now.Bench - m.at.Bench,
+		Starter: starter, Bench: now.Bench - m.at.Bench, Machine: now.Machine - m.at.Machine,
 	}, nil
 }

@@ -110,11 +110,11 @@ func (r *Report) writeBatches(b *strings.Builder) {
 }
 
 func (r *Report) writeCPU(b *strings.Builder) {
-	rows := [][]string{{"CPU MS PER ORDER", "TEMPORAL", "WORKER", "STARTER", "BENCH", "TOTAL"}}
+	rows := [][]string{{"CPU MS PER ORDER", "TEMPORAL", "WORKER", "STARTER", "BENCH", "TOTAL", "MACHINE"}}
 	var unread []string
 	for _, bt := range []Batch{r.Bare, r.PortToPort, r.B2B, r.RateLimited.Batch} {
 		if bt.CPU == nil {
-			rows = append(rows, []string{bt.Name, "-", "-", "-", "-", "-"})
+			rows = append(rows, []string{bt.Name, "-", "-", "-", "-", "-", "-"})
 			if bt.CPUUnread != "" {
 				unread = append(unread, bt.Name+": "+bt.CPUUnread)
 			}
@@ -127,11 +127,11 @@ func (r *Report) writeCPU(b *strings.Builder) {
 			return fmt.Sprintf("%.1f", float64(bt.CPUPerOrder(d))/float64(time.Millisecond))
 		}
 		c := *bt.CPU
-		rows = append(rows, []string{bt.Name, ms(c.Server), ms(c.Worker), ms(c.Starter), ms(c.Bench), ms(c.Total())})
+		rows = append(rows, []string{bt.Name, ms(c.Server), ms(c.Worker), ms(c.Starter), ms(c.Bench), ms(c.Total()), ms(c.Machine)})
 	}
 	writeTable(b, rows)
 	b.WriteString("(processor time from the submit to the last end, by process; the bench runs the simulator,\n" +
-		" and for the bare engine its worker and starts as well)\n")
+		" and for the bare engine its worker and starts as well; MACHINE: every core's busy time meanwhile)\n")
 	for _, u := range unread {
 		fmt.Fprintf(b, "  not measured: %s\n", u)
 	}
