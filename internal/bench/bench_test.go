@@ -100,51 +100,36 @@ func TestPercentileIsTheNearestRank(t *testing.T) {
 	}
 }
 
-func TestStatCPUCountsFromTheCommandNamesEnd(t *testing.T) {
+// TestProcParsers reads the lines of /proc that the processor times come
+// from: a process's stat, whose command name may hold spaces and
+// parentheses, and the machine's first line, less idle and iowait.
+func TestProcParsers(t *testing.T) {
 	tests := []struct {
-		name, stat string
-		want       time.Duration
-		wantErr    bool
+		name    string
+		parse   func([]byte) (time.Duration, error)
+		line    string
+		want    time.Duration
+		wantErr bool
 	}{
-		{"plain", "4242 (temporal) S 1 4242 4242 0 -1 4194560 100 0 0 0 1234 566 0 0 20 0 12 0 100 0 0", 18 * time.Second, false},
-		{"name with spaces and parentheses", "77 (a (b) c) R 1 77 77 0 -1 0 0 0 0 0 7 3 0 0 20 0 1 0 5 0 0", 100 * time.Millisecond, false},
-		{"cut short", "77 (w) R 1 77 77 0 -1 0 0 0 0 0 7", 0, true},
-		{"no name", "77 w R 1", 0, true},
-		{"not a number", "77 (w) R 1 77 77 0 -1 0 0 0 0 0 x 3", 0, true},
+		{"stat", parseStatCPU, "4242 (temporal) S 1 4242 4242 0 -1 4194560 100 0 0 0 1234 566 0 0 20 0 12 0 100 0 0", 18 * time.Second, false},
+		{"stat, name with spaces and parentheses", parseStatCPU, "77 (a (b) c) R 1 77 77 0 -1 0 0 0 0 0 7 3 0 0 20 0 1 0 5 0 0", 100 * time.Millisecond, false},
+		{"stat cut short", parseStatCPU, "77 (w) R 1 77 77 0 -1 0 0 0 0 0 7", 0, true},
+		{"stat without a name", parseStatCPU, "77 w R 1", 0, true},
+		{"stat, not a number", parseStatCPU, "77 (w) R 1 77 77 0 -1 0 0 0 0 0 x 3", 0, true},
+		// user nice system idle iowait irq softirq steal guest guest_nice
+		{"machine", parseMachineBusy, "cpu  200 1 50 99999 777 0 40 9 0 0\ncpu0 1 2 3 4 5\n", 3 * time.Second, false},
+		{"machine, older kernels' four fields", parseMachineBusy, "cpu 100 0 100 5000\n", 2 * time.Second, false},
+		{"machine, not the cpu line", parseMachineBusy, "intr 1 2 3 4 5\n", 0, true},
+		{"machine, not a number", parseMachineBusy, "cpu 1 2 x 4 5\n", 0, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseStatCPU([]byte(tt.stat))
+			got, err := tt.parse([]byte(tt.line))
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, want an error: %v", err, tt.wantErr)
 			}
 			if got != tt.want {
-				t.Errorf("parseStatCPU = %s, want %s", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestMachineBusyLeavesOutIdleAndIOWait(t *testing.T) {
-	tests := []struct {
-		name, stat string
-		want       time.Duration
-		wantErr    bool
-	}{
-		// user nice system idle iowait irq softirq steal guest guest_nice
-		{"all fields", "cpu  200 1 50 99999 777 0 40 9 0 0\ncpu0 1 2 3 4 5\n", 3 * time.Second, false},
-		{"older kernels' four fields", "cpu 100 0 100 5000\n", 2 * time.Second, false},
-		{"not the cpu line", "intr 1 2 3 4 5\n", 0, true},
-		{"not a number", "cpu 1 2 x 4 5\n", 0, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseMachineBusy([]byte(tt.stat))
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("err = %v, want an error: %v", err, tt.wantErr)
-			}
-			if err == nil && got != tt.want {
-				t.Errorf("parseMachineBusy = %s, want %s", got, tt.want)
+				t.Errorf("got %s, want %s", got, tt.want)
 			}
 		})
 	}
