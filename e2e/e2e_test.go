@@ -75,6 +75,21 @@ func waitForStage(t *testing.T, c client.Client, orderID string, stage workflows
 	return last
 }
 
+// stackTrace is the order's coroutines, as the SDK's built-in query
+// shows them.
+func stackTrace(t *testing.T, c client.Client, orderID string) string {
+	t.Helper()
+	v, err := c.QueryWorkflow(context.Background(), workflows.WorkflowID(orderID), "", client.QueryTypeStackTrace)
+	if err != nil {
+		t.Fatalf("stack trace of %s: %v", orderID, err)
+	}
+	var stacks string
+	if err := v.Get(&stacks); err != nil {
+		t.Fatal(err)
+	}
+	return stacks
+}
+
 func failureType(t *testing.T, err error) (string, string) {
 	t.Helper()
 	var appErr *temporal.ApplicationError

@@ -108,6 +108,12 @@ func TestCancelAfterOrderDeletesTheConnection(t *testing.T) {
 	o := b2bOrder("E2E-CANCEL", "initech")
 	run := start(t, c, o)
 	waiting := waitForStage(t, c, o.OrderID, workflows.StageAwaitingActivation)
+	// The worker keeps a waiting order cached for as long as it waits, so
+	// its coroutines are its memory: its own and its two signal
+	// listeners, not the watcher that cancelled its lookups.
+	if stacks := stackTrace(t, c, o.OrderID); strings.Count(stacks, "coroutine ") != 3 {
+		t.Errorf("a waiting order keeps %d coroutines, want 3:\n%s", strings.Count(stacks, "coroutine "), stacks)
+	}
 
 	out, code := starter(t, "", "status", "--json", o.OrderID)
 	if code != 0 || !strings.Contains(out, string(workflows.StageAwaitingActivation)) || !strings.Contains(out, waiting.ConnectionID) {

@@ -77,18 +77,21 @@ func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result
 			order.OrderID, hostOf(c.URL)))
 	}
 
-	lookupCtx := ctx
+	lookupCtx, stopWatching := ctx, func() {}
 	if newOrder {
 		if !order.DryRun {
 			if held, err := r.holdName(ctx, cfg); !held {
 				return Result{}, err
 			}
 		}
-		var stop func()
-		lookupCtx, stop = r.untilCancelled(ctx)
-		defer stop()
+		lookupCtx, stopWatching = r.untilCancelled(ctx)
 	}
 	found, err := r.lookUp(lookupCtx)
+	// The watcher ends with the lookups rather than with the order: a
+	// waiting order is cached with one coroutine fewer. Cancelling its
+	// context once the lookups are done sends no command, so no recorded
+	// history replays differently.
+	stopWatching()
 	switch {
 	case err != nil && newOrder && r.cancel != nil:
 		return r.cancelledBeforeOrdering(), nil
