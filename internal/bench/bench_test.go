@@ -117,7 +117,8 @@ func TestProcParsers(t *testing.T) {
 		{"stat without a name", parseStatCPU, "77 w R 1", 0, true},
 		{"stat, not a number", parseStatCPU, "77 (w) R 1 77 77 0 -1 0 0 0 0 0 x 3", 0, true},
 		// user nice system idle iowait irq softirq steal guest guest_nice
-		{"machine", parseMachineBusy, "cpu  200 1 50 99999 777 0 40 9 0 0\ncpu0 1 2 3 4 5\n", 3 * time.Second, false},
+		{"machine", parseMachineBusy, "cpu  200 1 50 99999 777 0 40 9 0 0\ncpu0 1 2 3 4 5\n", 2910 * time.Millisecond, false},
+		{"machine, guests counted in user already", parseMachineBusy, "cpu 100 0 100 500 0 0 0 0 50 50\n", 2 * time.Second, false},
 		{"machine, older kernels' four fields", parseMachineBusy, "cpu 100 0 100 5000\n", 2 * time.Second, false},
 		{"machine, not the cpu line", parseMachineBusy, "intr 1 2 3 4 5\n", 0, true},
 		{"machine, not a number", parseMachineBusy, "cpu 1 2 x 4 5\n", 0, true},

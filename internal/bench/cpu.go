@@ -11,9 +11,9 @@ import (
 	"time"
 )
 
-// Throughput on a shared 2-core machine moves ±10% from run to run; the
-// processor time a batch costs, by process, moves far less, and says
-// where an order's cost is. Both are reported.
+// Orders/s on a shared 2-core machine moves widely from run to run; the
+// processor time a batch costs moves less, and says, by process, where
+// an order's cost is. Both are reported.
 
 // CPU is the processor time (user and system) a batch cost, by process,
 // from its submit to its last end.
@@ -23,8 +23,10 @@ type CPU struct {
 	// the bench). Bench is the bench itself: the simulator, following
 	// the batch, and for the bare engine its worker and starts.
 	Server, Worker, Starter, Bench time.Duration
-	// Machine is every core's busy time meanwhile, whoever used it: more
-	// than Total by what other processes and the kernel took.
+	// Machine is every core's busy time meanwhile, whoever used it: Total
+	// and what other processes and the kernel took. The two are counted
+	// differently (ticks against the scheduler's own clock), so Machine
+	// can come out a hair under Total.
 	Machine time.Duration
 }
 
@@ -69,8 +71,8 @@ func parseStatCPU(stat []byte) (time.Duration, error) {
 	return time.Duration(ticks) * time.Second / userHZ, nil
 }
 
-// machineBusy is the time the machine's cores have been busy since boot
-// (Linux): the first line of /proc/stat, all but idle and iowait.
+// machineBusy is the time the machine's cores have spent working since
+// boot (Linux), from the first line of /proc/stat.
 func machineBusy() (time.Duration, error) {
 	data, err := os.ReadFile("/proc/stat")
 	if err != nil {
@@ -79,22 +81,27 @@ func machineBusy() (time.Duration, error) {
 	return parseMachineBusy(data)
 }
 
+// parseMachineBusy adds up user, nice, system, irq and softirq of the
+// "cpu" line. Idle and iowait are not work; steal is time the hypervisor
+// gave to someone else; guest and guest_nice are counted in user and
+// nice already.
 func parseMachineBusy(stat []byte) (time.Duration, error) {
 	line, _, _ := bytes.Cut(stat, []byte("\n"))
 	fields := strings.Fields(string(line))
 	if len(fields) < 5 || fields[0] != "cpu" {
 		return 0, fmt.Errorf("/proc/stat begins %q, want the cpu line", line)
 	}
+	const user, nice, system, irq, softirq = 1, 2, 3, 6, 7 // fields[0] is "cpu"
 	var busy int64
-	for i, f := range fields[1:] {
-		n, err := strconv.ParseInt(f, 10, 64)
+	for _, i := range []int{user, nice, system, irq, softirq} {
+		if i >= len(fields) {
+			break // an older kernel's shorter line
+		}
+		n, err := strconv.ParseInt(fields[i], 10, 64)
 		if err != nil {
 			return 0, fmt.Errorf("/proc/stat: %w", err)
 		}
-		const idle, iowait = 3, 4 // 0-based, after the "cpu" label
-		if i != idle && i != iowait {
-			busy += n
-		}
+		busy += n
 	}
 	return time.Duration(busy) * time.Second / userHZ, nil
 }
