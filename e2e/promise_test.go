@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -197,4 +198,73 @@ func TestActivationTimeoutWithdraws(t *testing.T) {
 		}
 	}
 	checkHistory(t, c, withdraw.OrderID, "activation-timeout-withdrawn")
+}
+
+// An order an operator terminates runs no more code, so it cannot give
+// its connection name back. Its lock, started delayed by NAME_LOCK_CHECK,
+// wakes, finds the order gone and ends, and the name can be ordered again.
+func TestTerminatedOrdersNameIsFreedByItsLock(t *testing.T) {
+	need(t)
+	const queue = "e2e-lock-wake"
+	w, err := startWorkerProcess(queue, "NAME_LOCK_CHECK=2s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := w.stop(); err != nil {
+			t.Errorf("worker: %v\n%s", err, w.out.String())
+		}
+	}()
+	c := env.temporal.Client(t)
+	startOn := func(o workflows.Order) client.WorkflowRun {
+		t.Helper()
+		o.Name = "E2E-LOCK-WAKE"
+		run, err := c.ExecuteWorkflow(context.Background(), startOptions(o, queue), workflows.WorkflowName, workflows.Input{Order: o})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return run
+	}
+	refusedForTheName := func(run client.WorkflowRun) bool {
+		t.Helper()
+		res, err := result(t, run)
+		if err == nil {
+			if res.Stage != workflows.StageActive {
+				t.Fatalf("result %+v", res)
+			}
+			return false
+		}
+		typ, msg := failureType(t, err)
+		if typ != workflows.ErrTypePrecheckFailed || !strings.Contains(msg, "is already ordering a connection named") {
+			t.Fatalf("%s: %s", typ, msg)
+		}
+		return true
+	}
+
+	held := b2bOrder("E2E-LOCK-WAKE-1", "initech") // initech answers nothing: it waits
+	startOn(held)
+	waiting := waitForStage(t, c, held.OrderID, workflows.StageAwaitingActivation)
+	// Past NAME_LOCK_CHECK the lock runs, checking on its order: the name
+	// is still held.
+	time.Sleep(3 * time.Second)
+	if !refusedForTheName(startOn(p2pOrder("E2E-LOCK-WAKE-2"))) {
+		t.Fatal("a second order took the name of an order that still runs")
+	}
+	if err := c.TerminateWorkflow(context.Background(), workflows.WorkflowID(held.OrderID), "", "e2e: an operator's hard stop"); err != nil {
+		t.Fatal(err)
+	}
+	// Terminated, the order withdrew nothing: the test does.
+	if err := env.api.DeleteConnection(context.Background(), "acme", waiting.ConnectionID); err != nil {
+		t.Fatal(err)
+	}
+	for attempt := 1; ; attempt++ {
+		o := p2pOrder(fmt.Sprintf("E2E-LOCK-WAKE-3-%d", attempt))
+		if !refusedForTheName(startOn(o)) {
+			break
+		}
+		if attempt == 30 {
+			t.Fatal("the name was still held 30 attempts after its order was terminated")
+		}
+		time.Sleep(time.Second)
+	}
 }

@@ -48,6 +48,7 @@ type Config struct {
 	PollMax                     time.Duration `env:"POLL_MAX" desc:"longest status poll interval; before it, at most 30s in a wait's first 10 minutes and 5m in its first day"`
 	PollsPerRun                 int           `env:"POLLS_PER_RUN" desc:"status polls before the workflow continues as new (bounds one run's history)"`
 	PutSettleWindow             time.Duration `env:"PUT_SETTLE_WINDOW" desc:"after a PUT whose outcome is unknown, how long it may still take effect and show in the port's list; no other PUT goes out before (at least CC_API_TIMEOUT + 1m)"`
+	NameLockCheck               time.Duration `env:"NAME_LOCK_CHECK" desc:"how often a connection-name lock checks that its order still runs: a name held by an order that was terminated (which runs no code, so cannot give it back) is free again within this"`
 }
 
 // lateCommitMargin is how much later than the client gave up a PUT may
@@ -70,6 +71,7 @@ func defaults() Config {
 		PollMax:                     wf.PollMax,
 		PollsPerRun:                 wf.PollsPerRun,
 		PutSettleWindow:             wf.PutSettleWindow,
+		NameLockCheck:               wf.NameLockCheck,
 	}
 }
 
@@ -95,6 +97,7 @@ func (c Config) Problems() []string {
 		{"ACTIVATION_TIMEOUT_B2B", c.ActivationTimeoutB2B},
 		{"POLL_INITIAL", c.PollInitial},
 		{"POLL_MAX", c.PollMax},
+		{"NAME_LOCK_CHECK", c.NameLockCheck},
 	}
 	for _, p := range positive {
 		if p.value <= 0 {
@@ -149,6 +152,7 @@ func (c Config) Workflow() workflows.Config {
 	wf.PollMax = c.PollMax
 	wf.PollsPerRun = c.PollsPerRun
 	wf.PutSettleWindow = c.PutSettleWindow
+	wf.NameLockCheck = c.NameLockCheck
 	wf.APITimeout = c.CCAPITimeout
 	wf.CallbackURL = c.CallbackURL
 	wf.CallbackAllowedHosts = c.CallbackAllowedHosts

@@ -44,6 +44,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		PollMax:                     30 * time.Minute,
 		PollsPerRun:                 100,
 		PutSettleWindow:             10 * time.Minute,
+		NameLockCheck:               time.Hour,
 	}); !reflect.DeepEqual(got, want) {
 		t.Fatalf("cfg = %v, want %v", got, want)
 	}
@@ -69,6 +70,7 @@ func TestLoadConfig(t *testing.T) {
 				"WORKER_MAX_CONCURRENT_ACTIVITIES": "3", "WORKER_MAX_CONCURRENT_WORKFLOW_TASKS": "4",
 				"WORKER_SHUTDOWN_TIMEOUT": "1m", "ACTIVATION_TIMEOUT_PORT_TO_PORT": "30m",
 				"ACTIVATION_TIMEOUT_B2B": "72h", "POLL_INITIAL": "1s", "POLL_MAX": "20s", "POLLS_PER_RUN": "7",
+				"NAME_LOCK_CHECK": "90s",
 			},
 			check: func(t *testing.T, cfg Config) {
 				if got, want := cfg.Address, "temporal:7233"; got != want {
@@ -102,6 +104,9 @@ func TestLoadConfig(t *testing.T) {
 				if got, want := wf.PollsPerRun, 7; got != want {
 					t.Fatalf("wf.PollsPerRun = %v, want %v", got, want)
 				}
+				if got, want := wf.NameLockCheck, 90*time.Second; got != want {
+					t.Fatalf("wf.NameLockCheck = %v, want %v", got, want)
+				}
 			},
 		},
 		{name: "empty value means default", env: map[string]string{"CC_API_KEY": testKey, "CC_API_TIMEOUT": ""},
@@ -113,6 +118,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "missing key", env: map[string]string{}, wantErr: "CC_API_KEY is required"},
 		{name: "empty key", env: map[string]string{"CC_API_KEY": ""}, wantErr: "CC_API_KEY must not be empty"},
 		{name: "polls per run", env: map[string]string{"CC_API_KEY": testKey, "POLLS_PER_RUN": "0"}, wantErr: "POLLS_PER_RUN must be positive (got 0)"},
+		{name: "name lock check", env: map[string]string{"CC_API_KEY": testKey, "NAME_LOCK_CHECK": "0s"}, wantErr: "NAME_LOCK_CHECK must be positive (got 0s)"},
 		{name: "bad duration", env: map[string]string{"CC_API_KEY": testKey, "CC_API_TIMEOUT": "abc"}, wantErr: `CC_API_TIMEOUT: invalid duration "abc"`},
 		{name: "missing key and bad duration", env: map[string]string{"CC_API_TIMEOUT": "abc"},
 			wantErr: `CC_API_KEY is required; CC_API_TIMEOUT: invalid duration "abc"`},
@@ -205,8 +211,8 @@ func TestHelpListsEveryVariable(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
-	if n := len(params); n != 27 {
-		t.Fatalf("len(params) = %d, want 27", n)
+	if n := len(params); n != 28 {
+		t.Fatalf("len(params) = %d, want 28", n)
 	}
 	// Defaults kept outside the tags (the workflow's, the client's) are
 	// shown as the loader applies them.
