@@ -185,6 +185,23 @@ func startWorkerProcess(queue string, extraEnv ...string) (*workerProcess, error
 	return w, nil
 }
 
+// workerFor starts a worker of its own on queue for one test, with env
+// added to the usual, and stops it when the test ends, failing the test
+// if it does not stop cleanly.
+func workerFor(t *testing.T, queue string, env ...string) *workerProcess {
+	t.Helper()
+	w, err := startWorkerProcess(queue, env...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := w.stop(); err != nil {
+			t.Errorf("worker on %s: %v\n%s", queue, err, w.out.String())
+		}
+	})
+	return w
+}
+
 // stop asks the worker to shut down as an operator would (SIGTERM) and
 // expects exit code 0.
 func (w *workerProcess) stop() error {

@@ -206,15 +206,7 @@ func TestActivationTimeoutWithdraws(t *testing.T) {
 func TestTerminatedOrdersNameIsFreedByItsLock(t *testing.T) {
 	need(t)
 	const queue = "e2e-lock-wake"
-	w, err := startWorkerProcess(queue, "NAME_LOCK_CHECK=2s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := w.stop(); err != nil {
-			t.Errorf("worker: %v\n%s", err, w.out.String())
-		}
-	}()
+	workerFor(t, queue, "NAME_LOCK_CHECK=2s")
 	c := env.temporal.Client(t)
 	startOn := func(o workflows.Order) client.WorkflowRun {
 		t.Helper()

@@ -173,15 +173,7 @@ func TestWorkerRestartedMidWait(t *testing.T) {
 	if _, err := env.api.ApproveConnection(context.Background(), "initech", waiting.ConnectionID); err != nil {
 		t.Fatal(err)
 	}
-	second, err := startWorkerProcess(queue)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := second.stop(); err != nil {
-			t.Errorf("second worker: %v\n%s", err, second.out.String())
-		}
-	}()
+	second := workerFor(t, queue)
 	res, err := result(t, run)
 	if err != nil {
 		t.Fatalf("%v\nsecond worker output:\n%s", err, second.out.String())
@@ -214,15 +206,7 @@ func TestWorkerRestartedMidWait(t *testing.T) {
 func TestLongWaitContinuesAsNew(t *testing.T) {
 	need(t)
 	const queue = "e2e-long-wait"
-	w, err := startWorkerProcess(queue, "POLLS_PER_RUN=3")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := w.stop(); err != nil {
-			t.Errorf("worker: %v\n%s", err, w.out.String())
-		}
-	}()
+	workerFor(t, queue, "POLLS_PER_RUN=3")
 	c := env.temporal.Client(t)
 	o := b2bOrder("E2E-LONG-WAIT", "initech")
 	first, err := c.ExecuteWorkflow(context.Background(), startOptions(o, queue), workflows.WorkflowName, workflows.Input{Order: o})
