@@ -15,16 +15,6 @@ import (
 	"github.com/cc-l2/provisioner/workflows"
 )
 
-// startAction starts an action order under its own workflow type.
-func startAction(t *testing.T, c client.Client, o workflows.Order) client.WorkflowRun {
-	t.Helper()
-	run, err := c.ExecuteWorkflow(context.Background(), startOptions(o, taskQueue), workflows.WorkflowType(o), workflows.Input{Order: o})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return run
-}
-
 // created runs a create order to ACTIVE and returns its connection.
 func created(t *testing.T, c client.Client, o workflows.Order) string {
 	t.Helper()
@@ -79,18 +69,18 @@ func TestActions(t *testing.T) {
 		id := created(t, c, p2pOrder("E2E-DECOM-SRC"))
 		name := "E2E-DECOM-SRC"
 		o := workflows.Order{OrderID: "E2E-DECOM-WRONG", Action: workflows.ActionDecommission, Company: "acme", ConnectionID: id, Name: "E2E-DECOM-OTHER"}
-		_, err := result(t, startAction(t, c, o))
+		_, err := result(t, start(t, c, o))
 		failedWith(t, err, workflows.ErrTypePrecheckFailed, `nothing was deleted: connection `+id+` is named "E2E-DECOM-SRC", not "E2E-DECOM-OTHER"`)
 
 		// Every DELETE's answer is lost after the commit: still one DELETE.
 		env.sim.SetEndpointFaults(ccapisim.EndpointDeleteConnection, ccapisim.Faults{CommitThenErrorRate: 1})
 		o = workflows.Order{OrderID: "E2E-DECOM", Action: workflows.ActionDecommission, Company: "acme", ConnectionID: id, Name: name}
-		endedAs(t, startAction(t, c, o), workflows.StageDecommissioned, "connection "+id+" deleted")
+		endedAs(t, start(t, c, o), workflows.StageDecommissioned, "connection "+id+" deleted")
 		env.sim.SetEndpointFaults(ccapisim.EndpointDeleteConnection, ccapisim.Faults{})
 		checkHistory(t, c, o.OrderID, "decommissioned-after-a-lost-answer")
 
 		o = workflows.Order{OrderID: "E2E-DECOM-AGAIN", Action: workflows.ActionDecommission, Company: "acme", ConnectionID: id, Name: name}
-		endedAs(t, startAction(t, c, o), workflows.StageDecommissioned, "already gone")
+		endedAs(t, start(t, c, o), workflows.StageDecommissioned, "already gone")
 		if n := env.sim.ChangeCalls(id, ccapisim.EndpointDeleteConnection); n != 1 {
 			t.Errorf("%d DELETEs took effect, want 1", n)
 		}
@@ -102,7 +92,7 @@ func TestActions(t *testing.T) {
 		id := created(t, c, p2pOrder("E2E-MODIFY-SRC"))
 		env.sim.SetEndpointFaults(ccapisim.EndpointUpdateConnection, ccapisim.Faults{CommitThenErrorRate: 1})
 		o := workflows.Order{OrderID: "E2E-MODIFY", Action: workflows.ActionModify, Company: "acme", ConnectionID: id, Speed: 20}
-		endedAs(t, startAction(t, c, o), workflows.StageModified, "changed from 10 to 20 Mbps")
+		endedAs(t, start(t, c, o), workflows.StageModified, "changed from 10 to 20 Mbps")
 		env.sim.SetEndpointFaults(ccapisim.EndpointUpdateConnection, ccapisim.Faults{})
 		if n := env.sim.ChangeCalls(id, ccapisim.EndpointUpdateConnection, ccapisim.EndpointRequestChange); n != 1 {
 			t.Errorf("%d updates took effect, want 1", n)
@@ -111,7 +101,7 @@ func TestActions(t *testing.T) {
 			t.Errorf("connection after modify: %+v, %v", conn, err)
 		}
 		o = workflows.Order{OrderID: "E2E-MODIFY-BIG", Action: workflows.ActionModify, Company: "acme", ConnectionID: id, Speed: 90000}
-		_, err := result(t, startAction(t, c, o))
+		_, err := result(t, start(t, c, o))
 		failedWith(t, err, workflows.ErrTypePrecheckFailed, "nothing was changed: speed: 90000 Mbps needs 89980 Mbps more on source port")
 	})
 
@@ -119,7 +109,7 @@ func TestActions(t *testing.T) {
 		t.Parallel()
 		approved := approvedB2B(t, c, "E2E-CHANGE-SRC1")
 		o := workflows.Order{OrderID: "E2E-CHANGE", Action: workflows.ActionModify, Company: "acme", ConnectionID: approved, Speed: 30}
-		run := startAction(t, c, o)
+		run := start(t, c, o)
 		waitForActionStage(t, c, o.OrderID, workflows.StageAwaitingApproval)
 		if err := env.sim.ApproveChangeAsPartner(approved, 25); err != nil {
 			t.Fatal(err)
@@ -129,7 +119,7 @@ func TestActions(t *testing.T) {
 
 		rejected := approvedB2B(t, c, "E2E-CHANGE-SRC2")
 		o = workflows.Order{OrderID: "E2E-CHANGE-NO", Action: workflows.ActionModify, Company: "acme", ConnectionID: rejected, Speed: 30}
-		run = startAction(t, c, o)
+		run = start(t, c, o)
 		waitForActionStage(t, c, o.OrderID, workflows.StageAwaitingApproval)
 		if err := env.sim.RejectChangeAsPartner(rejected); err != nil {
 			t.Fatal(err)
@@ -139,7 +129,7 @@ func TestActions(t *testing.T) {
 
 		cancelled := approvedB2B(t, c, "E2E-CHANGE-SRC3")
 		o = workflows.Order{OrderID: "E2E-CHANGE-CANCEL", Action: workflows.ActionModify, Company: "acme", ConnectionID: cancelled, Speed: 30}
-		run = startAction(t, c, o)
+		run = start(t, c, o)
 		waitForActionStage(t, c, o.OrderID, workflows.StageAwaitingApproval)
 		if out, code := starter(t, "", "cancel", o.OrderID, "--reason", "ticket closed"); code != 0 {
 			t.Fatalf("starter cancel: %d %s", code, out)
@@ -161,7 +151,7 @@ func TestActions(t *testing.T) {
 		id := approvedB2B(t, c, "E2E-CHANGE-SRC4")
 		o := workflows.Order{OrderID: "E2E-CHANGE-LATE", Action: workflows.ActionModify, Company: "acme", ConnectionID: id, Speed: 30,
 			ActivationTimeout: workflows.Duration(time.Minute)}
-		_, err := result(t, startAction(t, c, o))
+		_, err := result(t, start(t, c, o))
 		failedWith(t, err, workflows.ErrTypeActivationTimeout, "its change request was withdrawn; connection "+id+" stays at 10 Mbps")
 		if n := env.sim.ChangeCount(id, ccapisim.ChangeKindWithdrawn); n != 1 {
 			t.Errorf("change withdrawn %d times, want 1", n)
@@ -172,13 +162,13 @@ func TestActions(t *testing.T) {
 	t.Run("adopt", func(t *testing.T) {
 		t.Parallel()
 		o := workflows.Order{OrderID: "E2E-ADOPT-LEGACY", Action: workflows.ActionAdopt, Company: "acme", ConnectionID: legacyConnection}
-		endedAs(t, startAction(t, c, o), workflows.StageActive, `adopted connection `+legacyConnection+` ("LEGACY-HKG-SIN", 200 Mbps, port-to-port`)
+		endedAs(t, start(t, c, o), workflows.StageActive, `adopted connection `+legacyConnection+` ("LEGACY-HKG-SIN", 200 Mbps, port-to-port`)
 
 		// A request initech has not accepted yet, followed until it is.
 		pending := start(t, c, b2bOrder("E2E-ADOPT-SRC", "initech"))
 		waiting := waitForStage(t, c, "E2E-ADOPT-SRC", workflows.StageAwaitingActivation)
 		o = workflows.Order{OrderID: "E2E-ADOPT", Action: workflows.ActionAdopt, Company: "acme", ConnectionID: waiting.ConnectionID}
-		run := startAction(t, c, o)
+		run := start(t, c, o)
 		waitForActionStage(t, c, o.OrderID, workflows.StageFollowing)
 		if _, err := env.api.ApproveConnection(context.Background(), "initech", waiting.ConnectionID); err != nil {
 			t.Fatal(err)
@@ -193,7 +183,7 @@ func TestActions(t *testing.T) {
 		silent := start(t, c, b2bOrder("E2E-ADOPT-SRC2", "initech"))
 		unanswered := waitForStage(t, c, "E2E-ADOPT-SRC2", workflows.StageAwaitingActivation)
 		o = workflows.Order{OrderID: "E2E-ADOPT-CANCEL", Action: workflows.ActionAdopt, Company: "acme", ConnectionID: unanswered.ConnectionID}
-		run = startAction(t, c, o)
+		run = start(t, c, o)
 		waitForActionStage(t, c, o.OrderID, workflows.StageFollowing)
 		if out, code := starter(t, "", "cancel", o.OrderID, "--reason", "not ours to watch"); code != 0 {
 			t.Fatalf("starter cancel: %d %s", code, out)
@@ -210,7 +200,7 @@ func TestActions(t *testing.T) {
 		}
 
 		o = workflows.Order{OrderID: "E2E-ADOPT-THEIRS", Action: workflows.ActionAdopt, Company: "initech", ConnectionID: waiting.ConnectionID}
-		_, err := result(t, startAction(t, c, o))
+		_, err := result(t, start(t, c, o))
 		failedWith(t, err, workflows.ErrTypePrecheckFailed, "nothing was adopted: connection "+waiting.ConnectionID+" belongs to company acme")
 		for _, id := range []string{legacyConnection, waiting.ConnectionID} {
 			if n := env.sim.ChangeCalls(id, ccapisim.EndpointDeleteConnection, ccapisim.EndpointUpdateConnection, ccapisim.EndpointRequestChange, ccapisim.EndpointCancelChange); n != 0 {

@@ -41,9 +41,17 @@ func b2bOrder(id, company string) workflows.Order {
 	return workflows.Order{OrderID: id, Company: "acme", PortID: acmeHKG, DestCompany: company, DestMetro: "HKG", Speed: 10}
 }
 
+// start starts an order on the shared worker's task queue.
 func start(t *testing.T, c client.Client, o workflows.Order) client.WorkflowRun {
 	t.Helper()
-	run, err := c.ExecuteWorkflow(context.Background(), startOptions(o, taskQueue), workflows.WorkflowName, workflows.Input{Order: o})
+	return startOn(t, c, taskQueue, o)
+}
+
+// startOn starts an order on queue, under the workflow type that runs it
+// (the create order's, or its action's).
+func startOn(t *testing.T, c client.Client, queue string, o workflows.Order) client.WorkflowRun {
+	t.Helper()
+	run, err := c.ExecuteWorkflow(context.Background(), startOptions(o, queue), workflows.WorkflowType(o), workflows.Input{Order: o})
 	if err != nil {
 		t.Fatal(err)
 	}

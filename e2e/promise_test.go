@@ -208,14 +208,9 @@ func TestTerminatedOrdersNameIsFreedByItsLock(t *testing.T) {
 	const queue = "e2e-lock-wake"
 	workerFor(t, queue, "NAME_LOCK_CHECK=2s")
 	c := env.temporal.Client(t)
-	startOn := func(o workflows.Order) client.WorkflowRun {
-		t.Helper()
+	named := func(o workflows.Order) workflows.Order {
 		o.Name = "E2E-LOCK-WAKE"
-		run, err := c.ExecuteWorkflow(context.Background(), startOptions(o, queue), workflows.WorkflowName, workflows.Input{Order: o})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return run
+		return o
 	}
 	refusedForTheName := func(run client.WorkflowRun) bool {
 		t.Helper()
@@ -234,12 +229,12 @@ func TestTerminatedOrdersNameIsFreedByItsLock(t *testing.T) {
 	}
 
 	held := b2bOrder("E2E-LOCK-WAKE-1", "initech") // initech answers nothing: it waits
-	startOn(held)
+	startOn(t, c, queue, named(held))
 	waiting := waitForStage(t, c, held.OrderID, workflows.StageAwaitingActivation)
 	// Past NAME_LOCK_CHECK the lock runs, checking on its order: the name
 	// is still held.
 	time.Sleep(3 * time.Second)
-	if !refusedForTheName(startOn(p2pOrder("E2E-LOCK-WAKE-2"))) {
+	if !refusedForTheName(startOn(t, c, queue, named(p2pOrder("E2E-LOCK-WAKE-2")))) {
 		t.Fatal("a second order took the name of an order that still runs")
 	}
 	if err := c.TerminateWorkflow(context.Background(), workflows.WorkflowID(held.OrderID), "", "e2e: an operator's hard stop"); err != nil {
@@ -251,7 +246,7 @@ func TestTerminatedOrdersNameIsFreedByItsLock(t *testing.T) {
 	}
 	for attempt := 1; ; attempt++ {
 		o := p2pOrder(fmt.Sprintf("E2E-LOCK-WAKE-3-%d", attempt))
-		if !refusedForTheName(startOn(o)) {
+		if !refusedForTheName(startOn(t, c, queue, named(o))) {
 			break
 		}
 		if attempt == 30 {

@@ -163,10 +163,7 @@ func TestWorkerRestartedMidWait(t *testing.T) {
 	}
 	c := env.temporal.Client(t)
 	o := b2bOrder("E2E-RESTART", "initech")
-	run, err := c.ExecuteWorkflow(context.Background(), startOptions(o, queue), workflows.WorkflowName, workflows.Input{Order: o})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := startOn(t, c, queue, o)
 	waiting := waitForStage(t, c, o.OrderID, workflows.StageAwaitingActivation)
 	first.kill()
 
@@ -209,10 +206,7 @@ func TestLongWaitContinuesAsNew(t *testing.T) {
 	workerFor(t, queue, "POLLS_PER_RUN=3")
 	c := env.temporal.Client(t)
 	o := b2bOrder("E2E-LONG-WAIT", "initech")
-	first, err := c.ExecuteWorkflow(context.Background(), startOptions(o, queue), workflows.WorkflowName, workflows.Input{Order: o})
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := startOn(t, c, queue, o)
 
 	// Wait until the first run has handed over to a second one.
 	var latest string
