@@ -168,6 +168,7 @@ func (s *Server) getPortLocked(companyName, portID string) (portJSON, string) {
 // the endpoint's list lag shows them.
 func (s *Server) portJSONLocked(p *port, owner *Company, endpoint string, now time.Time) portJSON {
 	at := formatTime(recordsCreatedAt)
+	conns := s.portConnectionsLocked(p.ID)
 	out := portJSON{
 		portHeaderJSON: portHeaderJSON{
 			ID: p.ID, Name: p.Name, Status: p.Status, Speed: speedOf(p.Speed),
@@ -179,9 +180,9 @@ func (s *Server) portJSONLocked(p *port, owner *Company, endpoint string, now ti
 			CreatedAt: at, UpdatedAt: at,
 			Metro: toMetroJSON(s.metros[p.MetroID]),
 		},
-		Connections: make([]portConnectionJSON, 0, len(s.portConnectionsLocked(p.ID))),
+		Connections: make([]portConnectionJSON, 0, len(conns)),
 	}
-	for _, c := range s.portConnectionsLocked(p.ID) {
+	for _, c := range conns {
 		if c.status != StatusDeleted && s.listedLocked(c, endpoint, now) {
 			out.Connections = append(out.Connections, portConnectionJSON{
 				ID: c.id, Name: c.name, Status: c.status, Speed: c.speed, Type: "LAYER2", TypeFriendly: "Layer 2",
