@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"fmt"
 	"slices"
 	"time"
 )
@@ -44,26 +43,6 @@ func (b Batch) CallsPerOrder() float64 {
 // CPUPerOrder is a share of the batch's processor time per ended order.
 func (b Batch) CPUPerOrder(share time.Duration) time.Duration {
 	return share / time.Duration(max(b.Ended, 1))
-}
-
-// meterCPU starts measuring the batch's processor time; a worker pid of 0
-// is the bench's own.
-func (r *run) meterCPU(workerPID int) *cpuMeter {
-	if r.serverPIDErr != nil {
-		return &cpuMeter{err: fmt.Errorf("finding the dev server's process: %w", r.serverPIDErr)}
-	}
-	return meterCPU(r.serverPID, workerPID)
-}
-
-// takeCPU ends the batch's measurement of processor time, the starter's
-// (it has exited) included.
-func (b *Batch) takeCPU(m *cpuMeter, starter time.Duration) {
-	cpu, err := m.since(starter)
-	if err != nil {
-		b.CPUUnread = err.Error()
-		return
-	}
-	b.CPU = cpu
 }
 
 // timeEnds fills in the batch's timings and failures from its ended

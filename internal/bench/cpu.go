@@ -132,6 +132,26 @@ func childPID(name string) (int, error) {
 	return 0, fmt.Errorf("no child process named %q", name)
 }
 
+// meterCPU starts measuring the batch's processor time; a worker pid of 0
+// is the bench's own.
+func (r *run) meterCPU(workerPID int) *cpuMeter {
+	if r.serverPIDErr != nil {
+		return &cpuMeter{err: fmt.Errorf("finding the dev server's process: %w", r.serverPIDErr)}
+	}
+	return newCPUMeter(r.serverPID, workerPID)
+}
+
+// takeCPU ends the batch's measurement of processor time, the starter's
+// (it has exited) included.
+func (b *Batch) takeCPU(m *cpuMeter, starter time.Duration) {
+	cpu, err := m.since(starter)
+	if err != nil {
+		b.CPUUnread = err.Error()
+		return
+	}
+	b.CPU = cpu
+}
+
 // cpuMeter measures a batch's processor time from its start.
 type cpuMeter struct {
 	serverPID, workerPID int
@@ -139,9 +159,9 @@ type cpuMeter struct {
 	err                  error
 }
 
-// meterCPU starts measuring the dev server, the bench and, unless 0, a
+// newCPUMeter starts measuring the dev server, the bench and, unless 0, a
 // worker process.
-func meterCPU(serverPID, workerPID int) *cpuMeter {
+func newCPUMeter(serverPID, workerPID int) *cpuMeter {
 	m := &cpuMeter{serverPID: serverPID, workerPID: workerPID}
 	m.at, m.err = m.sample()
 	return m
@@ -165,7 +185,7 @@ func (m *cpuMeter) sample() (CPU, error) {
 	return c, err
 }
 
-// since is the processor time since meterCPU, with the starter's, which
+// since is the processor time since the meter started, with the starter's, which
 // has exited by then; nil, with the reason, when it could not be read.
 func (m *cpuMeter) since(starter time.Duration) (*CPU, error) {
 	if m.err != nil {
