@@ -11,6 +11,8 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+
+	"github.com/cc-l2/provisioner/workflows"
 )
 
 // workerProcess is one run of the worker binary, on a task queue of its
@@ -27,9 +29,11 @@ type workerProcess struct {
 // workerEnv is the worker's environment, the same for every batch but
 // for the task queue (and the rate limit of the rate-limited batch).
 // Polls start at 500 ms so that an activation is seen at once, as in the
-// e2e and chaos suites; POLL_MAX is 30 s, the cap the polling budget
-// itself sets for a wait's first 10 minutes, so that the waiting orders
-// cost what they would in production.
+// e2e and chaos suites; beyond that the waiting orders are read on the
+// production schedule (the default POLL_MAX, set here so that the shell's
+// cannot change it, within the polling budget's caps: every 30 s in a
+// wait's first 10 minutes, every 5 minutes after), so that they cost what
+// they would in production at every age of the wait.
 func workerEnv(temporalAddr, queue, simURL string) []string {
 	return append(os.Environ(),
 		"TEMPORAL_ADDRESS="+temporalAddr,
@@ -39,7 +43,7 @@ func workerEnv(temporalAddr, queue, simURL string) []string {
 		"CC_API_KEY="+simKey,
 		"CC_API_MAX_RPS=0",
 		"POLL_INITIAL=500ms",
-		"POLL_MAX=30s",
+		"POLL_MAX="+workflows.DefaultConfig().PollMax.String(),
 		"LOG_LEVEL=warn",
 		"LOG_FORMAT=console",
 		// Metrics and health stay on, as in production, on a free port.
