@@ -24,7 +24,7 @@ chaos: temporal
 
 ## bench: performance and API economy side by side in one run: the bare engine
 ## ceiling, BENCH_ORDERS orders (default 1000) of each kind, API calls, history
-## bytes, worker RSS with BENCH_WAITING (1000) orders waiting, the rate under a
+## bytes, worker RSS with BENCH_WAITING (5000) orders waiting, the rate under a
 ## limit (BENCH_RATE, 25/s); prints a table, also in .data/bench.txt
 bench: temporal
 	$(GO) run ./cmd/bench

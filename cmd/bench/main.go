@@ -32,12 +32,12 @@ import (
 // config is read from the environment.
 type config struct {
 	Orders      int           `env:"BENCH_ORDERS" envDefault:"1000"`
-	Waiting     int           `env:"BENCH_WAITING" envDefault:"1000"`
+	Waiting     int           `env:"BENCH_WAITING" envDefault:"5000"`
 	Rate        float64       `env:"BENCH_RATE" envDefault:"25"`
 	Patience    time.Duration `env:"BENCH_RATE_PATIENCE" envDefault:"5m"`
 	Connections int           `env:"BENCH_CONNECTIONS" envDefault:"5000"`
 	Hold        time.Duration `env:"BENCH_HOLD" envDefault:"60s"`
-	PlaceWithin time.Duration `env:"BENCH_PLACE_WITHIN" envDefault:"10m"`
+	PlaceWithin time.Duration `env:"BENCH_PLACE_WITHIN" envDefault:"30m"`
 	Samples     int           `env:"BENCH_HISTORY_SAMPLES" envDefault:"20"`
 	Timeout     time.Duration `env:"BENCH_TIMEOUT" envDefault:"30m"`
 	Dir         string        `env:"BENCH_DIR" envDefault:".data/bench"`
