@@ -1,10 +1,12 @@
 package bench
 
 import (
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/caarlos0/env/v11"
+
+	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/workflows"
 )
 
@@ -15,24 +17,21 @@ import (
 // waiting orders never get past.
 func TestWorkersReadWaitingOrdersOnTheProductionSchedule(t *testing.T) {
 	t.Setenv("POLL_MAX", "1s") // the shell's must not count
-	env := map[string]string{}
-	for _, kv := range workerEnv("127.0.0.1:7233", "q", "http://127.0.0.1:1") {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v // the last of a key is the one the worker gets
+	// Read as the worker reads its environment (cmd/worker/config.go).
+	var polls struct {
+		PollInitial time.Duration `env:"POLL_INITIAL,required"`
+		PollMax     time.Duration `env:"POLL_MAX,required"`
 	}
-	var cfg workflows.Config
-	for key, field := range map[string]*time.Duration{"POLL_INITIAL": &cfg.PollInitial, "POLL_MAX": &cfg.PollMax} {
-		d, err := time.ParseDuration(env[key])
-		if err != nil {
-			t.Fatalf("%s=%q: %v", key, env[key], err)
-		}
-		*field = d
+	environ := env.ToMap(workerEnv("127.0.0.1:7233", "q", "http://127.0.0.1:1"))
+	if err := config.ParseEnv(&polls, environ); err != nil {
+		t.Fatal(err)
 	}
+	cfg := workflows.Config{PollInitial: polls.PollInitial, PollMax: polls.PollMax}
 	const wait = 14 * 24 * time.Hour
 	production := workflows.ReadsOver(wait, workflows.DefaultConfig())
 	// The early polls add a few reads to the first minute, no more.
 	if got := workflows.ReadsOver(wait, cfg); got > production+10 {
 		t.Errorf("a 14-day wait costs %d reads with the bench's workers (POLL_INITIAL=%s, POLL_MAX=%s), %d in production",
-			got, env["POLL_INITIAL"], env["POLL_MAX"], production)
+			got, polls.PollInitial, polls.PollMax, production)
 	}
 }
