@@ -73,6 +73,7 @@ func (p *Provisioner) runAction(ctx workflow.Context, in Input, waitStage Stage,
 	r.callbackURL = callbackURL(r.order, cfg)
 	if in.Wait != nil {
 		r.startedAt, r.callbacksStarted = in.Wait.StartedAt, in.Wait.CallbacksStarted
+		r.resume(in.Wait)
 	} else {
 		r.startedAt = workflow.GetInfo(ctx).WorkflowStartTime
 		r.countStarted(ctx)
@@ -181,6 +182,10 @@ func (r *orderRun) awaitAction(ctx workflow.Context, cfg Config, w WaitState) (R
 			return r.actionTimedOut(ctx, cfg, w)
 		}
 		if pollsThisRun >= cfg.PollsPerRun || workflow.GetInfo(ctx).GetCurrentHistorySize() >= historyBudget {
+			if r.takeSignals(); r.cancel != nil {
+				continue // act on it here rather than hand it over
+			}
+			r.carryOver(&w)
 			w.NextPoll, w.StartedAt, w.CallbacksStarted = Duration(interval), r.startedAt, r.callbacksStarted
 			r.logger.Info("Continuing as new to keep the history small", "polls", w.Polls)
 			return Result{}, workflow.NewContinueAsNewError(ctx, WorkflowType(r.order), Input{Order: r.order, Wait: &w})

@@ -75,6 +75,12 @@ type WaitState struct {
 	Phase     string `json:"phase,omitempty"`
 	SpeedMbps int    `json:"speedMbps,omitempty"`
 	FromMbps  int    `json:"fromMbps,omitempty"`
+	// Cancel and Refresh are the signals a run had received when it
+	// continued as new: the next run acts on them. A signal delivered in
+	// the workflow task that decides to continue as new is otherwise taken
+	// by the ending run and lost (issue 22, scenario 2).
+	Cancel  *CancelRequest `json:"cancel,omitempty"`
+	Refresh bool           `json:"refresh,omitempty"`
 }
 
 // Stage is where an order is.

@@ -55,6 +55,9 @@ type orderRun struct {
 	// workflow runs; notifiedAwaiting that awaiting-acceptance went out.
 	callbackURL                        string
 	callbacksStarted, notifiedAwaiting bool
+	// cancels and refreshes are the run's signal channels, drained by
+	// takeSignals as well as by their listeners.
+	cancels, refreshes workflow.ReceiveChannel
 }
 
 // putDoubt is a PUT whose outcome is unknown: it may have created the
@@ -77,25 +80,62 @@ func startRun(ctx workflow.Context, order Order) (*orderRun, error) {
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (StatusView, error) { return r.view, nil }); err != nil {
 		return nil, fmt.Errorf("registering the status query: %w", err)
 	}
-	cancels := workflow.GetSignalChannel(ctx, SignalCancel)
+	r.cancels = workflow.GetSignalChannel(ctx, SignalCancel)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		var req CancelRequest
-		cancels.Receive(ctx, &req)
-		if req.Reason == "" {
-			req.Reason = "no reason given"
-		}
-		r.logger.Info("Cancel requested", "reason", req.Reason, "stage", r.view.Stage)
-		r.cancel = &req
+		r.cancels.Receive(ctx, &req)
+		r.takeCancel(req)
 	})
-	refreshes := workflow.GetSignalChannel(ctx, SignalRefresh)
+	r.refreshes = workflow.GetSignalChannel(ctx, SignalRefresh)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
-			refreshes.Receive(ctx, nil)
+			r.refreshes.Receive(ctx, nil)
 			r.logger.Info("Refresh requested", "stage", r.view.Stage)
 			r.refresh = true
 		}
 	})
 	return r, nil
+}
+
+// takeCancel records a cancel request; the first one counts.
+func (r *orderRun) takeCancel(req CancelRequest) {
+	if r.cancel != nil {
+		return
+	}
+	if req.Reason == "" {
+		req.Reason = "no reason given"
+	}
+	r.logger.Info("Cancel requested", "reason", req.Reason, "stage", r.view.Stage)
+	r.cancel = &req
+}
+
+// takeSignals reads the signals delivered in this workflow task that the
+// listeners have not run to take yet. A run about to continue as new
+// calls it first: a signal left in its channels would end with it. Only
+// a task that continues as new calls it, and such a task ends its run,
+// so a history recorded before it replays as it was.
+func (r *orderRun) takeSignals() {
+	var req CancelRequest
+	for r.cancels.ReceiveAsync(&req) {
+		r.takeCancel(req)
+	}
+	for r.refreshes.ReceiveAsync(nil) {
+		r.refresh = true
+	}
+}
+
+// carryOver passes the interrupts this run holds to the run that
+// continues from it.
+func (r *orderRun) carryOver(w *WaitState) {
+	w.Cancel, w.Refresh = r.cancel, r.refresh
+}
+
+// resume takes up the interrupts the previous run carried over.
+func (r *orderRun) resume(w *WaitState) {
+	if w.Cancel != nil {
+		r.takeCancel(*w.Cancel)
+	}
+	r.refresh = r.refresh || w.Refresh
 }
 
 func (r *orderRun) setStage(s Stage) {

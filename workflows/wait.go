@@ -57,6 +57,10 @@ func (r *orderRun) await(ctx workflow.Context, cfg Config, w WaitState) (Result,
 			return r.refusedTooLong(ctx, cfg, w)
 		}
 		if pollsThisRun >= cfg.PollsPerRun || sizeBudget && workflow.GetInfo(ctx).GetCurrentHistorySize() >= historyBudget {
+			if r.takeSignals(); r.cancel != nil {
+				continue // act on it here rather than hand it over
+			}
+			r.carryOver(&w)
 			w.NextPoll = Duration(interval)
 			w.NameLockID, w.NameLockRunID, w.StartedAt = r.nameLock, r.nameLockRun, r.startedAt
 			w.CallbacksStarted, w.NotifiedAwaiting = r.callbacksStarted, r.notifiedAwaiting

@@ -58,6 +58,7 @@ func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result
 	if in.Wait != nil {
 		r.nameLock, r.nameLockRun, r.startedAt = in.Wait.NameLockID, in.Wait.NameLockRunID, in.Wait.StartedAt
 		r.callbacksStarted, r.notifiedAwaiting = in.Wait.CallbacksStarted, in.Wait.NotifiedAwaiting
+		r.resume(in.Wait)
 		return r.await(ctx, cfg, *in.Wait)
 	}
 	r.startedAt = workflow.GetInfo(ctx).WorkflowStartTime
