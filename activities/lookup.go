@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -25,138 +26,96 @@ type FindOrderConnectionInput struct {
 	// Exclude are connections that carried the name before the order's
 	// first PUT: never the order's.
 	Exclude []string `json:"exclude,omitempty"`
+	// NotBefore, when set, is the earliest creation time a connection of
+	// this order can have: its first PUT's sending, less a margin for the
+	// API's clock (see workflows.createdAtMargin). A connection created
+	// earlier is another order's, and one whose creation time the API does
+	// not give cannot be proven this order's.
+	NotBefore time.Time `json:"notBefore,omitzero"`
 }
 
 // OrderConnections is what the lookup found: only what the workflow needs,
 // whatever the size of the port.
 type OrderConnections struct {
 	Matches []ExistingConnection `json:"matches,omitempty"` // oldest first
-	Scanned int                  `json:"scanned"`           // connections on the port
+	Scanned int                  `json:"scanned"`           // connections on the port named like the order
 }
-
-// Paging of a port's connections: a real port has dozens, a busy one
-// hundreds; past maxLookupPages the lookup gives up as inconclusive.
-const (
-	lookupPageSize = 100
-	maxLookupPages = 200
-	// maxListRestarts bounds how often the listing starts over because the
-	// port's list changed under it.
-	maxListRestarts = 3
-)
 
 // FindOrderConnection looks among the source port's own connections (not
 // all of the company's) for the one the order's PUT would have created.
 //
-// It fails closed: anything it cannot fully interpret — a body without
-// "results" or "count", a page shorter than the count says, an item
-// without an id or a name, one named like the order without a srcPortId —
-// is a retryable LookupInconclusive error, never an empty answer. An empty
-// answer therefore means the port's whole list was read and nothing in it
-// is the order's.
+// Absence is proven, never inferred: the port is read once, with its
+// connections inline, so the answer is one snapshot of the port, not
+// pages read at different moments (an item removed from an earlier page
+// while the list is read shifts every later one, and the item at the
+// page boundary is never seen). Each connection named like the order is
+// then read by id for what the inline list does not carry (ports,
+// speed, creation time).
+//
+// It fails closed: anything it cannot fully interpret — a port answer
+// without its connection list, an item without an id, a named connection
+// the API will not show (a 404 for an id the port lists), one without a
+// srcPortId, or without a creation time when NotBefore asks for one — is
+// a retryable LookupInconclusive error, never an empty answer. An empty
+// answer therefore means the port's whole list was read at once and
+// nothing in it is the order's.
 func (a *Activities) FindOrderConnection(ctx context.Context, in FindOrderConnectionInput) (OrderConnections, error) {
 	logger := activity.GetLogger(ctx)
-	conns, err := a.listPortConnections(ctx, in.Company, in.PortID)
-	if err != nil {
-		return OrderConnections{}, err
+	port, err := a.API.GetPortWithConnectionsNamed(ctx, in.Company, in.PortID, in.Name)
+	switch {
+	case ccapi.IsNotFound(err):
+		// The order read this port before ordering: a 404 now proves
+		// nothing about what is on it.
+		return OrderConnections{}, inconclusive("port %s answered 404", in.PortID)
+	case err != nil:
+		return OrderConnections{}, classify("reading port "+in.PortID, err)
+	case port.ID != in.PortID:
+		return OrderConnections{}, inconclusive("reading port %s, the API answered port %q", in.PortID, port.ID)
+	case !port.HasConnections:
+		return OrderConnections{}, inconclusive("the answer for port %s does not list its connections", in.PortID)
 	}
-	res := OrderConnections{Scanned: len(conns)}
+	res := OrderConnections{Scanned: len(port.Connections)}
 	var found []ccapi.Connection
-	for _, c := range conns {
+	for _, pc := range port.Connections {
 		switch {
-		case c.ID == "" || c.Name == "":
-			return OrderConnections{}, inconclusive("port %s lists a connection without an id or a name (%q, %q)", in.PortID, c.ID, c.Name)
-		case c.Name != in.Name || slices.Contains(in.Exclude, c.ID):
+		case pc.ID == "":
+			return OrderConnections{}, inconclusive("port %s lists a connection named %q without an id", in.PortID, pc.Name)
+		case slices.Contains(in.Exclude, pc.ID):
 			continue
+		}
+		c, err := a.API.GetConnection(ctx, in.Company, pc.ID)
+		switch {
+		case ccapi.IsNotFound(err):
+			return OrderConnections{}, inconclusive("port %s lists connection %s, which answers 404", in.PortID, pc.ID)
+		case err != nil:
+			return OrderConnections{}, classify("reading connection "+pc.ID, err)
+		case c.ID != "" && c.ID != pc.ID:
+			return OrderConnections{}, inconclusive("reading connection %s, the API answered connection %q", pc.ID, c.ID)
+		case c.Name != in.Name:
+			continue // renamed since the port was read
 		case c.SrcPortID == "":
-			return OrderConnections{}, inconclusive("connection %s named %q on port %s has no srcPortId", c.ID, c.Name, in.PortID)
+			return OrderConnections{}, inconclusive("connection %s named %q on port %s has no srcPortId", pc.ID, c.Name, in.PortID)
 		case c.SrcPortID != in.PortID,
 			in.DestPortID != "" && c.DestPortID != "" && c.DestPortID != in.DestPortID,
 			in.Speed > 0 && c.Speed.Value > 0 && c.Speed.Value != in.Speed:
 			continue // named alike, but another connection
+		case !in.NotBefore.IsZero() && c.CreatedAt.IsZero():
+			return OrderConnections{}, inconclusive("connection %s named %q on port %s has no createdAt: it cannot be shown to be this order's", pc.ID, c.Name, in.PortID)
+		case !in.NotBefore.IsZero() && c.CreatedAt.Before(in.NotBefore):
+			logger.Warn("A connection of the order's name predates its PUT: another order's, not this one's",
+				"orderId", in.OrderID, "connectionId", pc.ID, "createdAt", c.CreatedAt, "notBefore", in.NotBefore)
+			continue
 		}
-		found = append(found, c)
+		c.ID = pc.ID
+		found = append(found, *c)
 	}
 	slices.SortStableFunc(found, func(x, y ccapi.Connection) int { return x.CreatedAt.Compare(y.CreatedAt) })
 	for _, c := range found {
 		res.Matches = append(res.Matches, ExistingConnection{ID: c.ID, Status: c.Status, CreatedAt: c.CreatedAt})
 	}
 	logger.Info("Looked for the order's connection", "orderId", in.OrderID, "portId", in.PortID,
-		"scanned", res.Scanned, "matches", len(res.Matches))
+		"named", res.Scanned, "matches", len(res.Matches))
 	return res, nil
-}
-
-// listPortConnections reads every connection of a port, page by page,
-// checking that the pages add up to the count the API gives. A server that
-// caps its pages below what was asked is paged again at its own size, so
-// that page numbers mean what they say; a list that changes while it is
-// read is read again.
-func (a *Activities) listPortConnections(ctx context.Context, company, portID string) ([]ccapi.Connection, error) {
-	size := lookupPageSize
-	for restart := 0; ; restart++ {
-		if restart > maxListRestarts {
-			return nil, inconclusive("the connection list of port %s kept changing while it was read", portID)
-		}
-		var (
-			all   []ccapi.Connection
-			seen  = map[string]bool{}
-			total = -1
-		)
-		for page := 1; ; page++ {
-			if page > maxLookupPages {
-				return nil, inconclusive("port %s has more connections than %d pages of %d", portID, maxLookupPages, size)
-			}
-			res, err := a.API.ListPortConnections(ctx, company, portID, page, size)
-			if err != nil {
-				return nil, classify("listing the connections of port "+portID, err)
-			}
-			if !res.HasResults || !res.HasCount {
-				return nil, inconclusive("the connection list of port %s does not say %s", portID, missingParts(res))
-			}
-			activity.RecordHeartbeat(ctx, page)
-			if total >= 0 && res.Count != total {
-				break // the list changed under us: read it again
-			}
-			total = res.Count
-			if page == 1 && len(res.Results) < size && len(res.Results) < total {
-				if len(res.Results) == 0 {
-					return nil, inconclusive("port %s has %d connections but its first page is empty", portID, total)
-				}
-				if size == lookupPageSize {
-					size = len(res.Results) // the server's own page size
-					page = 0
-					continue
-				}
-			}
-			for _, c := range res.Results {
-				if c.ID != "" && seen[c.ID] {
-					return nil, inconclusive("connection %s is listed twice on port %s", c.ID, portID)
-				}
-				seen[c.ID] = true
-				all = append(all, c)
-			}
-			if len(all) >= total {
-				if len(all) > total {
-					return nil, inconclusive("port %s lists %d connections but says it has %d", portID, len(all), total)
-				}
-				return all, nil
-			}
-			if len(res.Results) < size {
-				return nil, inconclusive("page %d of port %s's connections has %d of %d, with %d of %d read: the list is cut short",
-					page, portID, len(res.Results), size, len(all), total)
-			}
-		}
-	}
-}
-
-func missingParts(p *ccapi.ConnectionPage) string {
-	switch {
-	case !p.HasResults && !p.HasCount:
-		return `"results" or "count"`
-	case !p.HasResults:
-		return `"results"`
-	default:
-		return `"count" (so it cannot be known to be whole)`
-	}
 }
 
 // inconclusive is a retryable LookupInconclusive error.

@@ -42,11 +42,21 @@ type NameLockInput struct {
 	Delay time.Duration `json:"delay,omitempty"`
 }
 
-// NameLockRelease names the lock run an order took, to end it.
+// NameLockRelease names the lock an order holds, to give it back.
 type NameLockRelease struct {
 	OrderID        string `json:"orderId"`
 	LockWorkflowID string `json:"lockWorkflowId"`
-	RunID          string `json:"runId"`
+	// RunID is the run the order took. Releases since the lock is
+	// released by identity do not need it: the lock may have continued as
+	// new since (histories recorded it).
+	RunID string `json:"runId"`
+	// ReserveFor keeps the name for this long after the order ends, for an
+	// order that made (or may have made) a connection: until its settle
+	// window has passed, a read of the port may not show that connection
+	// yet, and another order of the name could take it for its own.
+	// Reserve is the lock to hold meanwhile (its Delay is ReserveFor).
+	ReserveFor time.Duration  `json:"reserveFor,omitempty"`
+	Reserve    *NameLockInput `json:"reserve,omitempty"`
 }
 
 // NameLock says whether the order holds the name, or which order does.
@@ -55,14 +65,22 @@ type NameLock struct {
 	HolderOrderID string `json:"holderOrderId,omitempty"`
 	// RunID is the lock's run, when the order holds it.
 	RunID string `json:"runId,omitempty"`
+	// ReservedUntil is set when the holder has ended and the name stays
+	// reserved until then, for the connection it made (see ReserveFor).
+	ReservedUntil time.Time `json:"reservedUntil,omitzero"`
 }
 
 // errNoTemporal fails a lock activity on a worker built without a
 // Temporal client: no retry can mend that.
 var errNoTemporal = temporal.NewNonRetryableApplicationError("the worker has no Temporal client for connection-name locks", "Misconfigured", nil)
 
-// memoOrderID is the lock workflow's memo key naming its holder.
-const memoOrderID = "orderId"
+// Memo keys of the lock workflow: memoOrderID names its holder;
+// memoReservedUntil is set on a lock that keeps the name after its order
+// ended (RFC 3339).
+const (
+	memoOrderID       = "orderId"
+	memoReservedUntil = "reservedUntil"
+)
 
 // LockConnectionName takes the lock on (company, port, name) for the
 // order: it starts the lock workflow, whose id is unique to the name while
@@ -92,51 +110,122 @@ func (a *Activities) LockConnectionName(ctx context.Context, in NameLockInput) (
 	case !errors.As(err, &started):
 		return NameLock{}, temporal.NewApplicationError("locking the connection name: "+err.Error(), ErrTypeAPIUnavailable)
 	}
-	holder, lockRun, err := a.lockHolder(ctx, in.LockWorkflowID)
-	if err != nil {
+	holder, err := a.lockHolder(ctx, in.LockWorkflowID)
+	switch {
+	case err != nil:
 		return NameLock{}, err
+	case !holder.running:
+		// Released between our start and this read: try again.
+		return NameLock{}, temporal.NewApplicationError("lock "+in.LockWorkflowID+" was released meanwhile", ErrTypeAPIUnavailable)
+	case holder.orderID == in.OrderID && holder.reservedUntil.IsZero():
+		return NameLock{Held: true, RunID: holder.runID}, nil // an earlier attempt of ours took it
 	}
-	if holder == in.OrderID {
-		return NameLock{Held: true, RunID: lockRun}, nil // an earlier attempt of ours took it
-	}
-	logger.Warn("Connection name held by another order", "orderId", in.OrderID, "holder", holder, "name", in.Name)
-	return NameLock{HolderOrderID: holder}, nil
+	logger.Warn("Connection name held by another order", "orderId", in.OrderID, "holder", holder.orderID,
+		"name", in.Name, "reservedUntil", holder.reservedUntil)
+	return NameLock{HolderOrderID: holder.orderID, ReservedUntil: holder.reservedUntil}, nil
 }
 
-// lockHolder reads which order holds a running lock, and the lock's run.
-func (a *Activities) lockHolder(ctx context.Context, lockID string) (holder, runID string, err error) {
+// lockHolder is what the current run of a lock says of itself.
+type lockHolder struct {
+	running       bool
+	orderID       string
+	runID         string
+	reservedUntil time.Time
+}
+
+// lockHolder reads the current run of a lock: whether it runs, which
+// order holds it, and until when it is reserved after that order ended.
+func (a *Activities) lockHolder(ctx context.Context, lockID string) (lockHolder, error) {
 	desc, err := a.Temporal.DescribeWorkflowExecution(ctx, lockID, "")
-	if err != nil {
-		return "", "", temporal.NewApplicationError("reading the holder of lock "+lockID+": "+err.Error(), ErrTypeAPIUnavailable)
+	var notFound *serviceerror.NotFound
+	switch {
+	case errors.As(err, &notFound):
+		return lockHolder{}, nil
+	case err != nil:
+		return lockHolder{}, temporal.NewApplicationError("reading the holder of lock "+lockID+": "+err.Error(), ErrTypeAPIUnavailable)
 	}
 	info := desc.GetWorkflowExecutionInfo()
-	if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
-		// Released between our start and this read: try again.
-		return "", "", temporal.NewApplicationError("lock "+lockID+" was released meanwhile", ErrTypeAPIUnavailable)
+	h := lockHolder{running: info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, runID: info.GetExecution().GetRunId()}
+	if !h.running {
+		return h, nil
 	}
-	payload := info.GetMemo().GetFields()[memoOrderID]
-	if payload == nil || converter.GetDefaultDataConverter().FromPayload(payload, &holder) != nil || holder == "" {
-		return "", "", temporal.NewNonRetryableApplicationError(fmt.Sprintf("lock %s does not say which order holds it", lockID), "Misconfigured", nil)
+	dc := converter.GetDefaultDataConverter()
+	fields := info.GetMemo().GetFields()
+	if payload := fields[memoOrderID]; payload == nil || dc.FromPayload(payload, &h.orderID) != nil || h.orderID == "" {
+		return lockHolder{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("lock %s does not say which order holds it", lockID), "Misconfigured", nil)
 	}
-	return holder, info.GetExecution().GetRunId(), nil
+	var until string
+	if payload := fields[memoReservedUntil]; payload != nil && dc.FromPayload(payload, &until) == nil {
+		h.reservedUntil, _ = time.Parse(time.RFC3339Nano, until)
+	}
+	return h, nil
 }
 
-// ReleaseConnectionName ends the lock run an order took with a Delay: a
-// run that has not started its first workflow task cannot take a signal,
-// so it is terminated. Only that run: a later lock of the same name
-// belongs to another order. A run that has ended already is released.
+// releaseAttempts bounds how often a release reads the lock again because
+// its current run changed under it (it continued as new meanwhile).
+const releaseAttempts = 5
+
+// ReleaseConnectionName gives an order's name back, by identity: it ends
+// whatever run of the lock is current and held by this order — the one
+// the order took, or the one that run continued as new into — and no
+// other: a run held by another order means this order's ended already.
+// A release that finds no run of the lock has nothing left to do.
+//
+// With ReserveFor, the run is replaced, in one step, by a lock of the
+// same order that starts after ReserveFor and then ends, seeing its order
+// ended: the name stays reserved for exactly that long (a start with
+// WorkflowIDConflictPolicy TERMINATE_EXISTING, so no other order can take
+// the name in between).
 func (a *Activities) ReleaseConnectionName(ctx context.Context, in NameLockRelease) error {
 	if a.Temporal == nil {
 		return errNoTemporal
 	}
-	err := a.Temporal.TerminateWorkflow(ctx, in.LockWorkflowID, in.RunID, "released by order "+in.OrderID)
-	var notFound *serviceerror.NotFound
-	switch {
-	case err == nil, errors.As(err, &notFound):
-		return nil
-	default:
-		return temporal.NewApplicationError("releasing lock "+in.LockWorkflowID+": "+err.Error(), ErrTypeAPIUnavailable)
+	logger := activity.GetLogger(ctx)
+	for range releaseAttempts {
+		holder, err := a.lockHolder(ctx, in.LockWorkflowID)
+		switch {
+		case err != nil:
+			return err
+		case !holder.running, holder.orderID != in.OrderID:
+			return nil
+		case !holder.reservedUntil.IsZero():
+			return nil // reserved already, by an earlier attempt of this release
+		case in.ReserveFor > 0 && in.Reserve != nil:
+			return a.reserveName(ctx, in)
+		}
+		err = a.Temporal.TerminateWorkflow(ctx, in.LockWorkflowID, holder.runID, "released by order "+in.OrderID)
+		var notFound *serviceerror.NotFound
+		switch {
+		case err == nil:
+			logger.Info("Connection name released", "orderId", in.OrderID, "lock", in.LockWorkflowID)
+			return nil
+		case !errors.As(err, &notFound):
+			return temporal.NewApplicationError("releasing lock "+in.LockWorkflowID+": "+err.Error(), ErrTypeAPIUnavailable)
+		}
+		// That run ended meanwhile (it continued as new): read again.
 	}
+	return temporal.NewApplicationError("releasing lock "+in.LockWorkflowID+": its current run kept changing", ErrTypeAPIUnavailable)
+}
+
+// reserveName replaces the order's lock by one that keeps the name for
+// ReserveFor after the order's end.
+func (a *Activities) reserveName(ctx context.Context, in NameLockRelease) error {
+	lock := *in.Reserve
+	lock.Delay = in.ReserveFor
+	until := time.Now().Add(in.ReserveFor).UTC().Format(time.RFC3339Nano)
+	_, err := a.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       in.LockWorkflowID,
+		StartDelay:               in.ReserveFor,
+		TaskQueue:                activity.GetInfo(ctx).TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING,
+		Memo:                     map[string]any{memoOrderID: in.OrderID, memoReservedUntil: until},
+	}, lock.LockWorkflowType, lock)
+	if err != nil {
+		return temporal.NewApplicationError("reserving lock "+in.LockWorkflowID+": "+err.Error(), ErrTypeAPIUnavailable)
+	}
+	activity.GetLogger(ctx).Info("Connection name reserved after its order", "orderId", in.OrderID, "lock", in.LockWorkflowID, "until", until)
+	return nil
 }
 
 // OrderIsOpen reports whether the order's workflow (its latest run) is

@@ -23,8 +23,18 @@ import (
 type fakeTemporal struct {
 	mu      sync.Mutex
 	running map[string]string // workflow id → memo orderId
-	runs    map[string]string // workflow id → run id
-	started int
+	runs     map[string]string // workflow id → run id
+	reserved map[string]string // workflow id → memo reservedUntil
+	started  int
+}
+
+// continueAsNew ends a lock's run and starts the next, as a lock that has
+// made its checks does: the same holder, a new run id.
+func (f *fakeTemporal) continueAsNew(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.started++
+	f.runs[id] = fmt.Sprintf("run-%d", f.started)
 }
 
 // fakeRun is a started run, as far as the lock needs one.
@@ -39,14 +49,18 @@ func (r fakeRun) GetRunID() string { return r.runID }
 func (f *fakeTemporal) ExecuteWorkflow(_ context.Context, o client.StartWorkflowOptions, _ any, _ ...any) (client.WorkflowRun, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if _, ok := f.running[o.ID]; ok {
+	if _, ok := f.running[o.ID]; ok && o.WorkflowIDConflictPolicy != enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING {
 		return nil, serviceerror.NewWorkflowExecutionAlreadyStarted("already started", "", f.runs[o.ID])
 	}
 	f.started++
 	if f.runs == nil {
 		f.runs = map[string]string{}
 	}
+	if f.reserved == nil {
+		f.reserved = map[string]string{}
+	}
 	f.running[o.ID] = o.Memo["orderId"].(string)
+	f.reserved[o.ID], _ = o.Memo["reservedUntil"].(string)
 	f.runs[o.ID] = fmt.Sprintf("run-%d", f.started)
 	return fakeRun{id: o.ID, runID: f.runs[o.ID]}, nil
 }
@@ -59,10 +73,14 @@ func (f *fakeTemporal) DescribeWorkflowExecution(_ context.Context, id, _ string
 		return nil, serviceerror.NewNotFound("no such workflow")
 	}
 	payload, _ := converter.GetDefaultDataConverter().ToPayload(holder)
+	memo := map[string]*commonpb.Payload{"orderId": payload}
+	if until := f.reserved[id]; until != "" {
+		memo["reservedUntil"], _ = converter.GetDefaultDataConverter().ToPayload(until)
+	}
 	return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: &workflowpb.WorkflowExecutionInfo{
 		Execution: &commonpb.WorkflowExecution{WorkflowId: id, RunId: f.runs[id]},
 		Status:    enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING,
-		Memo:      &commonpb.Memo{Fields: map[string]*commonpb.Payload{"orderId": payload}},
+		Memo:      &commonpb.Memo{Fields: memo},
 	}}, nil
 }
 
@@ -153,5 +171,63 @@ func TestReleaseConnectionName(t *testing.T) {
 	release("SECOND", second.RunID)
 	if len(fake.running) != 0 {
 		t.Fatalf("still running: %v", fake.running)
+	}
+}
+
+// Issue 22, scenario 10: a lock that continued as new (after its checks)
+// is still the order's; releasing the name ends that current run, not
+// only the run the order took, which has ended already.
+func TestReleaseConnectionNameEndsTheCurrentRun(t *testing.T) {
+	at := newActTest(t)
+	fake := &fakeTemporal{running: map[string]string{}}
+	at.acts.Temporal = fake
+	in := activities.NameLockInput{OrderID: "FIRST", Company: "acme", PortID: acmeHKG, Name: "SHARED", LockWorkflowID: "l2-name-x", LockWorkflowType: "L", Delay: time.Hour}
+	first, err := run[activities.NameLock](t, at, at.acts.LockConnectionName, in)
+	if err != nil || !first.Held {
+		t.Fatalf("first order: %+v, %v", first, err)
+	}
+	fake.continueAsNew("l2-name-x")
+	if _, err := at.env.ExecuteActivity(at.acts.ReleaseConnectionName, activities.NameLockRelease{OrderID: "FIRST", LockWorkflowID: "l2-name-x", RunID: first.RunID}); err != nil {
+		t.Fatal(err)
+	}
+	if holder, ok := fake.running["l2-name-x"]; ok {
+		t.Fatalf("the name is still held by %s after its order released it", holder)
+	}
+}
+
+// Issue 22, scenario 5: an order that made a connection keeps its name
+// reserved for the settle window after it ends; a second order of the
+// name is refused meanwhile, and told until when and why.
+func TestReleaseConnectionNameReservesTheName(t *testing.T) {
+	at := newActTest(t)
+	fake := &fakeTemporal{running: map[string]string{}}
+	at.acts.Temporal = fake
+	lockIn := func(order string) activities.NameLockInput {
+		return activities.NameLockInput{OrderID: order, Company: "acme", PortID: acmeHKG, Name: "SHARED", LockWorkflowID: "l2-name-x", LockWorkflowType: "L", Delay: time.Hour}
+	}
+	first, err := run[activities.NameLock](t, at, at.acts.LockConnectionName, lockIn("FIRST"))
+	if err != nil || !first.Held {
+		t.Fatalf("first order: %+v, %v", first, err)
+	}
+	reserve := lockIn("FIRST")
+	release := activities.NameLockRelease{OrderID: "FIRST", LockWorkflowID: "l2-name-x", RunID: first.RunID, ReserveFor: 10 * time.Minute, Reserve: &reserve}
+	for range 2 { // a retried release reserves once
+		if _, err := at.env.ExecuteActivity(at.acts.ReleaseConnectionName, release); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fake.running["l2-name-x"] != "FIRST" || fake.reserved["l2-name-x"] == "" || fake.started != 2 {
+		t.Fatalf("not reserved for the first order: holder %q, reserved %q, %d starts", fake.running["l2-name-x"], fake.reserved["l2-name-x"], fake.started)
+	}
+	second, err := run[activities.NameLock](t, at, at.acts.LockConnectionName, lockIn("SECOND"))
+	if err != nil || second.Held || second.HolderOrderID != "FIRST" || second.ReservedUntil.IsZero() {
+		t.Fatalf("second order during the reservation: %+v, %v", second, err)
+	}
+	if late := time.Until(second.ReservedUntil); late < 9*time.Minute || late > 11*time.Minute {
+		t.Errorf("reserved for %v, want the 10m asked", late)
+	}
+	// The first order itself, asking again, does not take it back.
+	if again, err := run[activities.NameLock](t, at, at.acts.LockConnectionName, lockIn("FIRST")); err != nil || again.Held {
+		t.Errorf("the first order took its reserved name again: %+v, %v", again, err)
 	}
 }

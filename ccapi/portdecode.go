@@ -60,6 +60,7 @@ func (p *Port) decode(data []byte, named *string) error {
 	// rest is the port without "connections", re-assembled as an object.
 	rest := []byte{'{'}
 	var conns []PortConnection
+	listed := false
 	for dec.PeekKind() != '}' {
 		// A value read is only good until the next read: copy at once.
 		member := len(rest)
@@ -76,6 +77,7 @@ func (p *Port) decode(data []byte, named *string) error {
 			if conns, err = decodePortConnections(dec, named); err != nil {
 				return fmt.Errorf("connections: %w", err)
 			}
+			listed = conns != nil // the last of duplicate names wins
 			continue
 		}
 		value, err := dec.ReadValue()
@@ -94,7 +96,7 @@ func (p *Port) decode(data []byte, named *string) error {
 	if err := json.Unmarshal(append(rest, '}'), &out); err != nil {
 		return err
 	}
-	out.Connections = conns
+	out.Connections, out.HasConnections = conns, listed
 	*p = out
 	return nil
 }

@@ -85,6 +85,10 @@ type Port struct {
 	Capacity             Capacity         `json:"capacity"`
 	VLANRanges           []VLANRange      `json:"vlanRanges"`
 	Connections          []PortConnection `json:"connections"`
+	// HasConnections: the answer listed the port's connections (an
+	// array, perhaps empty). An answer without the list, or with null,
+	// says nothing about which connections the port has.
+	HasConnections bool `json:"-"`
 }
 
 // SupportsLayer2 reports whether the port can carry Layer 2 connections.

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -35,11 +36,7 @@ func (r *orderRun) holdName(ctx workflow.Context, cfg Config) (bool, error) {
 	// taken, finish still releases it.
 	r.nameLock = nameLockID(o.Company, o.PortID, o.Name)
 	var a *activities.Activities
-	in := activities.NameLockInput{
-		OrderID: o.OrderID, OrderWorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
-		Company: o.Company, PortID: o.PortID, Name: o.Name,
-		LockWorkflowID: r.nameLock, LockWorkflowType: NameLockWorkflowName,
-	}
+	in := r.nameLockInput(ctx)
 	if r.current {
 		in.Delay = cfg.NameLockCheck
 	}
@@ -51,6 +48,12 @@ func (r *orderRun) holdName(ctx workflow.Context, cfg Config) (bool, error) {
 	case err != nil:
 		_, err = r.failNothingOrdered(ErrTypeAPIUnavailable, "taking the connection name for this order, nothing was ordered: "+rootMessage(err))
 		return false, err
+	case !lock.Held && !lock.ReservedUntil.IsZero():
+		r.nameLock = ""
+		_, err = r.failNothingOrdered(ErrTypePrecheckFailed, fmt.Sprintf("nothing was ordered: name: order %s ended moments ago, and the connection it made named %q on port %s "+
+			"may not show in the API's reads yet; the name is free again at %s: give this order another name, or submit it again then",
+			lock.HolderOrderID, o.Name, o.PortID, lock.ReservedUntil.UTC().Format(time.RFC3339)))
+		return false, err
 	case !lock.Held:
 		r.nameLock = ""
 		_, err = r.failNothingOrdered(ErrTypePrecheckFailed, fmt.Sprintf("nothing was ordered: name: order %s is already ordering a connection named %q on port %s; "+
@@ -61,18 +64,35 @@ func (r *orderRun) holdName(ctx workflow.Context, cfg Config) (bool, error) {
 	return true, nil
 }
 
+// nameLockInput is the lock on the order's name, held for this order.
+func (r *orderRun) nameLockInput(ctx workflow.Context) activities.NameLockInput {
+	o := r.order
+	return activities.NameLockInput{
+		OrderID: o.OrderID, OrderWorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
+		Company: o.Company, PortID: o.PortID, Name: o.Name,
+		LockWorkflowID: nameLockID(o.Company, o.PortID, o.Name), LockWorkflowType: NameLockWorkflowName,
+	}
+}
+
 // releaseName gives the name back: a delayed lock (one with a run id) is
 // terminated, an older one signalled. A lock that is gone already (it saw
 // the order end) makes either fail; that is fine.
-func (r *orderRun) releaseName(ctx workflow.Context) {
+func (r *orderRun) releaseName(ctx workflow.Context, cfg Config) {
 	if r.nameLock == "" {
 		return
 	}
 	var err error
 	if r.nameLockRun != "" {
 		var a *activities.Activities
-		err = execute(ctx, lockActivity(), true, a.ReleaseConnectionName,
-			activities.NameLockRelease{OrderID: r.order.OrderID, LockWorkflowID: r.nameLock, RunID: r.nameLockRun}).Get(ctx, nil)
+		release := activities.NameLockRelease{OrderID: r.order.OrderID, LockWorkflowID: r.nameLock, RunID: r.nameLockRun}
+		if r.view.ConnectionID != "" || r.everInDoubt {
+			// A PUT of this order went out: its connection may not show
+			// in the port's reads for a settle window, during which
+			// another order of the name could take it for its own.
+			in := r.nameLockInput(ctx)
+			release.ReserveFor, release.Reserve = cfg.PutSettleWindow, &in
+		}
+		err = execute(ctx, lockActivity(), true, a.ReleaseConnectionName, release).Get(ctx, nil)
 	} else {
 		err = workflow.SignalExternalWorkflow(ctx, r.nameLock, "", SignalReleaseName, r.order.OrderID).Get(ctx, nil)
 	}

@@ -61,6 +61,11 @@ func (r *orderRun) place(ctx workflow.Context, cfg Config, req ccapi.CreateLayer
 			return nil, err
 		}
 
+		if r.lookFor.NotBefore.IsZero() {
+			// A connection created before this order's first PUT left is
+			// another order's: the lookup never adopts it.
+			r.lookFor.NotBefore = now.Add(-createdAtMargin(cfg))
+		}
 		res, sent := r.putOnce(ctx, cfg, activities.PlaceInput{OrderID: r.order.OrderID, Company: r.order.Company, Request: req})
 		if sent {
 			r.countPut(ctx, putSent)
@@ -116,6 +121,18 @@ func (r *orderRun) failOrdering(errType, what, detail string) (Result, error) {
 			"then %s: %s. If a connection of that name shows on the port later, it is this order's", r.order.Name, r.order.PortID, what, detail))
 	}
 	return r.failNothingOrdered(errType, what+", nothing was ordered: "+detail)
+}
+
+// createdAtMargin is how much earlier than the workflow's clock the API's
+// may stamp a connection's createdAt: a connection of this order can be
+// created no earlier than its first PUT left, less this. Five minutes is
+// far beyond the skew of NTP-kept clocks, so the order never disowns its
+// own connection; and it is at most half the settle window, for which a
+// name stays reserved after the order that last used it ended
+// (releaseName), so a connection of an earlier order of the same name and
+// port always predates it.
+func createdAtMargin(cfg Config) time.Duration {
+	return min(5*time.Minute, cfg.PutSettleWindow/2)
 }
 
 // putOnce sends one PUT. A cancel that arrives before the PUT has left

@@ -288,3 +288,54 @@ func TestCancelWhileInDoubtWithdrawsWhatItFinds(t *testing.T) {
 		t.Errorf("result %+v, %v; %d deletes, %d PUTs", res, err, w.deletes, w.submits)
 	}
 }
+
+// Issue 22, scenario 5: a lookup never adopts a connection that existed
+// before this order's first PUT left (another order's, perhaps one that
+// ended moments ago): it asks only for connections created since, less
+// the margin for the API's clock.
+func TestLookupsAskForConnectionsCreatedSinceThePUT(t *testing.T) {
+	w := newWFTest(t, Config{PutSettleWindow: settle})
+	w.ports(goodPorts())
+	w.puts(func(int) activities.PlaceResult { return unknownPUT("502 Bad Gateway") })
+	w.finds(func(n int, _ time.Time) ([]activities.ExistingConnection, error) {
+		return []activities.ExistingConnection{{ID: "conn-1", Status: ccapi.StatusActive}}, nil
+	})
+	w.statuses(st(ccapi.StatusActive))
+	if res, err := w.run(validP2P()); err != nil || res.ConnectionID != "conn-1" {
+		t.Fatalf("result %+v, %v", res, err)
+	}
+	if len(w.lookIns) == 0 {
+		t.Fatal("no lookup")
+	}
+	put := w.putTimes[0]
+	for _, in := range w.lookIns {
+		if nb := in.NotBefore; nb.IsZero() || nb.After(put) || put.Sub(nb) > 5*time.Minute {
+			t.Errorf("lookup asks for connections created since %v; the first PUT left at %v", nb, put)
+		}
+	}
+}
+
+// Issue 22, scenario 5: an order that sent a PUT keeps its name reserved
+// for the settle window after it ends; one that ordered nothing frees it.
+func TestNameIsReservedAfterAnOrderThatOrdered(t *testing.T) {
+	w := newWFTest(t, Config{PutSettleWindow: settle})
+	w.ports(goodPorts())
+	w.submit(ccapi.StatusActive)
+	if res, err := w.run(validP2P()); err != nil || res.Stage != StageActive {
+		t.Fatalf("result %+v, %v", res, err)
+	}
+	if len(w.reserved) != 1 || w.reserved[0] != settle {
+		t.Errorf("reserved %v, want once for %v", w.reserved, settle)
+	}
+
+	w = newWFTest(t, Config{PutSettleWindow: settle})
+	ports := goodPorts()
+	ports.Source.SupportsL2 = false
+	w.ports(ports)
+	if _, err := w.run(validP2P()); err == nil {
+		t.Fatal("an order its checks rule out did not fail")
+	}
+	if len(w.reserved) != 1 || w.reserved[0] != 0 {
+		t.Errorf("nothing was ordered, yet reserved %v", w.reserved)
+	}
+}

@@ -161,7 +161,7 @@ func (r *orderRun) finish(ctx workflow.Context, cfg Config, res Result, err erro
 	if ctx.Err() != nil && r.since(done, changeTemporalCancel) {
 		res, err = r.afterTemporalCancel(done, cfg)
 	}
-	r.releaseName(done)
+	r.releaseName(done, cfg)
 	r.countEnded(done, res, err, r.startedAt)
 	return res, err
 }

@@ -29,6 +29,10 @@ type wfTest struct {
 	deletes  int
 	lookups  int // FindOrderConnection calls
 	releases int // name locks released
+	// reserved is how long each release kept the name after the order.
+	reserved []time.Duration
+	// lookIns are the inputs of the lookups for the order's connection.
+	lookIns []activities.FindOrderConnectionInput
 	// lockHolder, when set, is the order that holds the name already.
 	lockHolder string
 }
@@ -53,6 +57,10 @@ func newWFTest(t *testing.T, cfg Config) *wfTest {
 				t.Errorf("released lock run %q, not the one taken", in.RunID)
 			}
 			w.releases++
+			w.reserved = append(w.reserved, in.ReserveFor)
+			if in.ReserveFor > 0 && (in.Reserve == nil || in.Reserve.OrderID != in.OrderID || in.Reserve.LockWorkflowID != in.LockWorkflowID) {
+				t.Errorf("a reservation of another lock: %+v", in.Reserve)
+			}
 			return nil
 		}).Maybe()
 	w.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, SignalReleaseName, mock.Anything).Return(
@@ -91,8 +99,9 @@ func (w *wfTest) puts(answer func(n int) activities.PlaceResult) {
 // the n-th (from 1).
 func (w *wfTest) finds(found func(n int, now time.Time) ([]activities.ExistingConnection, error)) {
 	w.env.OnActivity(a.FindOrderConnection, mock.Anything, mock.Anything).Return(
-		func(context.Context, activities.FindOrderConnectionInput) (activities.OrderConnections, error) {
+		func(_ context.Context, in activities.FindOrderConnectionInput) (activities.OrderConnections, error) {
 			w.lookups++
+			w.lookIns = append(w.lookIns, in)
 			m, err := found(w.lookups, w.env.Now())
 			return activities.OrderConnections{Matches: m}, err
 		})
