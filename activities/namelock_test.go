@@ -21,8 +21,8 @@ import (
 // fakeTemporal keeps running workflows by id, as the server does: a second
 // start of a running id fails.
 type fakeTemporal struct {
-	mu      sync.Mutex
-	running map[string]string // workflow id → memo orderId
+	mu       sync.Mutex
+	running  map[string]string // workflow id → memo orderId
 	runs     map[string]string // workflow id → run id
 	reserved map[string]string // workflow id → memo reservedUntil
 	started  int
