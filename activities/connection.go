@@ -3,6 +3,9 @@ package activities
 import (
 	"context"
 	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/temporal"
 
 	"go.temporal.io/sdk/activity"
 
@@ -14,6 +17,10 @@ type ConnectionRef struct {
 	OrderID      string `json:"orderId"`
 	Company      string `json:"company"`
 	ConnectionID string `json:"connectionId"`
+	// PortID is the connection's source port, when the order knows it: a
+	// 404 for the connection is believed only when a read of this port
+	// (one snapshot, with its connections inline) lacks it too.
+	PortID string `json:"portId,omitempty"`
 }
 
 // ConnectionStatus is the part of a connection the wait loop needs.
@@ -37,6 +44,13 @@ func (a *Activities) GetConnectionStatus(ctx context.Context, in ConnectionRef) 
 	var apiErr *ccapi.APIError
 	switch {
 	case ccapi.IsNotFound(err):
+		switch listed, err := a.portLists(ctx, in); {
+		case err != nil:
+			return ConnectionStatus{}, err
+		case listed != nil:
+			logger.Warn("Connection answered 404 but its port lists it: not believed", "orderId", in.OrderID, "connectionId", in.ConnectionID, "status", listed.Status)
+			return *listed, nil
+		}
 		logger.Warn("Connection not found", "orderId", in.OrderID, "connectionId", in.ConnectionID)
 		return ConnectionStatus{Status: ccapi.StatusDeleted, NotFound: true, ErrorReason: "the API does not know connection " + in.ConnectionID}, nil
 	case ccapi.IsAuthFailure(err) && errors.As(err, &apiErr):
@@ -52,6 +66,39 @@ func (a *Activities) GetConnectionStatus(ctx context.Context, in ConnectionRef) 
 	}
 	logger.Info("Connection status", "orderId", in.OrderID, "connectionId", in.ConnectionID, "status", conn.Status)
 	return ConnectionStatus{Status: conn.Status, ErrorReason: conn.ErrorReason}, nil
+}
+
+// portLists checks a 404 for a connection against a read of its port (one
+// snapshot, with its connections inline): a gateway during a deploy or a
+// lagging replica answers 404 for a live connection, and an order that
+// believed it would leave that connection in place. It returns the
+// connection as the port lists it when the port still holds it, nil when
+// the port agrees it is gone, and an error when the port cannot say.
+func (a *Activities) portLists(ctx context.Context, in ConnectionRef) (*ConnectionStatus, error) {
+	if in.PortID == "" {
+		return nil, nil // histories from before the port was carried: as then
+	}
+	port, err := a.API.GetPort(ctx, in.Company, in.PortID)
+	switch {
+	case err != nil:
+		return nil, classify(fmt.Sprintf("connection %s answered 404; reading port %s to confirm it", in.ConnectionID, in.PortID), err)
+	case !port.HasConnections:
+		return nil, temporal.NewApplicationError(fmt.Sprintf("connection %s answered 404, and port %s's answer does not list its connections to confirm it",
+			in.ConnectionID, in.PortID), ErrTypeLookupInconclusive)
+	}
+	for _, c := range port.Connections {
+		if c.ID == in.ConnectionID && !listedAsGone(ccapi.Status(c.Status)) {
+			return &ConnectionStatus{Status: ccapi.Status(c.Status),
+				ErrorReason: fmt.Sprintf("read from port %s: connection %s itself answered 404", in.PortID, in.ConnectionID)}, nil
+		}
+	}
+	return nil, nil
+}
+
+// listedAsGone reports whether a port lists a connection in a status that
+// agrees with a 404: it holds nothing any more.
+func listedAsGone(s ccapi.Status) bool {
+	return s == ccapi.StatusDeleted || s == ccapi.StatusCancelled || s == ccapi.StatusDenied
 }
 
 // DeleteConnection deletes the connection, which withdraws it while it is

@@ -79,3 +79,29 @@ func TestGetConnectionStatusReadGapAndRefusedKey(t *testing.T) {
 		t.Errorf("refused key: %+v, %v", st, err)
 	}
 }
+
+// Issue 22, scenario 6: one stray 404 for a live connection (a gateway
+// during a deploy, a lagging replica) is not believed while the
+// connection's port still lists it: the read answers what the port says.
+// A 404 the port agrees with is believed.
+func TestGetConnectionStatusConfirmsA404WithThePort(t *testing.T) {
+	at := newActTest(t)
+	id := create(t, at, 1, "ORDER-STRAY")
+	ref := activities.ConnectionRef{OrderID: "O", Company: "acme", ConnectionID: id, PortID: acmeHKG}
+	at.sim.SetFaults(ccapisim.Faults{Endpoints: map[string]ccapisim.Faults{ccapisim.EndpointGetConnection: {ReadGap: time.Hour}}})
+	st, err := run[activities.ConnectionStatus](t, at, at.acts.GetConnectionStatus, ref)
+	if err != nil || st.NotFound || st.Status.Phase() == ccapi.PhaseFailed || st.Status == "" {
+		t.Fatalf("a live connection answering 404: %+v, %v", st, err)
+	}
+	if _, err := at.acts.API.GetConnection(t.Context(), "acme", id); !ccapi.IsNotFound(err) {
+		t.Fatalf("the fault did not answer 404: %v", err)
+	}
+	if err := at.acts.API.DeleteConnection(t.Context(), "acme", id); err != nil {
+		t.Fatal(err)
+	}
+	at.sim.SetFaults(ccapisim.Faults{})
+	gone := activities.ConnectionRef{OrderID: "O", Company: "acme", ConnectionID: "6b0000000000000000000bad", PortID: acmeHKG}
+	if st, err := run[activities.ConnectionStatus](t, at, at.acts.GetConnectionStatus, gone); err != nil || !st.NotFound {
+		t.Errorf("a connection the port does not list either: %+v, %v", st, err)
+	}
+}

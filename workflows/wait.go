@@ -33,7 +33,7 @@ func (r *orderRun) await(ctx workflow.Context, cfg Config, w WaitState) (Result,
 		interval = max(min(interval, pollCap(waitAge(workflow.Now(ctx), w))), time.Second)
 	}
 	var a *activities.Activities
-	ref := activities.ConnectionRef{OrderID: r.order.OrderID, Company: r.order.Company, ConnectionID: w.ConnectionID}
+	ref := activities.ConnectionRef{OrderID: r.order.OrderID, Company: r.order.Company, ConnectionID: w.ConnectionID, PortID: r.order.PortID}
 	sizeBudget := r.since(ctx, changeHistoryBudget)
 
 	for pollsThisRun := 0; ; {
@@ -158,7 +158,7 @@ func (r *orderRun) timedOut(ctx workflow.Context, cfg Config, w WaitState) (Resu
 	// It may have come up since the last read.
 	var a *activities.Activities
 	var st activities.ConnectionStatus
-	ref := activities.ConnectionRef{OrderID: r.order.OrderID, Company: r.order.Company, ConnectionID: w.ConnectionID}
+	ref := activities.ConnectionRef{OrderID: r.order.OrderID, Company: r.order.Company, ConnectionID: w.ConnectionID, PortID: r.order.PortID}
 	if err := r.read(ctx, pollActivity(cfg), a.GetConnectionStatus, ref).Get(ctx, &st); err == nil && st.Status == ccapi.StatusActive {
 		r.view.APIStatus = st.Status
 		return r.end(Result{Stage: StageActive, Reason: "ACTIVE at the deadline"}), nil
