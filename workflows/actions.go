@@ -182,7 +182,7 @@ func (r *orderRun) awaitAction(ctx workflow.Context, cfg Config, w WaitState) (R
 			return r.actionTimedOut(ctx, cfg, w)
 		}
 		if pollsThisRun >= cfg.PollsPerRun || workflow.GetInfo(ctx).GetCurrentHistorySize() >= historyBudget {
-			if r.takeSignals(); r.cancel != nil {
+			if r.takeSignals(ctx); r.cancel != nil {
 				continue // act on it here rather than hand it over
 			}
 			r.carryOver(&w)

@@ -109,12 +109,22 @@ func (r *orderRun) takeCancel(req CancelRequest) {
 	r.cancel = &req
 }
 
-// takeSignals reads the signals delivered in this workflow task that the
+// takeSignals takes the signals delivered in this workflow task that the
 // listeners have not run to take yet. A run about to continue as new
-// calls it first: a signal left in its channels would end with it. Only
-// a task that continues as new calls it, and such a task ends its run,
-// so a history recorded before it replays as it was.
-func (r *orderRun) takeSignals() {
+// calls it first: a signal it has not taken would end with it. The SDK
+// hands a signal to its blocked listener as the task's events are
+// applied, but the listener runs only once this coroutine blocks: so it
+// blocks once (an Await that holds for one round, sending no command),
+// then reads what is still buffered. Only a task that continues as new
+// calls it, and such a task ends its run, so a history recorded before it
+// replays as it was.
+func (r *orderRun) takeSignals(ctx workflow.Context) {
+	yielded := false
+	_ = workflow.Await(ctx, func() bool {
+		done := yielded
+		yielded = true
+		return done
+	})
 	var req CancelRequest
 	for r.cancels.ReceiveAsync(&req) {
 		r.takeCancel(req)

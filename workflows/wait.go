@@ -57,7 +57,7 @@ func (r *orderRun) await(ctx workflow.Context, cfg Config, w WaitState) (Result,
 			return r.refusedTooLong(ctx, cfg, w)
 		}
 		if pollsThisRun >= cfg.PollsPerRun || sizeBudget && workflow.GetInfo(ctx).GetCurrentHistorySize() >= historyBudget {
-			if r.takeSignals(); r.cancel != nil {
+			if r.takeSignals(ctx); r.cancel != nil {
 				continue // act on it here rather than hand it over
 			}
 			r.carryOver(&w)

@@ -1,0 +1,139 @@
+package e2e_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/cc-l2/provisioner/activities"
+	"github.com/cc-l2/provisioner/ccapi"
+	"github.com/cc-l2/provisioner/workflows"
+)
+
+// splitWorkers runs an order's workflow tasks and its activities in two
+// workers of their own, each stopped and started at will, so that a test
+// can make the server hand the workflow several events in one task.
+type splitWorkers struct {
+	t     *testing.T
+	c     client.Client
+	queue string
+	cfg   workflows.Config
+	wf    worker.Worker // workflow tasks and local activities
+	acts  worker.Worker // activity tasks
+}
+
+func newSplitWorkers(t *testing.T, c client.Client, queue string, cfg workflows.Config) *splitWorkers {
+	s := &splitWorkers{t: t, c: c, queue: queue, cfg: cfg}
+	t.Cleanup(func() { s.stopWorkflows(); s.stopActivities() })
+	return s
+}
+
+func (s *splitWorkers) activities() *activities.Activities {
+	return &activities.Activities{API: env.api, Temporal: s.c}
+}
+
+func (s *splitWorkers) startWorkflows() {
+	s.t.Helper()
+	s.wf = worker.New(s.c, s.queue, worker.Options{LocalActivityWorkerOnly: true})
+	workflows.Register(s.wf, s.cfg)
+	activities.Register(s.wf, s.activities())
+	if err := s.wf.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func (s *splitWorkers) startActivities() {
+	s.t.Helper()
+	s.acts = worker.New(s.c, s.queue, worker.Options{DisableWorkflowWorker: true})
+	activities.Register(s.acts, s.activities())
+	if err := s.acts.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func (s *splitWorkers) stopWorkflows() {
+	if s.wf != nil {
+		s.wf.Stop()
+		s.wf = nil
+	}
+}
+
+func (s *splitWorkers) stopActivities() {
+	if s.acts != nil {
+		s.acts.Stop()
+		s.acts = nil
+	}
+}
+
+// pendingActivities waits until the order's pending activities are the
+// ones named (none, for an empty list), in any order.
+func pendingActivities(t *testing.T, c client.Client, orderID string, want ...string) {
+	t.Helper()
+	var got []string
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		desc, err := c.DescribeWorkflowExecution(context.Background(), workflows.WorkflowID(orderID), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = got[:0]
+		for _, a := range desc.GetPendingActivities() {
+			got = append(got, a.GetActivityType().GetName())
+		}
+		if len(got) == len(want) && (len(want) == 0 || got[0] == want[0]) {
+			return
+		}
+	}
+	t.Fatalf("order %s: pending activities %v, want %v", orderID, got, want)
+}
+
+// Issue 22, scenario 2: a cancel signal that reaches the order in the
+// same workflow task as the status read after which its wait continues as
+// new was taken by the ending run and lost: the order went on waiting and
+// its connection stayed. Here the server is made to hand the order both
+// in one task: the read completes while no workflow worker runs, the
+// cancel arrives, then the workflow worker starts.
+func TestCancelInTheTaskThatContinuesAsNew(t *testing.T) {
+	need(t)
+	c := env.temporal.Client(t)
+	cfg := workflows.DefaultConfig()
+	cfg.PollInitial, cfg.PollMax = 200*time.Millisecond, time.Second
+	cfg.PollsPerRun = 1       // every read ends its run
+	cfg.APIRateLimited = true // reads are activities, not local ones
+	w := newSplitWorkers(t, c, "e2e-cancel-at-can", cfg)
+	w.startWorkflows()
+	w.startActivities()
+
+	o := b2bOrder("E2E-CANCEL-AT-CAN", "initech") // initech answers nothing
+	run := startOn(t, c, w.queue, o)
+	waiting := waitForStage(t, c, o.OrderID, workflows.StageAwaitingActivation)
+
+	w.stopActivities()
+	pendingActivities(t, c, o.OrderID, "GetConnectionStatus") // scheduled, not run
+	w.stopWorkflows()
+	w.startActivities()
+	pendingActivities(t, c, o.OrderID) // the read completed; its task waits for a worker
+	if err := c.SignalWorkflow(context.Background(), workflows.WorkflowID(o.OrderID), "", workflows.SignalCancel,
+		workflows.CancelRequest{Reason: "cancelled in the task that continues as new"}); err != nil {
+		t.Fatal(err)
+	}
+	w.startWorkflows()
+
+	res, err := result(t, run)
+	if err != nil {
+		iter := c.GetWorkflowHistory(context.Background(), workflows.WorkflowID(o.OrderID), run.GetRunID(), false, 0)
+		for iter.HasNext() {
+			ev, _ := iter.Next()
+			t.Logf("event %d %v", ev.GetEventId(), ev.GetEventType())
+		}
+	}
+	if err != nil || res.Stage != workflows.StageCancelled || !res.Withdrawn {
+		t.Fatalf("outcome %+v, %v: the cancel was lost", res, err)
+	}
+	conn, err := env.api.GetConnection(context.Background(), "acme", waiting.ConnectionID)
+	if err != nil || conn.Status != ccapi.StatusCancelled {
+		t.Errorf("connection after the cancel: %+v, %v", conn, err)
+	}
+}
