@@ -54,6 +54,7 @@ const (
 // answer therefore means the port's whole list was read and nothing in it
 // is the order's.
 func (a *Activities) FindOrderConnection(ctx context.Context, in FindOrderConnectionInput) (OrderConnections, error) {
+	ctx = ccapi.WithCorrelationID(ctx, in.OrderID)
 	logger := activity.GetLogger(ctx)
 	conns, err := a.listPortConnections(ctx, in.Company, in.PortID)
 	if err != nil {
