@@ -11,16 +11,19 @@ import (
 
 // Kinds of order in a run, each with the outcome the world gives it.
 const (
-	kindPortToPort  = "p2p"        // activates
-	kindPortToError = "p2p-error"  // provisioning fails: ERROR
-	kindB2BAccepted = "b2b-accept" // globex approves
-	kindB2BRejected = "b2b-reject" // umbrella rejects: DENIED
-	kindB2BSilent   = "b2b-silent" // initech never answers; short activation timeout
-	kindPrecheck    = "precheck"   // fails its checks: nothing may be ordered
-	kindSameName    = "same-name"  // a second order for another's name and port, started together
-	companyOrdering = "acme"       // every order is acme's
-	metroHKG        = "5d1000000000000000000001"
-	chaosPortPrefix = "6c0000000000000000000"
+	kindPortToPort   = "p2p"          // activates
+	kindPortToError  = "p2p-error"    // provisioning fails: ERROR
+	kindB2BAccepted  = "b2b-accept"   // globex approves
+	kindB2BRejected  = "b2b-reject"   // umbrella rejects: DENIED
+	kindB2BSilent    = "b2b-silent"   // initech never answers; short activation timeout
+	kindPrecheck     = "precheck"     // fails its checks: nothing may be ordered
+	kindSameName     = "same-name"    // a second order for another's name and port, started together
+	kindDecommission = "decommission" // deletes a connection of the fixture
+	kindModify       = "modify"       // changes a fixture connection's speed
+	kindAdopt        = "adopt"        // adopts a fixture connection
+	companyOrdering  = "acme"         // every order is acme's
+	metroHKG         = "5d1000000000000000000001"
+	chaosPortPrefix  = "6c0000000000000000000"
 )
 
 // How an order is cancelled mid-way, if at all.
@@ -46,6 +49,10 @@ type plannedOrder struct {
 	// Twin is the index of the order whose name and port a same-name
 	// order takes, -1 otherwise; both start at the same instant.
 	Twin int
+	// Target is the connection an action order (decommission, modify,
+	// adopt) acts on, as the fixture holds it before the run; nil for an
+	// order that creates one.
+	Target *ccapisim.Connection
 }
 
 // The ports orders use: sources big enough for every order of a run, p2p
@@ -128,3 +135,7 @@ func plan(rng *rand.Rand, n int, arrival time.Duration) []plannedOrder {
 	}
 	return orders
 }
+
+// fixtureConnID is the id of the n-th connection the fixture holds for the
+// action orders.
+func fixtureConnID(n int) string { return fmt.Sprintf("6c00000000000000000c%04d", n) }
