@@ -168,7 +168,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // startSimulator serves the simulator on a free local port. Its Observe
 // hook fires the armed kill between a PUT's arrival and its answer.
 func (r *run) startSimulator() (stop func(), err error) {
-	r.sim = ccapisim.New(fixture(), ccapisim.Options{
+	r.sim = ccapisim.New(fixture(r.orders), ccapisim.Options{
 		APIKey:          simKey,
 		ActivationDelay: time.Second, ActivationJitter: 3 * time.Second,
 		AutoApproveDelay: time.Second, AutoApproveJitter: 5 * time.Second,
@@ -244,7 +244,7 @@ func (r *run) placeOrder(ctx context.Context, begin time.Time, i int) {
 			TaskQueue:                                taskQueue,
 			WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 			WorkflowExecutionErrorWhenAlreadyStarted: true,
-		}, workflows.WorkflowName, workflows.Input{Order: p.Order})
+		}, workflows.WorkflowType(p.Order), workflows.Input{Order: p.Order})
 		var exists *serviceerror.WorkflowExecutionAlreadyStarted
 		if errors.As(err, &exists) {
 			return nil // an earlier attempt started it

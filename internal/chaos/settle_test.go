@@ -16,7 +16,7 @@ import (
 // read once the simulator has nothing pending, shows the connection, and
 // the order's claim is caught.
 func TestCheckerWaitsForLateEffects(t *testing.T) {
-	sim := ccapisim.New(fixture(), ccapisim.Options{APIKey: simKey, ActivationDelay: 50 * time.Millisecond, Seed: 1,
+	sim := ccapisim.New(fixture(nil), ccapisim.Options{APIKey: simKey, ActivationDelay: 50 * time.Millisecond, Seed: 1,
 		Faults: ccapisim.Faults{Endpoints: map[string]ccapisim.Faults{
 			ccapisim.EndpointCreateLayer2: {LateCommitRate: 1, LateCommitMax: 400 * time.Millisecond},
 		}}})
@@ -52,7 +52,7 @@ func TestCheckerWaitsForLateEffects(t *testing.T) {
 
 // A simulator that never settles is reported, not waited for forever.
 func TestSettledLedgerGivesUp(t *testing.T) {
-	sim := ccapisim.New(fixture(), ccapisim.Options{APIKey: simKey, ActivationDelay: time.Hour})
+	sim := ccapisim.New(fixture(nil), ccapisim.Options{APIKey: simKey, ActivationDelay: time.Hour})
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	client, err := ccapi.NewClient(srv.URL, simKey, srv.Client())
