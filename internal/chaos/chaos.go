@@ -154,8 +154,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	fmt.Fprintf(r.progress, "chaos: faults off after %s; waiting for every order to end\n", time.Since(begin).Round(time.Second))
 	outcomes := r.awaitOutcomes(ctx, time.Now().Add(cfg.EndTimeout))
 	fmt.Fprintf(r.progress, "chaos: waiting until nothing can still land in the ledger\n")
+	settling := time.Now()
 	ledger, unsettled := settledLedger(ctx, r.sim, cmp.Or(cfg.Settle, DefaultSettle), time.Now().Add(cmp.Or(cfg.SettleTimeout, DefaultSettleTimeout)))
 	rep := reconcile(r.orders, outcomes, ledger)
+	rep.SettledAfter = time.Since(settling)
 	if rep.Unsettled = unsettled; unsettled.Total() > 0 {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("the simulator never settled: %+v still pending when the ledger was read", unsettled))
 	}

@@ -75,7 +75,9 @@ type Report struct {
 	Unattributed                    int // API requests that named no order (correlation header)
 	// Unsettled is what the simulator still had pending when the ledger
 	// was read: zero unless it never settled (see settledLedger).
-	Unsettled                            ccapisim.PendingEffects
+	Unsettled ccapisim.PendingEffects
+	// SettledAfter is how long after the last order ended the ledger was read.
+	SettledAfter                         time.Duration
 	Puts, Created, Withdrawn, ActiveConn int
 	Kills, KillsAtPUT, Restarts          int
 	Faults                               string
