@@ -57,6 +57,7 @@ func connectionFacts(c ccapi.Connection) ConnectionFacts {
 // ReadConnection reads one connection of the company. A 404 is a result
 // (Found false), not an error.
 func (a *Activities) ReadConnection(ctx context.Context, in ConnectionRef) (ConnectionFacts, error) {
+	ctx = ccapi.WithCorrelationID(ctx, in.OrderID)
 	c, err := a.API.GetConnection(ctx, in.Company, in.ConnectionID)
 	switch {
 	case ccapi.IsNotFound(err):
@@ -81,6 +82,7 @@ type PortRef struct {
 
 // ReadPort reads one port (Found false when the API does not know it).
 func (a *Activities) ReadPort(ctx context.Context, in PortRef) (PortInfo, error) {
+	ctx = ccapi.WithCorrelationID(ctx, in.OrderID)
 	p, err := a.readPort(ctx, in.Company, in.PortID, "")
 	if err != nil || p == nil {
 		return PortInfo{ID: in.PortID}, err
@@ -101,6 +103,7 @@ type Decommissioned struct {
 // DELETE. The caller has checked that it is the company's and named as
 // the order says.
 func (a *Activities) DecommissionConnection(ctx context.Context, in ConnectionRef) (Decommissioned, error) {
+	ctx = ccapi.WithCorrelationID(ctx, in.OrderID)
 	logger := activity.GetLogger(ctx)
 	facts, err := a.ReadConnection(ctx, in)
 	if err != nil {
@@ -132,6 +135,7 @@ type SpeedChange struct {
 // the connection first: a retry after a lost answer that finds the speed
 // applied sends nothing.
 func (a *Activities) UpdateSpeed(ctx context.Context, in SpeedChange) (ConnectionFacts, error) {
+	ctx = ccapi.WithCorrelationID(ctx, in.OrderID)
 	facts, err := a.ReadConnection(ctx, in.ConnectionRef)
 	if err != nil {
 		return ConnectionFacts{}, err
@@ -152,6 +156,7 @@ func (a *Activities) UpdateSpeed(ctx context.Context, in SpeedChange) (Connectio
 // connection first: a retry that finds the request pending at this speed
 // (or already applied) sends nothing.
 func (a *Activities) RequestSpeedChange(ctx context.Context, in SpeedChange) (ConnectionFacts, error) {
+	ctx = ccapi.WithCorrelationID(ctx, in.OrderID)
 	facts, err := a.ReadConnection(ctx, in.ConnectionRef)
 	if err != nil {
 		return ConnectionFacts{}, err
@@ -170,6 +175,7 @@ func (a *Activities) RequestSpeedChange(ctx context.Context, in SpeedChange) (Co
 // WithdrawSpeedChange withdraws the connection's pending change request;
 // one no longer pending needs nothing.
 func (a *Activities) WithdrawSpeedChange(ctx context.Context, in ConnectionRef) (ConnectionFacts, error) {
+	ctx = ccapi.WithCorrelationID(ctx, in.OrderID)
 	facts, err := a.ReadConnection(ctx, in)
 	if err != nil {
 		return ConnectionFacts{}, err

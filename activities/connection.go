@@ -39,6 +39,7 @@ type ConnectionStatus struct {
 
 // GetConnectionStatus reads the connection's status.
 func (a *Activities) GetConnectionStatus(ctx context.Context, in ConnectionRef) (ConnectionStatus, error) {
+	ctx = ccapi.WithCorrelationID(ctx, in.OrderID)
 	logger := activity.GetLogger(ctx)
 	conn, err := a.API.GetConnection(ctx, in.Company, in.ConnectionID)
 	var apiErr *ccapi.APIError
@@ -104,6 +105,7 @@ func listedAsGone(s ccapi.Status) bool {
 // DeleteConnection deletes the connection, which withdraws it while it is
 // still pending. Already gone counts as done.
 func (a *Activities) DeleteConnection(ctx context.Context, in ConnectionRef) error {
+	ctx = ccapi.WithCorrelationID(ctx, in.OrderID)
 	logger := activity.GetLogger(ctx)
 	logger.Info("Deleting connection", "orderId", in.OrderID, "connectionId", in.ConnectionID)
 	err := a.API.DeleteConnection(ctx, in.Company, in.ConnectionID)

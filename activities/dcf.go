@@ -33,6 +33,7 @@ const dcfSearchLimit = 100
 // FindDCF looks up the order's DCF, or picks the ready DCF with the lowest
 // id in the metro so the same order always picks the same facility.
 func (a *Activities) FindDCF(ctx context.Context, in FindDCFInput) (DCFInfo, error) {
+	ctx = ccapi.WithCorrelationID(ctx, in.OrderID)
 	logger := activity.GetLogger(ctx)
 	filter := ccapi.DCFFilter{Limit: dcfSearchLimit}
 	if in.DCFID != "" {

@@ -60,6 +60,7 @@ type OrderConnections struct {
 // answer therefore means the port's whole list was read at once and
 // nothing in it is the order's.
 func (a *Activities) FindOrderConnection(ctx context.Context, in FindOrderConnectionInput) (OrderConnections, error) {
+	ctx = ccapi.WithCorrelationID(ctx, in.OrderID)
 	logger := activity.GetLogger(ctx)
 	port, err := a.API.GetPortWithConnectionsNamed(ctx, in.Company, in.PortID, in.Name)
 	switch {

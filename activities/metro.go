@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"go.temporal.io/sdk/activity"
+
+	"github.com/cc-l2/provisioner/ccapi"
 )
 
 // ResolveMetroInput asks for one metro of the destination company.
@@ -33,6 +35,7 @@ const maxKnownMetros = 20
 // ResolveMetro finds the metro by id or code (case-insensitive) among the
 // metros where the destination company is present.
 func (a *Activities) ResolveMetro(ctx context.Context, in ResolveMetroInput) (MetroInfo, error) {
+	ctx = ccapi.WithCorrelationID(ctx, in.OrderID)
 	logger := activity.GetLogger(ctx)
 	logger.Info("Resolving metro", "orderId", in.OrderID, "company", in.Company, "metro", in.Metro)
 	metros, err := a.API.MetroCapabilities(ctx, in.Company)

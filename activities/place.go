@@ -62,6 +62,7 @@ type PlaceResult struct {
 // what happened. It fails only when its context ended before the PUT was
 // sent (a cancel): then, certainly, nothing was sent.
 func (a *Activities) PlaceLayer2Order(ctx context.Context, in PlaceInput) (PlaceResult, error) {
+	ctx = ccapi.WithCorrelationID(ctx, in.OrderID)
 	logger := activity.GetLogger(ctx)
 	if err := ctx.Err(); err != nil {
 		return PlaceResult{}, err // cancelled before anything was sent

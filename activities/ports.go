@@ -60,6 +60,7 @@ type PortsResult struct {
 // caps or cuts short cannot hide a port. A port the API does not know
 // (404) is reported as not found.
 func (a *Activities) LookupPorts(ctx context.Context, in LookupPortsInput) (PortsResult, error) {
+	ctx = ccapi.WithCorrelationID(ctx, in.OrderID)
 	logger := activity.GetLogger(ctx)
 	logger.Info("Reading ports", "orderId", in.OrderID, "company", in.Company, "portId", in.PortID, "destPortId", in.DestPortID)
 	src, err := a.readPort(ctx, in.Company, in.PortID, in.ConnectionName)

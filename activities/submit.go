@@ -60,6 +60,7 @@ type submitProgress struct {
 // cannot know what its predecessor sent, so it starts the window then,
 // and records it for the attempts after it.
 func (a *Activities) SubmitLayer2(ctx context.Context, in SubmitInput) (SubmitResult, error) {
+	ctx = ccapi.WithCorrelationID(ctx, in.OrderID)
 	logger := activity.GetLogger(ctx)
 	info := activity.GetInfo(ctx)
 	var prev submitProgress

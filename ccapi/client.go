@@ -121,6 +121,9 @@ func (c *Client) do(ctx context.Context, endpoint, method, path string, query ur
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if id := correlationHeaderValue(ctx); id != "" {
+		req.Header.Set(CorrelationHeader, id)
+	}
 
 	if c.Limiter != nil {
 		if err := c.Limiter.Wait(ctx); err != nil {

@@ -298,3 +298,26 @@ func TestFaultModesReachTheClient(t *testing.T) {
 		})
 	}
 }
+
+// The simulator reads the correlation header the client sends: the ledger
+// names the order behind each connection and each change.
+func TestCorrelationReachesTheLedger(t *testing.T) {
+	if ccapi.CorrelationHeader != ccapisim.CorrelationHeader {
+		t.Fatalf("the client sends %s, the simulator reads %s", ccapi.CorrelationHeader, ccapisim.CorrelationHeader)
+	}
+	e := newSim(t)
+	created, err := e.client.CreateLayer2(ccapi.WithCorrelationID(context.Background(), "ORDER-1"), "acme", p2pRequest("CORRELATED"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.client.DeleteConnection(ccapi.WithCorrelationID(context.Background(), "ORDER-2"), "acme", created.ID); err != nil {
+		t.Fatal(err)
+	}
+	l := e.sim.Ledger()
+	if len(l.Connections) != 1 || l.Connections[0].OrderID != "ORDER-1" {
+		t.Errorf("connections %+v, want one made by ORDER-1", l.Connections)
+	}
+	if ch := l.ChangesTo(created.ID); len(ch) != 1 || ch[0].OrderID != "ORDER-2" {
+		t.Errorf("changes %+v, want a delete by ORDER-2", ch)
+	}
+}

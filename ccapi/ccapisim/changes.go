@@ -79,7 +79,7 @@ func (s *Server) serveChange(w http.ResponseWriter, r *http.Request, endpoint st
 		return
 	}
 	s.mu.Lock()
-	answer, reqErr := s.changeLocked(r.PathValue("company"), r.PathValue("id"), raw, endpoint, change)
+	answer, reqErr := s.changeLocked(r.PathValue("company"), r.PathValue("id"), orderOf(r), raw, endpoint, change)
 	s.mu.Unlock()
 	if reqErr != nil {
 		writeRequestError(w, reqErr)
@@ -88,7 +88,7 @@ func (s *Server) serveChange(w http.ResponseWriter, r *http.Request, endpoint st
 	writeJSON(w, http.StatusOK, answer)
 }
 
-func (s *Server) changeLocked(company, id string, raw []byte, endpoint string, change connectionChange) (connectionJSON, *requestError) {
+func (s *Server) changeLocked(company, id, orderID string, raw []byte, endpoint string, change connectionChange) (connectionJSON, *requestError) {
 	now := s.syncLocked()
 	if _, ok := s.companies[company]; !ok {
 		return connectionJSON{}, notFound(msgCompanyNotFound)
@@ -104,6 +104,7 @@ func (s *Server) changeLocked(company, id string, raw []byte, endpoint string, c
 	}
 	if done != nil {
 		done.ConnectionID, done.Source, done.Endpoint, done.By, done.At = c.id, SourceAPI, endpoint, company, now
+		done.OrderID = orderID
 		s.recordLocked(*done)
 	}
 	return toConnectionJSON(c), nil

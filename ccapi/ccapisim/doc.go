@@ -44,5 +44,8 @@
 // The ledger (Server.Ledger, GET /_sim/ledger) lists the connections created
 // through the API, the requests counted by endpoint, and every change that
 // took effect on an existing connection, so a test can tell how many calls
-// did something from how many were sent.
+// did something from how many were sent. Each is attributed to the order
+// whose id its request carried in CorrelationHeader. Server.Pending (GET
+// /_sim/pending) says what may still change the ledger by itself: a
+// reconciliation reads it once nothing is pending.
 package ccapisim

@@ -200,7 +200,9 @@ func (s *Server) commitLater(api http.Handler, r *http.Request, delay time.Durat
 	}
 	later := r.Clone(context.Background())
 	later.Body = io.NopCloser(bytes.NewReader(body))
+	s.lateCommits.Add(1) // pending until it lands: see Pending
 	time.AfterFunc(delay, func() {
+		defer s.lateCommits.Add(-1)
 		api.ServeHTTP(&recorder{header: http.Header{}}, later)
 	})
 }

@@ -274,7 +274,8 @@ func (s *Server) handleDeleteConnection(w http.ResponseWriter, r *http.Request) 
 		}
 		c.withdrawnAt = now
 		s.setStatusLocked(c, status, now)
-		s.recordLocked(LedgerChange{ConnectionID: c.id, Kind: kind, Source: SourceAPI, Endpoint: EndpointDeleteConnection, By: company, At: now})
+		s.recordLocked(LedgerChange{ConnectionID: c.id, Kind: kind, Source: SourceAPI, Endpoint: EndpointDeleteConnection, By: company,
+			OrderID: orderOf(r), At: now})
 		writeJSON(w, http.StatusOK, struct{}{})
 	}
 }

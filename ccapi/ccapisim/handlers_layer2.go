@@ -63,6 +63,7 @@ func (s *Server) handleCreateLayer2(w http.ResponseWriter, r *http.Request) {
 	c, reqErr := s.createLayer2Locked(r.PathValue("company"), body)
 	var answer connectionJSON
 	if reqErr == nil {
+		c.orderID = orderOf(r)
 		answer = toConnectionJSON(c)
 	}
 	s.mu.Unlock()

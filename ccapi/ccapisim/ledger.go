@@ -21,6 +21,9 @@ type LedgerEntry struct {
 	CreatedAt   time.Time `json:"createdAt"`
 	// WithdrawnAt is when its requester deleted it; nil if never.
 	WithdrawnAt *time.Time `json:"withdrawnAt,omitempty"`
+	// OrderID is the order whose PUT made it, as its CorrelationHeader
+	// said; empty when the PUT carried none (and for the fixture's).
+	OrderID string `json:"orderId,omitempty"`
 }
 
 // Ledger is every connection created through the API, every request
@@ -35,7 +38,21 @@ type Ledger struct {
 	// lands. A test asserts with it that a decommission sent exactly one
 	// DELETE, or a modification exactly one update or change request.
 	Changes []LedgerChange `json:"changes"`
+	// OrderRequests counts the requests by the order that sent them (its
+	// CorrelationHeader; "" for none), then by endpoint, as Requests.
+	OrderRequests map[string]map[string]int `json:"orderRequests,omitempty"`
+	// Existing is the fixture's connections as they stand now: what the
+	// orders that act on a connection (decommission, modify, adopt) are
+	// reconciled with.
+	Existing []LedgerEntry `json:"existing,omitempty"`
 }
+
+// CorrelationHeader names the order a request is made for (ccapi sends
+// it): the ledger attributes every request, connection and change to it.
+const CorrelationHeader = "X-Correlation-Id"
+
+// orderOf is the order r was sent for, "" if it does not say.
+func orderOf(r *http.Request) string { return r.Header.Get(CorrelationHeader) }
 
 // ChangeKind says what a LedgerChange did.
 type ChangeKind string
@@ -69,6 +86,9 @@ type LedgerChange struct {
 	// By is the company that made the change: the caller, or the party an
 	// automatic partner or a control route played.
 	By string `json:"by"`
+	// OrderID is the order whose call made it (SourceAPI only), as the
+	// call's CorrelationHeader said.
+	OrderID string `json:"orderId,omitempty"`
 	// Speed is what the change is about, in Mbps: the connection's speed
 	// after an update or an approval, the speed a change request asks for
 	// (or asked for, when rejected or withdrawn); 0 for a delete.
@@ -141,19 +161,26 @@ func (s *Server) Ledger() Ledger {
 	changes := slices.Clone(s.changes)
 	slices.SortStableFunc(changes, func(a, b LedgerChange) int { return a.At.Compare(b.At) })
 	l := Ledger{Connections: []LedgerEntry{}, Requests: maps.Clone(s.requests), Changes: nonNil(changes)}
-	for _, c := range s.sortedConnectionsLocked() {
-		if !c.created {
-			continue
+	for order, byEndpoint := range s.orderRequests {
+		if l.OrderRequests == nil {
+			l.OrderRequests = map[string]map[string]int{}
 		}
+		l.OrderRequests[order] = maps.Clone(byEndpoint)
+	}
+	for _, c := range s.sortedConnectionsLocked() {
 		e := LedgerEntry{
 			ID: c.id, Company: c.srcCompany, Name: c.name, SrcPortID: c.srcPortID, DestPortID: c.destPortID,
-			DestCompany: c.destCompany, Speed: c.speed, Status: c.status, CreatedAt: c.createdAt,
+			DestCompany: c.destCompany, Speed: c.speed, Status: c.status, CreatedAt: c.createdAt, OrderID: c.orderID,
 		}
 		if !c.withdrawnAt.IsZero() {
 			at := c.withdrawnAt
 			e.WithdrawnAt = &at
 		}
-		l.Connections = append(l.Connections, e)
+		if c.created {
+			l.Connections = append(l.Connections, e)
+		} else {
+			l.Existing = append(l.Existing, e)
+		}
 	}
 	slices.SortStableFunc(l.Connections, func(a, b LedgerEntry) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	return l
@@ -161,4 +188,73 @@ func (s *Server) Ledger() Ledger {
 
 func (s *Server) handleLedger(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, s.Ledger())
+}
+
+// attributed counts each API request under the order it names, and keeps
+// it in flight until its handler returns: work still to be done for it
+// is a pending effect.
+func (s *Server) attributed(endpoint string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.inFlight.Add(1)
+		defer s.inFlight.Add(-1)
+		s.mu.Lock()
+		order := orderOf(r)
+		if s.orderRequests[order] == nil {
+			s.orderRequests[order] = map[string]int{}
+		}
+		s.orderRequests[order][endpoint]++
+		s.mu.Unlock()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// PendingEffects is what may still change the ledger without another
+// request: a reconciliation that reads it sooner may miss an effect.
+type PendingEffects struct {
+	// InFlight: API requests not yet answered (their work may be ahead).
+	InFlight int `json:"inFlight"`
+	// LateCommits: requests whose work lands later (Faults.LateCommitRate).
+	LateCommits int `json:"lateCommits"`
+	// Transitions: connections that will still change by themselves: an
+	// activation, or an automatic partner's decision on a request or a
+	// change request. One waiting for a party that never answers will not.
+	Transitions int `json:"transitions"`
+}
+
+// Total is the number of pending effects.
+func (p PendingEffects) Total() int { return p.InFlight + p.LateCommits + p.Transitions }
+
+// Pending says what may still change the ledger by itself. Once its Total
+// is 0 (and no client sends anything more), the ledger is final.
+func (s *Server) Pending() PendingEffects {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.syncLocked()
+	p := PendingEffects{InFlight: int(s.inFlight.Load()), LateCommits: int(s.lateCommits.Load())}
+	for _, c := range s.sorted {
+		if s.willChangeLocked(c) {
+			p.Transitions++
+		}
+	}
+	return p
+}
+
+// willChangeLocked reports whether c, brought up to now, still has a
+// transition ahead that nobody needs to call for (see advanceLocked).
+func (s *Server) willChangeLocked(c *connection) bool {
+	decides := func(company string) bool {
+		co, ok := s.companies[company]
+		return ok && (co.AutoApprove || co.AutoReject)
+	}
+	switch {
+	case c.status == StatusCreating || c.status == StatusAccepted:
+		return true
+	case c.status == StatusPending && decides(c.destCompany):
+		return true
+	}
+	return c.request.pending() && decides(c.awaitedParty())
+}
+
+func (s *Server) handlePending(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.Pending())
 }

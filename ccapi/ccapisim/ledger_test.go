@@ -122,7 +122,7 @@ func TestLedgerJSONKeys(t *testing.T) {
 			t.Errorf("%s keys %v, want %v", what, keys, want)
 		}
 	}
-	wantKeys("ledger", top, "changes", "connections", "requests")
+	wantKeys("ledger", top, "changes", "connections", "existing", "orderRequests", "requests")
 	if len(lists.Connections) != 1 || len(lists.Changes) != 1 {
 		t.Fatalf("ledger %s", body)
 	}
@@ -130,7 +130,9 @@ func TestLedgerJSONKeys(t *testing.T) {
 		"company", "createdAt", "destCompany", "destPortId", "id", "name", "speed", "srcPortId", "status", "withdrawnAt")
 	wantKeys("change", lists.Changes[0], "at", "by", "connectionId", "endpoint", "kind", "source")
 
-	empty := newHarness(t, Options{})
+	world := DefaultFixture()
+	world.Connections = nil
+	empty := newHarnessWithFixture(t, world, Options{})
 	if got := string(empty.do(http.MethodGet, "/_sim/ledger", nil).body); got != `{"connections":[],"requests":{},"changes":[]}`+"\n" {
 		t.Errorf("empty ledger %s", got)
 	}

@@ -71,6 +71,8 @@ type connection struct {
 
 	// created: made through the API (not the fixture), so it is in the ledger.
 	created bool
+	// orderID is the order whose PUT made it (CorrelationHeader), if any.
+	orderID string
 	// Draws in [0, 1) that place this connection within each delay of the
 	// API's eventual consistency: it shows in a list after listDraw × the
 	// list's lag, answers GET after readDraw × the read gap, is decided by

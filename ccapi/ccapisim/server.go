@@ -91,6 +91,12 @@ type Server struct {
 	requests       map[string]int
 	created        map[string]int
 	changes        []LedgerChange // in the order they were recorded
+	// orderRequests counts requests by order (CorrelationHeader, "" for
+	// none), then by endpoint.
+	orderRequests map[string]map[string]int
+	// inFlight and lateCommits count what may still change the ledger
+	// without a new request: see Pending.
+	inFlight, lateCommits atomic.Int64
 }
 
 // New builds a server from a fixture (nil means DefaultFixture). The fixture
@@ -118,6 +124,7 @@ func New(fx *Fixture, opts Options) *Server {
 		rng:               rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed)),
 		requests:          map[string]int{},
 		created:           map[string]int{},
+		orderRequests:     map[string]map[string]int{},
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -209,12 +216,13 @@ func (s *Server) routes() *http.ServeMux {
 		"DELETE /api/company/{company}/connections/{id}/change":      {EndpointCancelChange, s.handleCancelChange},
 	}
 	for pattern, route := range api {
-		mux.Handle(pattern, s.apiRoute(route.endpoint, route.handler))
+		mux.Handle(pattern, s.attributed(route.endpoint, s.apiRoute(route.endpoint, route.handler)))
 	}
 	mux.Handle("GET /_sim/stats", s.requireAuth(s.handleStats))
 	mux.Handle("GET /_sim/faults", s.requireAuth(s.handleGetFaults))
 	mux.Handle("PUT /_sim/faults", s.requireAuth(s.handlePutFaults))
 	mux.Handle("GET /_sim/ledger", s.requireAuth(s.handleLedger))
+	mux.Handle("GET /_sim/pending", s.requireAuth(s.handlePending))
 	mux.Handle("PUT /_sim/connections/{id}/change/approve", s.requireAuth(s.handlePartnerApproveChange))
 	mux.Handle("PUT /_sim/connections/{id}/change/reject", s.requireAuth(s.handlePartnerRejectChange))
 	// The catch-all also answers wrong methods on known paths, as LoopBack does.

@@ -1,13 +1,16 @@
 // Command chaos runs the chaos suite (`make chaos`): many orders through a
 // real dev server, the simulator and the worker binary, under every fault
 // the simulator models, kill -9s of the worker and restarts of the dev
-// server; then it reconciles every connection with every order. It prints
-// a table and, last, one summary line:
+// server; then, once nothing can still land, it reconciles the simulator's
+// ledger (every connection and change, attributed to the order that made
+// it) with every order's outcome. It prints a table and, last, one summary
+// line:
 //
 //	chaos: orders=N ended=N duplicates=0 orphans=0 untruthful=0 puts=P kills=K restarts=R seed=S
 //
-// and exits 1 when any order did not end, made a second connection, left
-// one behind, or said nothing was ordered when something was.
+// and exits 1 when any order did not end, made a second connection or
+// change, left something billable behind, or said anything the ledger
+// contradicts, or when the ledger never settled.
 package main
 
 import (

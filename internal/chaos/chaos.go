@@ -12,6 +12,7 @@
 package chaos
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -56,6 +57,12 @@ type Config struct {
 	// lag (up to maxListLag).
 	ClientTimeout time.Duration
 	SettleWindow  time.Duration
+	// Once every order ended, the ledger is read when the simulator has
+	// had nothing pending for Settle (default DefaultSettle), or at worst
+	// SettleTimeout later (default DefaultSettleTimeout), which fails the
+	// run.
+	Settle        time.Duration
+	SettleTimeout time.Duration
 	// Dir holds the dev server's database and every log.
 	Dir string
 	// CLI is the Temporal CLI; WorkerBinary the worker (see BuildWorker).
@@ -146,7 +153,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	fmt.Fprintf(r.progress, "chaos: faults off after %s; waiting for every order to end\n", time.Since(begin).Round(time.Second))
 	outcomes := r.awaitOutcomes(ctx, time.Now().Add(cfg.EndTimeout))
-	rep := reconcile(r.orders, outcomes, r.sim.Ledger())
+	fmt.Fprintf(r.progress, "chaos: waiting until nothing can still land in the ledger\n")
+	settling := time.Now()
+	ledger, unsettled := settledLedger(ctx, r.sim, cmp.Or(cfg.Settle, DefaultSettle), time.Now().Add(cmp.Or(cfg.SettleTimeout, DefaultSettleTimeout)))
+	rep := reconcile(r.orders, outcomes, ledger)
+	rep.SettledAfter = time.Since(settling)
+	if rep.Unsettled = unsettled; unsettled.Total() > 0 {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("the simulator never settled: %+v still pending when the ledger was read", unsettled))
+	}
 	rep.Seed, rep.Kills, rep.KillsAtPUT, rep.Restarts = cfg.Seed, r.worker.kills, int(r.killsAtPUT.Load()), int(r.restarts.Load())
 	rep.Faults = kindsCovered(phases)
 	rep.Duration = time.Since(begin)
@@ -156,7 +170,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // startSimulator serves the simulator on a free local port. Its Observe
 // hook fires the armed kill between a PUT's arrival and its answer.
 func (r *run) startSimulator() (stop func(), err error) {
-	r.sim = ccapisim.New(fixture(), ccapisim.Options{
+	r.sim = ccapisim.New(fixture(r.orders), ccapisim.Options{
 		APIKey:          simKey,
 		ActivationDelay: time.Second, ActivationJitter: 3 * time.Second,
 		AutoApproveDelay: time.Second, AutoApproveJitter: 5 * time.Second,
@@ -232,7 +246,7 @@ func (r *run) placeOrder(ctx context.Context, begin time.Time, i int) {
 			TaskQueue:                                taskQueue,
 			WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 			WorkflowExecutionErrorWhenAlreadyStarted: true,
-		}, workflows.WorkflowName, workflows.Input{Order: p.Order})
+		}, workflows.WorkflowType(p.Order), workflows.Input{Order: p.Order})
 		var exists *serviceerror.WorkflowExecutionAlreadyStarted
 		if errors.As(err, &exists) {
 			return nil // an earlier attempt started it
@@ -451,4 +465,14 @@ func (quietLogger) Error(string, ...any) {}
 const (
 	ClientTimeout = 2 * time.Second
 	SettleWindow  = ClientTimeout + time.Minute + maxListLag + 8*time.Second
+)
+
+// How the ledger is read once every order ended: after DefaultSettle with
+// nothing pending in the simulator (for a request already on its way to
+// arrive), and at worst after DefaultSettleTimeout, longer than the latest
+// a late commit can land (the client's timeout plus a minute) and an
+// activation after it.
+const (
+	DefaultSettle        = 5 * time.Second
+	DefaultSettleTimeout = 3 * time.Minute
 )

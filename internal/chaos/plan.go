@@ -11,16 +11,19 @@ import (
 
 // Kinds of order in a run, each with the outcome the world gives it.
 const (
-	kindPortToPort  = "p2p"        // activates
-	kindPortToError = "p2p-error"  // provisioning fails: ERROR
-	kindB2BAccepted = "b2b-accept" // globex approves
-	kindB2BRejected = "b2b-reject" // umbrella rejects: DENIED
-	kindB2BSilent   = "b2b-silent" // initech never answers; short activation timeout
-	kindPrecheck    = "precheck"   // fails its checks: nothing may be ordered
-	kindSameName    = "same-name"  // a second order for another's name and port, started together
-	companyOrdering = "acme"       // every order is acme's
-	metroHKG        = "5d1000000000000000000001"
-	chaosPortPrefix = "6c0000000000000000000"
+	kindPortToPort   = "p2p"          // activates
+	kindPortToError  = "p2p-error"    // provisioning fails: ERROR
+	kindB2BAccepted  = "b2b-accept"   // globex approves
+	kindB2BRejected  = "b2b-reject"   // umbrella rejects: DENIED
+	kindB2BSilent    = "b2b-silent"   // initech never answers; short activation timeout
+	kindPrecheck     = "precheck"     // fails its checks: nothing may be ordered
+	kindSameName     = "same-name"    // a second order for another's name and port, started together
+	kindDecommission = "decommission" // deletes a connection of the fixture
+	kindModify       = "modify"       // changes a fixture connection's speed
+	kindAdopt        = "adopt"        // adopts a fixture connection
+	companyOrdering  = "acme"         // every order is acme's
+	metroHKG         = "5d1000000000000000000001"
+	chaosPortPrefix  = "6c0000000000000000000"
 )
 
 // How an order is cancelled mid-way, if at all.
@@ -46,6 +49,10 @@ type plannedOrder struct {
 	// Twin is the index of the order whose name and port a same-name
 	// order takes, -1 otherwise; both start at the same instant.
 	Twin int
+	// Target is the connection an action order (decommission, modify,
+	// adopt) acts on, as the fixture holds it before the run; nil for an
+	// order that creates one.
+	Target *ccapisim.Connection
 }
 
 // The ports orders use: sources big enough for every order of a run, p2p
@@ -58,8 +65,9 @@ const (
 	faultyPortNo = 99
 )
 
-// fixture is the default world plus the chaos ports.
-func fixture() *ccapisim.Fixture {
+// fixture is the default world plus the chaos ports, and the connections
+// the action orders act on, as they stand before the run.
+func fixture(orders []plannedOrder) *ccapisim.Fixture {
 	fx := ccapisim.DefaultFixture()
 	add := func(n int, name string, failing bool) {
 		fx.Ports = append(fx.Ports, ccapisim.Port{
@@ -75,6 +83,17 @@ func fixture() *ccapisim.Fixture {
 		add(sourcePorts+i, fmt.Sprintf("CHAOS-DST-%02d", i), false)
 	}
 	add(faultyPortNo, "CHAOS-FAULTY", true)
+	for _, p := range orders {
+		if p.Target == nil {
+			continue
+		}
+		fx.Connections = append(fx.Connections, *p.Target)
+		for i := range fx.Ports {
+			if fx.Ports[i].ID == p.Target.SrcPortID {
+				fx.Ports[i].Utilised += p.Target.Speed // a fixture connection's bandwidth is in its port's
+			}
+		}
+	}
 	return fx
 }
 
@@ -88,20 +107,22 @@ func plan(rng *rand.Rand, n int, arrival time.Duration) []plannedOrder {
 		o := workflows.Order{OrderID: id, Company: companyOrdering, Name: id,
 			PortID: chaosPortID(rng.IntN(sourcePorts)), Speed: 1 + rng.IntN(5)}
 		switch draw := rng.Float64(); {
-		case draw < 0.38:
+		case draw < 0.34:
 			p.Kind, o.DestPortID = kindPortToPort, chaosPortID(sourcePorts+rng.IntN(destPorts))
-		case draw < 0.43:
+		case draw < 0.39:
 			p.Kind, o.PortID, o.DestPortID = kindPortToError, chaosPortID(faultyPortNo), chaosPortID(sourcePorts)
-		case draw < 0.63:
+		case draw < 0.56:
 			p.Kind, o.DestCompany, o.DestMetro = kindB2BAccepted, "globex", "HKG"
-		case draw < 0.73:
+		case draw < 0.65:
 			p.Kind, o.DestCompany, o.DestMetro = kindB2BRejected, "umbrella", "HKG"
-		case draw < 0.87:
+		case draw < 0.77:
 			p.Kind, o.DestCompany, o.DestMetro = kindB2BSilent, "initech", "HKG"
 			o.ActivationTimeout = workflows.Duration(time.Minute + time.Duration(rng.IntN(30))*time.Second)
-		case draw < 0.90:
+		case draw < 0.80:
 			p.Kind, o.DestPortID = kindPrecheck, chaosPortID(sourcePorts)
 			o.PortID = "601000000000000000000005" // ACME-LON-L3ONLY: no Layer 2
+		case draw < 0.92:
+			p.Kind, p.Target, o = planAction(rng, id, len(orders), draw)
 		default:
 			p.Kind, o.DestPortID = kindPortToPort, chaosPortID(sourcePorts+rng.IntN(destPorts))
 			if len(orders) > 0 && len(orders) < n-1 {
@@ -127,4 +148,41 @@ func plan(rng *rand.Rand, n int, arrival time.Duration) []plannedOrder {
 		orders = append(orders, p)
 	}
 	return orders
+}
+
+// fixtureConnID is the id of the n-th connection the fixture holds for the
+// action orders.
+func fixtureConnID(n int) string { return fmt.Sprintf("6c00000000000000000c%04d", n) }
+
+// planAction draws an order acting on a connection of the fixture, made
+// for it alone (n numbers it): a decommission (one in five naming the
+// connection wrongly, which must change nothing), a modify (of a
+// self-connection, updated at once, or of one to globex, whose increase
+// is a change request globex approves), or an adopt.
+func planAction(rng *rand.Rand, id string, n int, draw float64) (string, *ccapisim.Connection, workflows.Order) {
+	target := &ccapisim.Connection{ID: fixtureConnID(n), Name: fmt.Sprintf("CHAOS-OLD-%04d", n), Company: companyOrdering,
+		SrcPortID: chaosPortID(rng.IntN(sourcePorts)), Speed: 2 + rng.IntN(4), Status: ccapisim.StatusActive,
+		CreatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if rng.IntN(2) == 0 {
+		target.DestPortID, target.DestCompany = chaosPortID(sourcePorts+rng.IntN(destPorts)), companyOrdering
+	} else {
+		target.DestCompany = "globex"
+	}
+	o := workflows.Order{OrderID: id, Company: companyOrdering, ConnectionID: target.ID}
+	switch {
+	case draw < 0.84:
+		o.Action, o.Name = workflows.ActionDecommission, target.Name
+		if rng.IntN(5) == 0 {
+			o.Name += "-MISTYPED"
+		}
+		return kindDecommission, target, o
+	case draw < 0.89:
+		o.Action, o.Speed = workflows.ActionModify, 1+rng.IntN(8)
+		if o.Speed == target.Speed {
+			o.Speed++ // a change; "already at" is checked by the tests
+		}
+		return kindModify, target, o
+	}
+	o.Action = workflows.ActionAdopt
+	return kindAdopt, target, o
 }

@@ -45,7 +45,13 @@ func (r *Report) Write(w io.Writer) error {
 	_ = tw.Flush()
 
 	fmt.Fprintf(&b, "\nTime to outcome: p50 %s, p99 %s\n", r.P50.Round(100*time.Millisecond), r.P99.Round(100*time.Millisecond))
-	fmt.Fprintf(&b, "Connections: %d created, %d withdrawn, %d active; %d PUTs\n\n", r.Created, r.Withdrawn, r.ActiveConn, r.Puts)
+	fmt.Fprintf(&b, "Connections: %d created, %d withdrawn, %d active; %d PUTs; %d requests naming no order\n", r.Created, r.Withdrawn, r.ActiveConn, r.Puts, r.Unattributed)
+	fmt.Fprintf(&b, "Ledger read %s after the last order ended, once nothing was pending\n", r.SettledAfter.Round(100*time.Millisecond))
+	if r.Unsettled.Total() > 0 {
+		fmt.Fprintf(&b, "The ledger never settled: %d requests in flight, %d late commits, %d transitions still pending\n",
+			r.Unsettled.InFlight, r.Unsettled.LateCommits, r.Unsettled.Transitions)
+	}
+	b.WriteString("\n")
 
 	tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "ENDPOINT\tCALLS\tPER ORDER\t\n")
