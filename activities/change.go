@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -33,6 +34,10 @@ type ConnectionFacts struct {
 type ChangeFacts struct {
 	Status    string `json:"status"`
 	SpeedMbps int    `json:"speedMbps"`
+	// UpdatedAt tells this request from an earlier one of the same status
+	// and speed: a change request whose answer was lost shows only as a
+	// request the connection did not have before.
+	UpdatedAt time.Time `json:"updatedAt,omitzero"`
 }
 
 // BusinessToBusiness reports whether the connection joins two companies.
@@ -49,7 +54,7 @@ func connectionFacts(c ccapi.Connection) ConnectionFacts {
 	f := ConnectionFacts{Found: true, ID: c.ID, Name: c.Name, Status: c.Status, ErrorReason: c.ErrorReason, SpeedMbps: c.Speed.Value,
 		SrcPortID: c.SrcPortID, DestPortID: c.DestPortID, SrcCompany: c.SrcCompany, DestCompany: c.DestCompany}
 	if r := c.Request; r != nil && r.Status != "" {
-		f.Change = &ChangeFacts{Status: r.Status, SpeedMbps: r.Speed}
+		f.Change = &ChangeFacts{Status: r.Status, SpeedMbps: r.Speed, UpdatedAt: r.UpdatedAt}
 	}
 	return f
 }
