@@ -38,8 +38,10 @@ type fakeAPI struct {
 	// beforeWithdraw runs as a withdrawal reaches the API: a partner
 	// deciding between the order's last read and its withdrawal.
 	beforeWithdraw func(*activities.ConnectionFacts)
-	// ports are the company's ports (ReadPort finds only those).
-	ports map[string]bool
+	// ports are the company's ports (ReadPort finds only those), unless
+	// portErr says reading them fails.
+	ports   map[string]bool
+	portErr error
 }
 
 var errLost = temporal.NewApplicationError("the API answered 504 Gateway Timeout", activities.ErrTypeAPIUnavailable)
@@ -65,6 +67,9 @@ func (f *fakeAPI) register(w *wfTest) {
 		}).Maybe()
 	w.env.OnActivity(a.ReadPort, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.PortRef) (activities.PortInfo, error) {
+			if f.portErr != nil {
+				return activities.PortInfo{}, f.portErr
+			}
 			if !f.ports[in.PortID] {
 				return activities.PortInfo{ID: in.PortID}, nil
 			}
@@ -344,26 +349,31 @@ func TestTemporalCancelWhileASideEffectIsInFlight(t *testing.T) {
 func TestActionsOwnershipFailsClosed(t *testing.T) {
 	noCompany := func(c *activities.ConnectionFacts) { c.SrcCompany, c.DestCompany = "", "" }
 	tests := []struct {
-		name  string
-		order Order
-		conn  activities.ConnectionFacts
-		want  string
+		name    string
+		order   Order
+		conn    activities.ConnectionFacts
+		portErr error
+		errType string
+		want    string
 	}{
 		{"decommission: another company's port", decommission(), conn(noCompany, func(c *activities.ConnectionFacts) { c.SrcPortID = "globex-p9" }),
-			"nothing was deleted: connection c1 is not company acme's own: its source port globex-p9 is not one of acme's ports"},
+			nil, ErrTypePrecheckFailed, "nothing was deleted: connection c1 is not company acme's own: its source port globex-p9 is not one of acme's ports"},
 		{"modify: another company's port", modify(50), conn(noCompany, func(c *activities.ConnectionFacts) { c.SrcPortID = "globex-p9" }),
-			"nothing was changed: connection c1 is not company acme's own: its source port globex-p9 is not one of acme's ports"},
+			nil, ErrTypePrecheckFailed, "nothing was changed: connection c1 is not company acme's own: its source port globex-p9 is not one of acme's ports"},
 		{"adopt: another company's port", adopt(), conn(noCompany, func(c *activities.ConnectionFacts) { c.SrcPortID = "globex-p9" }),
-			"nothing was adopted: connection c1 is not company acme's own: its source port globex-p9 is not one of acme's ports"},
+			nil, ErrTypePrecheckFailed, "nothing was adopted: connection c1 is not company acme's own: its source port globex-p9 is not one of acme's ports"},
 		{"decommission: no source port", decommission(), conn(noCompany, func(c *activities.ConnectionFacts) { c.SrcPortID = "" }),
-			"nothing was deleted: connection c1 is not shown to be company acme's own: the API's answer names no source port"},
+			nil, ErrTypePrecheckFailed, "nothing was deleted: connection c1 is not shown to be company acme's own: the API's answer names no source port"},
+		{"decommission: the port cannot be read", decommission(), conn(noCompany), errLost,
+			ErrTypeAPIUnavailable, "nothing was deleted: could not show that connection c1 is company acme's own: reading its source port p1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWFTest(t, Config{})
 			f := newFakeAPI(w, tt.conn)
+			f.portErr = tt.portErr
 			res, err := w.runAction(tt.order)
-			outcome(t, res, err, "", ErrTypePrecheckFailed, tt.want)
+			outcome(t, res, err, "", tt.errType, tt.want)
 			if f.deletes+f.updates+f.changes+f.wds != 0 {
 				t.Errorf("%d DELETEs, %d updates, %d change requests, %d withdrawals; want none", f.deletes, f.updates, f.changes, f.wds)
 			}
@@ -436,5 +446,56 @@ func TestCallbacksDeliverAMilestoneAfterTheFinalOne(t *testing.T) {
 	w.env.ExecuteWorkflow("twoFinals")
 	if names := milestoneNames(*got); names != "failed,cancelled" {
 		t.Errorf("milestones %s, want failed,cancelled", names)
+	}
+}
+
+// Issue 22, scenario 3 for the create order's withdrawal: a DELETE whose
+// answer is lost while its effect lands a read later is not sent again.
+func TestWithdrawalLateLandingDeleteSentOnce(t *testing.T) {
+	w := newWFTest(t, Config{})
+	w.b2bLookups(goodB2BLookups())
+	w.submit(ccapi.StatusPending)
+	w.statuses(st(ccapi.StatusPending))
+	f := fake(w, activities.ConnectionFacts{Found: true, ID: "conn-1", Name: "CHG0040012", Status: ccapi.StatusPending, SpeedMbps: 100, SrcPortID: "p1"})
+	w.env.OnActivity(a.DeleteConnection, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.ConnectionRef) error {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.deletes++
+			cancelled := func(c *activities.ConnectionFacts) { c.Status = ccapi.StatusCancelled }
+			if f.deletes == 1 {
+				f.land, f.landAfter = cancelled, 1
+				return errLost
+			}
+			cancelled(&f.c)
+			return nil
+		})
+	f.register(w)
+	w.env.RegisterDelayedCallback(func() { w.env.SignalWorkflow(SignalCancel, CancelRequest{Reason: "no longer needed"}) }, time.Hour)
+	res, err := w.run(validB2B())
+	if f.deletes != 1 {
+		t.Errorf("%d DELETEs, want 1", f.deletes)
+	}
+	if err != nil || res.Stage != StageCancelled || !res.Withdrawn {
+		t.Errorf("result %+v, %v; want cancelled and withdrawn", res, err)
+	}
+}
+
+// A refused key (401/403) did nothing: the update is sent again after a
+// pause, with no reading for an effect that cannot show.
+func TestModifyUpdateRefusedKeyIsSentAgain(t *testing.T) {
+	w := newWFTest(t, Config{})
+	f := fake(w, conn())
+	refused := 0
+	w.env.OnActivity(a.UpdateSpeed, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.SpeedChange) (activities.ConnectionFacts, error) {
+			refused++
+			return activities.ConnectionFacts{}, temporal.NewApplicationError("the API answered 401", activities.ErrTypeAPIAuth)
+		}).Twice()
+	f.register(w)
+	res, err := w.runAction(modify(200))
+	outcome(t, res, err, StageModified, "", "changed from 100 to 200 Mbps")
+	if refused != 2 || f.updates != 1 || f.reads != 2 {
+		t.Errorf("%d refused, %d updates, %d reads; want 2, 1, 2 (the check's and the update's own)", refused, f.updates, f.reads)
 	}
 }

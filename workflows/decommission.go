@@ -67,7 +67,7 @@ func (r *orderRun) deleteOnce(ctx workflow.Context, cfg Config, describe string)
 	var a *activities.Activities
 	gone := func(f activities.ConnectionFacts) bool { return !f.Found || f.Gone() }
 	e := sideEffect{
-		what: "the DELETE of connection " + id, activity: a.DecommissionConnection, input: r.connectionRef(),
+		what: "the DELETE of connection " + id, ref: r.connectionRef(), activity: a.DecommissionConnection, input: r.connectionRef(),
 		shows: func(f activities.ConnectionFacts) bool { return gone(f) || f.Status == ccapi.StatusDeleting },
 	}
 	first, doubted := workflow.Now(ctx), false
@@ -92,6 +92,10 @@ func (r *orderRun) deleteOnce(ctx workflow.Context, cfg Config, describe string)
 				NextPoll: Duration(cfg.PollInitial), OrderedAt: workflow.Now(ctx), StartedAt: r.startedAt,
 			})
 		case sendRefused:
+			if r.interrupted(ctx) {
+				return r.end(Result{Stage: StageCancelled, NothingOrdered: !doubted,
+					Reason: fmt.Sprintf("cancelled: the API refused to delete %s (%s); connection %s was not deleted: %s", describe, s.reason, id, r.cancelReason(ctx))}), nil
+			}
 			return r.fail(ErrTypeOrderRejected, fmt.Sprintf("the API refused to delete %s: %s", describe, s.reason))
 		case sendUnknown:
 			what := fmt.Sprintf("the DELETE of %s was sent and its outcome stayed unknown (%s): it may or may not be deleted; check it", describe, s.reason)

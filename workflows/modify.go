@@ -102,6 +102,7 @@ func (r *orderRun) updateOnce(ctx workflow.Context, cfg Config, from, to int) (R
 	var answer activities.ConnectionFacts
 	e := sideEffect{
 		what:     fmt.Sprintf("the update of connection %s to %d Mbps", id, to),
+		ref:      r.connectionRef(),
 		activity: a.UpdateSpeed, input: activities.SpeedChange{ConnectionRef: r.connectionRef(), SpeedMbps: to}, result: &answer,
 		shows: func(f activities.ConnectionFacts) bool { return f.Found && f.SpeedMbps == to },
 	}
@@ -126,6 +127,7 @@ func (r *orderRun) requestOnce(ctx workflow.Context, cfg Config, f activities.Co
 	var answer activities.ConnectionFacts
 	e := sideEffect{
 		what:     fmt.Sprintf("the change request of connection %s to %d Mbps", id, to),
+		ref:      r.connectionRef(),
 		activity: a.RequestSpeedChange, input: activities.SpeedChange{ConnectionRef: r.connectionRef(), SpeedMbps: to}, result: &answer,
 		shows: func(f activities.ConnectionFacts) bool {
 			return f.Found && (f.SpeedMbps != from || newChange(before, f.Change))
@@ -171,6 +173,10 @@ func (r *orderRun) sendChange(ctx workflow.Context, cfg Config, e sideEffect, fr
 		case sendTaken:
 			return taken(s)
 		case sendRefused:
+			if r.interrupted(ctx) {
+				return r.end(Result{Stage: StageCancelled, NothingOrdered: !doubted,
+					Reason: fmt.Sprintf("cancelled: the API refused %s (%s); connection %s stays at %d Mbps: %s", e.what, s.reason, id, from, r.cancelReason(ctx))}), nil
+			}
 			msg := fmt.Sprintf("the API refused %s: %s", e.what, s.reason)
 			if doubted {
 				return r.fail(ErrTypeOrderRejected, msg+fmt.Sprintf("; an earlier one took no effect: connection %s stays at %d Mbps", id, from))

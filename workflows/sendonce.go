@@ -1,8 +1,10 @@
 package workflows
 
 import (
+	"errors"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cc-l2/provisioner/activities"
@@ -27,7 +29,8 @@ import (
 
 // sideEffect is one call that changes a connection.
 type sideEffect struct {
-	what     string // "the DELETE of connection c1", for messages
+	what     string                   // "the DELETE of connection c1", for messages
+	ref      activities.ConnectionRef // the connection it changes, to read
 	activity any
 	input    any
 	result   any // where the activity's answer goes
@@ -66,11 +69,21 @@ const actionSendBudget = time.Hour
 // runs in a disconnected context: a Temporal cancel waits for it.
 func (r *orderRun) sendOnce(ctx workflow.Context, cfg Config, e sideEffect) sent {
 	done, _ := workflow.NewDisconnectedContext(ctx)
-	err := workflow.ExecuteActivity(sendOptions(done, cfg), e.activity, e.input).Get(done, e.result)
+	var err error
+	// A refused key (401/403, a key being rotated) did nothing: it is sent
+	// again after a pause, for AuthFailureLimit, unless a cancel came.
+	for pause, since := 5*time.Second, workflow.Now(ctx); ; pause = min(2*pause, 5*time.Minute) {
+		err = workflow.ExecuteActivity(sendOptions(done, cfg), e.activity, e.input).Get(done, e.result)
+		if !isAuthRefusal(err) || r.interrupted(ctx) || workflow.Now(ctx).Sub(since) >= cfg.AuthFailureLimit {
+			break
+		}
+		r.view.Reason = e.what + " was refused (" + rootMessage(err) + "); sending it again in " + pause.String()
+		_ = workflow.Sleep(done, pause)
+	}
 	switch {
 	case err == nil:
 		return sent{outcome: sendTaken}
-	case isAPIRejection(err):
+	case isAPIRejection(err), isAuthRefusal(err):
 		return sent{outcome: sendRefused, reason: rootMessage(err)}
 	}
 	reason := rootMessage(err)
@@ -90,7 +103,7 @@ func (r *orderRun) awaitEffect(ctx workflow.Context, cfg Config, e sideEffect, r
 	for {
 		begun := workflow.Now(ctx)
 		var f activities.ConnectionFacts
-		err := workflow.ExecuteActivity(pollOptions(ctx, cfg), a.ReadConnection, r.connectionRef()).Get(ctx, &f)
+		err := workflow.ExecuteActivity(pollOptions(ctx, cfg), a.ReadConnection, e.ref).Get(ctx, &f)
 		switch {
 		case err == nil && e.shows(f):
 			r.view.APIStatus = f.Status
@@ -118,4 +131,11 @@ func (r *orderRun) awaitEffect(ctx workflow.Context, cfg Config, e sideEffect, r
 // asks the order to stop.
 func (r *orderRun) interrupted(ctx workflow.Context) bool {
 	return r.cancel != nil || ctx.Err() != nil
+}
+
+// isAuthRefusal reports whether an activity failed because the API
+// refused the key (401/403): nothing was done.
+func isAuthRefusal(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeAPIAuth
 }
