@@ -499,3 +499,19 @@ func TestModifyUpdateRefusedKeyIsSentAgain(t *testing.T) {
 		t.Errorf("%d refused, %d updates, %d reads; want 2, 1, 2 (the check's and the update's own)", refused, f.updates, f.reads)
 	}
 }
+
+// A Temporal cancel while the connection is read, before anything is
+// sent: cancelled, nothing done, one milestone.
+func TestTemporalCancelWhileChecking(t *testing.T) {
+	w := newWFTest(t, Config{CallbackURL: "https://itsm.example.com/l2"})
+	got := w.milestones()
+	w.env.OnActivity(a.ReadConnection, mock.Anything, mock.Anything).After(time.Minute).Return(conn(), nil)
+	w.env.RegisterDelayedCallback(w.env.CancelWorkflow, 10*time.Second)
+	res, err := w.runAction(decommission())
+	if err != nil || res.Stage != StageCancelled || !res.NothingOrdered || !strings.Contains(res.Reason, "nothing was done") {
+		t.Errorf("result %+v, %v", res, err)
+	}
+	if names := milestoneNames(*got); names != MilestoneCancelled {
+		t.Errorf("milestones %s, want cancelled alone", names)
+	}
+}
