@@ -424,9 +424,11 @@ func actionDeadline(ctx workflow.Context, o Order, cfg Config, b2b bool) time.Ti
 	return workflow.Now(ctx).Add(timeout)
 }
 
-// actionOptions: an update, change request or DELETE. Each attempt reads
-// the connection first and sends nothing when the change is already
-// there, so retrying after a lost answer changes nothing twice.
+// actionOptions: an update, change request or DELETE of an order from
+// before revisionActionsOnce (since, sendOptions). Each attempt reads the
+// connection first and sends nothing when the change is already there;
+// a change that lands after that read, or that the other party decided
+// meanwhile, is sent twice, which is why it was replaced.
 func actionOptions(ctx workflow.Context, cfg Config) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    2*cfg.APITimeout + callMargin,
