@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -33,6 +34,10 @@ type ConnectionFacts struct {
 type ChangeFacts struct {
 	Status    string `json:"status"`
 	SpeedMbps int    `json:"speedMbps"`
+	// UpdatedAt tells this request from an earlier one of the same status
+	// and speed: a change request whose answer was lost shows only as a
+	// request the connection did not have before.
+	UpdatedAt time.Time `json:"updatedAt,omitzero"`
 }
 
 // BusinessToBusiness reports whether the connection joins two companies.
@@ -49,7 +54,7 @@ func connectionFacts(c ccapi.Connection) ConnectionFacts {
 	f := ConnectionFacts{Found: true, ID: c.ID, Name: c.Name, Status: c.Status, ErrorReason: c.ErrorReason, SpeedMbps: c.Speed.Value,
 		SrcPortID: c.SrcPortID, DestPortID: c.DestPortID, SrcCompany: c.SrcCompany, DestCompany: c.DestCompany}
 	if r := c.Request; r != nil && r.Status != "" {
-		f.Change = &ChangeFacts{Status: r.Status, SpeedMbps: r.Speed}
+		f.Change = &ChangeFacts{Status: r.Status, SpeedMbps: r.Speed, UpdatedAt: r.UpdatedAt}
 	}
 	return f
 }
@@ -97,11 +102,14 @@ type Decommissioned struct {
 	AlreadyGone bool `json:"alreadyGone,omitempty"`
 }
 
-// DecommissionConnection deletes the connection, once. Every attempt
-// reads it first, so an attempt after one whose answer was lost (a
-// timeout, a 5xx after the commit) sees it DELETED and sends no second
-// DELETE. The caller has checked that it is the company's and named as
-// the order says.
+// DecommissionConnection deletes the connection, once. It reads it first
+// and sends nothing when it is gone or going. Orders since the workflow's
+// revisionActionsOnce make one attempt and, when its answer is lost, read
+// until the DELETE shows before sending another; for orders from before,
+// Temporal retries it, and the read is what keeps a retry after a lost
+// answer from deleting twice (unless the DELETE lands after that read).
+// The caller has checked that it is the company's and named as the order
+// says.
 func (a *Activities) DecommissionConnection(ctx context.Context, in ConnectionRef) (Decommissioned, error) {
 	ctx = ccapi.WithCorrelationID(ctx, in.OrderID)
 	logger := activity.GetLogger(ctx)
@@ -131,9 +139,10 @@ type SpeedChange struct {
 }
 
 // UpdateSpeed sets the connection's speed directly (a self-connection, or
-// any decrease). Setting a speed is idempotent, and every attempt reads
-// the connection first: a retry after a lost answer that finds the speed
-// applied sends nothing.
+// any decrease). It reads the connection first and sends nothing when the
+// speed is already set. Like DecommissionConnection, one attempt for
+// orders since revisionActionsOnce (the workflow reads for the effect of
+// a lost answer), retried for orders from before.
 func (a *Activities) UpdateSpeed(ctx context.Context, in SpeedChange) (ConnectionFacts, error) {
 	ctx = ccapi.WithCorrelationID(ctx, in.OrderID)
 	facts, err := a.ReadConnection(ctx, in.ConnectionRef)
@@ -152,9 +161,11 @@ func (a *Activities) UpdateSpeed(ctx context.Context, in SpeedChange) (Connectio
 }
 
 // RequestSpeedChange asks the other party of a business-to-business
-// connection to approve a higher speed. Every attempt reads the
-// connection first: a retry that finds the request pending at this speed
-// (or already applied) sends nothing.
+// connection to approve a higher speed. It reads the connection first and
+// sends nothing when the request is pending at this speed (or applied).
+// One attempt for orders since revisionActionsOnce: a retry could not
+// tell a request the other party decided meanwhile from none, and would
+// send a second; the workflow reads for the effect instead.
 func (a *Activities) RequestSpeedChange(ctx context.Context, in SpeedChange) (ConnectionFacts, error) {
 	ctx = ccapi.WithCorrelationID(ctx, in.OrderID)
 	facts, err := a.ReadConnection(ctx, in.ConnectionRef)

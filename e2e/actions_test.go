@@ -77,7 +77,7 @@ func TestActions(t *testing.T) {
 		o = workflows.Order{OrderID: "E2E-DECOM", Action: workflows.ActionDecommission, Company: "acme", ConnectionID: id, Name: name}
 		endedAs(t, start(t, c, o), workflows.StageDecommissioned, "connection "+id+" deleted")
 		env.sim.SetEndpointFaults(ccapisim.EndpointDeleteConnection, ccapisim.Faults{})
-		checkHistory(t, c, o.OrderID, "decommissioned-after-a-lost-answer")
+		checkHistory(t, c, o.OrderID, "decommissioned-after-a-lost-answer-once")
 
 		o = workflows.Order{OrderID: "E2E-DECOM-AGAIN", Action: workflows.ActionDecommission, Company: "acme", ConnectionID: id, Name: name}
 		endedAs(t, start(t, c, o), workflows.StageDecommissioned, "already gone")
@@ -115,7 +115,7 @@ func TestActions(t *testing.T) {
 			t.Fatal(err)
 		}
 		endedAs(t, run, workflows.StageModified, "the other party accepted 25 Mbps, lower than the 30 Mbps asked")
-		checkHistory(t, c, o.OrderID, "modify-approved-at-a-lower-speed")
+		checkHistory(t, c, o.OrderID, "modify-approved-at-a-lower-speed-once")
 
 		rejected := approvedB2B(t, c, "E2E-CHANGE-SRC2")
 		o = workflows.Order{OrderID: "E2E-CHANGE-NO", Action: workflows.ActionModify, Company: "acme", ConnectionID: rejected, Speed: 30}
@@ -156,7 +156,7 @@ func TestActions(t *testing.T) {
 		if n := env.sim.ChangeCount(id, ccapisim.ChangeKindWithdrawn); n != 1 {
 			t.Errorf("change withdrawn %d times, want 1", n)
 		}
-		checkHistory(t, c, o.OrderID, "modify-withdrawn-at-the-deadline")
+		checkHistory(t, c, o.OrderID, "modify-withdrawn-at-the-deadline-once")
 	})
 
 	t.Run("adopt", func(t *testing.T) {
@@ -177,7 +177,7 @@ func TestActions(t *testing.T) {
 		if _, err := result(t, pending); err != nil {
 			t.Fatal(err)
 		}
-		checkHistory(t, c, o.OrderID, "adopt-followed-to-active")
+		checkHistory(t, c, o.OrderID, "adopt-followed-to-active-once")
 
 		// Following a request nobody accepts, cancelled: left as it is.
 		silent := start(t, c, b2bOrder("E2E-ADOPT-SRC2", "initech"))
@@ -224,4 +224,46 @@ func waitForActionStage(t *testing.T, c client.Client, orderID string, stage wor
 		}
 	}
 	t.Fatalf("order %s never reached %s; last status %+v", orderID, stage, last)
+}
+
+// deleteRequests is how many DELETE requests the simulator has seen.
+func deleteRequests() int { return env.sim.Stats().Requests[ccapisim.EndpointDeleteConnection] }
+
+// Issue 22, scenarios 3 and 4, against the simulator: a DELETE answered
+// 504 whose work lands seconds later is not sent again (the order reads
+// until it shows); a Temporal cancel while the DELETE is in flight waits
+// for it and says it was taken. Not parallel: it counts every DELETE the
+// simulator sees.
+func TestDecommissionSendsOneDelete(t *testing.T) {
+	need(t)
+	c := env.temporal.Client(t)
+	defer env.sim.SetEndpointFaults(ccapisim.EndpointDeleteConnection, ccapisim.Faults{})
+
+	id := created(t, c, p2pOrder("E2E-ONCE-LATE-SRC"))
+	env.sim.SetEndpointFaults(ccapisim.EndpointDeleteConnection, ccapisim.Faults{LateCommitRate: 1, LateCommitMax: 8 * time.Second})
+	before := deleteRequests()
+	o := workflows.Order{OrderID: "E2E-ONCE-LATE", Action: workflows.ActionDecommission, Company: "acme", ConnectionID: id, Name: "E2E-ONCE-LATE-SRC"}
+	endedAs(t, start(t, c, o), workflows.StageDecommissioned, "connection "+id+" deleted")
+	if n := deleteRequests() - before; n != 1 {
+		t.Errorf("%d DELETEs sent for a DELETE that landed late, want 1", n)
+	}
+	checkHistory(t, c, o.OrderID, "decommission-delete-landed-late-once")
+
+	id = created(t, c, p2pOrder("E2E-ONCE-CANCEL-SRC"))
+	env.sim.SetEndpointFaults(ccapisim.EndpointDeleteConnection, ccapisim.Faults{SlowRate: 1, SlowDelay: 3 * time.Second})
+	before = deleteRequests()
+	o = workflows.Order{OrderID: "E2E-ONCE-CANCEL", Action: workflows.ActionDecommission, Company: "acme", ConnectionID: id, Name: "E2E-ONCE-CANCEL-SRC"}
+	run := start(t, c, o)
+	waitForActionStage(t, c, o.OrderID, workflows.StageDeleting)
+	if err := c.CancelWorkflow(context.Background(), workflows.WorkflowID(o.OrderID), ""); err != nil {
+		t.Fatal(err)
+	}
+	endedAs(t, run, workflows.StageCancelled, "the DELETE of connection "+id+" was sent and taken")
+	if n := deleteRequests() - before; n != 1 {
+		t.Errorf("%d DELETEs sent, want 1", n)
+	}
+	if conn, err := env.api.GetConnection(context.Background(), "acme", id); err == nil && conn.Status == ccapi.StatusActive {
+		t.Errorf("connection %s is still ACTIVE after the DELETE was taken", id)
+	}
+	checkHistory(t, c, o.OrderID, "decommission-temporal-cancel-while-deleting-once")
 }

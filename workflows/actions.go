@@ -85,8 +85,11 @@ func (p *Provisioner) runAction(ctx workflow.Context, in Input, waitStage Stage,
 		return res, err
 	}
 	done, _ := workflow.NewDisconnectedContext(ctx)
-	if ctx.Err() != nil {
-		res, err = r.actionCancelled(done, cfg, "a Temporal cancel")
+	// Since revisionActionsOnce, a step that a Temporal cancel interrupted
+	// says so with the cancel's error; one that decided how the order ends
+	// (a change applied as the cancel came, say) keeps its decision.
+	if ctx.Err() != nil && (!cfg.actionsOnce() || temporal.IsCanceledError(err)) {
+		res, err = r.actionCancelled(done, cfg, nil, "a Temporal cancel")
 	}
 	r.countEnded(done, res, err, r.startedAt)
 	return res, err
@@ -102,7 +105,7 @@ func (r *orderRun) action(ctx workflow.Context, cfg Config, in Input, waitStage 
 	if err := r.order.Validate(); err != nil {
 		return r.failNothingOrdered(ErrTypeInvalidOrder, err.Error())
 	}
-	f, ok, err := r.check(ctx)
+	f, ok, err := r.check(ctx, cfg)
 	if !ok {
 		return ended(err)
 	}
@@ -111,7 +114,7 @@ func (r *orderRun) action(ctx workflow.Context, cfg Config, in Input, waitStage 
 
 // check reads the order's connection and checks that it is the company's
 // own. found is false when the order has failed (the error says why).
-func (r *orderRun) check(ctx workflow.Context) (activities.ConnectionFacts, bool, error) {
+func (r *orderRun) check(ctx workflow.Context, cfg Config) (activities.ConnectionFacts, bool, error) {
 	r.setStage(StageChecking)
 	var a *activities.Activities
 	var f activities.ConnectionFacts
@@ -124,6 +127,8 @@ func (r *orderRun) check(ctx workflow.Context) (activities.ConnectionFacts, bool
 	case err != nil && r.cancel != nil:
 		res := r.end(Result{Stage: StageCancelled, NothingOrdered: true, Reason: "cancelled before anything was done: " + r.cancel.Reason})
 		return f, false, errResult{res}
+	case err != nil && cfg.actionsOnce() && ctx.Err() != nil:
+		return f, false, err // a Temporal cancel: runAction says nothing was done
 	case err != nil && isAPIRejection(err):
 		_, ferr := r.failNothingOrdered(ErrTypePrecheckFailed, nothing+": "+rootMessage(err))
 		return f, false, ferr
@@ -140,7 +145,45 @@ func (r *orderRun) check(ctx workflow.Context) (activities.ConnectionFacts, bool
 		return f, false, ferr
 	}
 	r.view.APIStatus = f.Status
+	if cfg.actionsOnce() {
+		if err := r.owned(ctx, cctx, f, nothing); err != nil {
+			return f, false, err
+		}
+	}
 	return f, true, nil
+}
+
+// owned checks that the connection is the company's own, failing closed:
+// the API's connection model names no source company, so the company
+// owns a connection only if its source port is one of the company's
+// ports, as reading that port for the company shows. When that cannot be
+// shown, nothing is sent and the order says why.
+func (r *orderRun) owned(ctx, cctx workflow.Context, f activities.ConnectionFacts, nothing string) error {
+	o := r.order
+	if f.SrcPortID == "" {
+		_, err := r.failNothingOrdered(ErrTypePrecheckFailed, fmt.Sprintf("%s: connection %s is not shown to be company %s's own: the API's answer names no source port",
+			nothing, o.ConnectionID, o.Company))
+		return err
+	}
+	var a *activities.Activities
+	var port activities.PortInfo
+	ref := activities.PortRef{OrderID: o.OrderID, Company: o.Company, PortID: f.SrcPortID}
+	err := workflow.ExecuteActivity(lookupOptions(cctx), a.ReadPort, ref).Get(cctx, &port)
+	switch {
+	case err != nil && r.cancel != nil:
+		return errResult{r.end(Result{Stage: StageCancelled, NothingOrdered: true, Reason: "cancelled before anything was done: " + r.cancel.Reason})}
+	case err != nil && ctx.Err() != nil:
+		return err // a Temporal cancel: runAction says nothing was done
+	case err != nil:
+		_, ferr := r.failNothingOrdered(ErrTypeAPIUnavailable, fmt.Sprintf("%s: could not show that connection %s is company %s's own: reading its source port %s: %s",
+			nothing, o.ConnectionID, o.Company, f.SrcPortID, rootMessage(err)))
+		return ferr
+	case !port.Found:
+		_, ferr := r.failNothingOrdered(ErrTypePrecheckFailed, fmt.Sprintf("%s: connection %s is not company %s's own: its source port %s is not one of %s's ports",
+			nothing, o.ConnectionID, o.Company, f.SrcPortID, o.Company))
+		return ferr
+	}
+	return nil
 }
 
 // errResult carries a result that ended the order without error through
@@ -172,10 +215,14 @@ func (r *orderRun) awaitAction(ctx workflow.Context, cfg Config, w WaitState) (R
 	interval := max(min(time.Duration(w.NextPoll), pollCap(waitAge(workflow.Now(ctx), w))), time.Second)
 	for pollsThisRun := 0; ; {
 		if ctx.Err() != nil {
+			if cfg.actionsOnce() {
+				done, _ := workflow.NewDisconnectedContext(ctx)
+				return r.actionCancelled(done, cfg, &w, "a Temporal cancel")
+			}
 			return Result{}, ctx.Err()
 		}
 		if r.cancel != nil {
-			return r.actionCancelled(ctx, cfg, r.cancel.Reason)
+			return r.actionCancelled(ctx, cfg, &w, r.cancel.Reason)
 		}
 		now := workflow.Now(ctx)
 		if !now.Before(w.Deadline) {
@@ -192,6 +239,9 @@ func (r *orderRun) awaitAction(ctx workflow.Context, cfg Config, w WaitState) (R
 		}
 		sleep := min(interval, w.Deadline.Sub(now))
 		if _, err := workflow.AwaitWithTimeout(ctx, sleep, func() bool { return r.cancel != nil || r.refresh }); err != nil {
+			if cfg.actionsOnce() {
+				continue // a Temporal cancel: handled above
+			}
 			return Result{}, err
 		}
 		if r.cancel != nil {
@@ -268,6 +318,11 @@ func (r *orderRun) actionTimedOut(ctx workflow.Context, cfg Config, w WaitState)
 	deadline := w.Deadline.UTC().Format(time.RFC3339)
 	switch w.Phase {
 	case phaseApproval:
+		if cfg.actionsOnce() {
+			return r.stopChange(ctx, cfg, w, func(what string) (Result, error) {
+				return r.fail(ErrTypeActivationTimeout, fmt.Sprintf("the change of connection %s to %d Mbps was not approved by the deadline %s; %s", id, w.SpeedMbps, deadline, what))
+			})
+		}
 		return r.fail(ErrTypeActivationTimeout, fmt.Sprintf("the change of connection %s to %d Mbps was not approved by the deadline %s; %s",
 			id, w.SpeedMbps, deadline, r.withdrawChange(ctx, cfg)))
 	case phaseDeleting:
@@ -277,22 +332,68 @@ func (r *orderRun) actionTimedOut(ctx workflow.Context, cfg Config, w WaitState)
 		id, orNone(string(r.view.APIStatus)), deadline))
 }
 
-// actionCancelled ends an action cancelled while it waited: a change
-// request still pending is withdrawn.
-func (r *orderRun) actionCancelled(ctx workflow.Context, cfg Config, reason string) (Result, error) {
+// actionCancelled ends an action cancelled while it waited (w, since
+// revisionActionsOnce) or before it sent anything: a change request still
+// pending is withdrawn.
+func (r *orderRun) actionCancelled(ctx workflow.Context, cfg Config, w *WaitState, reason string) (Result, error) {
 	id := r.order.ConnectionID
 	var what string
+	nothing := false
 	switch r.view.Stage {
 	case StageAwaitingApproval, StageModifying:
+		if cfg.actionsOnce() && w != nil {
+			return r.stopChange(ctx, cfg, *w, func(what string) (Result, error) {
+				return r.end(Result{Stage: StageCancelled, Reason: "cancelled: " + what + ": " + reason}), nil
+			})
+		}
 		what = r.withdrawChange(ctx, cfg)
 	case StageDeleting:
 		what = fmt.Sprintf("the DELETE of connection %s had been sent", id)
+		if cfg.actionsOnce() {
+			what = fmt.Sprintf("the DELETE of connection %s was sent and taken; it is being deleted", id)
+		}
 	case StageFollowing:
 		what = fmt.Sprintf("stopped following connection %s, left as it is", id)
 	default:
 		what = "nothing was done"
+		nothing = cfg.actionsOnce()
 	}
-	return r.end(Result{Stage: StageCancelled, Reason: "cancelled: " + what + ": " + reason}), nil
+	return r.end(Result{Stage: StageCancelled, NothingOrdered: nothing, Reason: "cancelled: " + what + ": " + reason}), nil
+}
+
+// cancelReason is why the order was cancelled.
+func (r *orderRun) cancelReason(ctx workflow.Context) string {
+	if r.cancel != nil {
+		return r.cancel.Reason
+	}
+	return "a Temporal cancel"
+}
+
+// stopChange withdraws the order's change request as the order stops
+// waiting (a cancel, the deadline), and ends the order from one decision
+// about what happened to the connection: a change the other party
+// approved meanwhile was applied (modified, whatever stopped the wait),
+// one it rejected was rejected; else the request was withdrawn and stop
+// says so. A withdrawal the API refuses is judged by a read: the request
+// may have been decided just before it.
+func (r *orderRun) stopChange(ctx workflow.Context, cfg Config, w WaitState, stop func(what string) (Result, error)) (Result, error) {
+	var a *activities.Activities
+	var f activities.ConnectionFacts
+	ref := r.connectionRef()
+	if err := workflow.ExecuteActivity(withdrawOptions(ctx, cfg), a.WithdrawSpeedChange, ref).Get(ctx, &f); err != nil {
+		rerr := workflow.ExecuteActivity(pollOptions(ctx, cfg), a.ReadConnection, ref).Get(ctx, &f)
+		if rerr != nil || f.Change != nil && f.Change.Status == ccapi.ChangeRequestPending {
+			return stop(fmt.Sprintf("withdrawing its change request failed (%s): withdraw it by hand", rootMessage(err)))
+		}
+	}
+	r.view.APIStatus = f.Status
+	if f.Change == nil || f.Change.Status != ccapi.ChangeRequestWithdrawn {
+		if res, err, over := r.judge(ctx, w, f); over {
+			return res, err
+		}
+	}
+	r.view.Withdrawn = true
+	return stop(fmt.Sprintf("its change request was withdrawn; connection %s stays at %d Mbps", r.order.ConnectionID, f.SpeedMbps))
 }
 
 // withdrawChange withdraws the order's change request, durably, and says
@@ -323,9 +424,11 @@ func actionDeadline(ctx workflow.Context, o Order, cfg Config, b2b bool) time.Ti
 	return workflow.Now(ctx).Add(timeout)
 }
 
-// actionOptions: an update, change request or DELETE. Each attempt reads
-// the connection first and sends nothing when the change is already
-// there, so retrying after a lost answer changes nothing twice.
+// actionOptions: an update, change request or DELETE of an order from
+// before revisionActionsOnce (since, sendOptions). Each attempt reads the
+// connection first and sends nothing when the change is already there;
+// a change that lands after that read, or that the other party decided
+// meanwhile, is sent twice, which is why it was replaced.
 func actionOptions(ctx workflow.Context, cfg Config) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    2*cfg.APITimeout + callMargin,

@@ -60,20 +60,39 @@ func (r *orderRun) notify(milestone string) {
 	}
 	id := CallbacksWorkflowID(r.order.OrderID)
 	if !r.callbacksStarted {
-		child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID:        id,
-			ParentClosePolicy: enums.PARENT_CLOSE_POLICY_ABANDON,
-		}), CallbacksWorkflowName, event)
-		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
-			r.logger.Error("Callbacks not started; milestone not reported", "milestone", milestone, "error", err)
+		if !r.startCallbacks(ctx, id, event) {
 			return
 		}
 		r.callbacksStarted = true
 	} else if err := workflow.SignalExternalWorkflow(ctx, id, "", SignalCallbackEvent, event).Get(ctx, nil); err != nil {
-		r.logger.Error("Milestone not reported", "milestone", milestone, "error", err)
-		return
+		// The callbacks workflow ends once it has delivered a final
+		// milestone; one the order sends after it (a cancel that came as it
+		// failed) would be lost. Start it again for this one. The marker is
+		// recorded only here, so a history without it replays as it was.
+		if workflow.GetVersion(ctx, changeCallbacksRestart, workflow.DefaultVersion, 1) < 1 {
+			r.logger.Error("Milestone not reported", "milestone", milestone, "error", err)
+			return
+		}
+		r.logger.Info("Callbacks workflow ended; starting it again", "milestone", milestone, "signalError", err)
+		if !r.startCallbacks(ctx, id, event) {
+			return
+		}
 	}
 	r.notifiedAwaiting = r.notifiedAwaiting || milestone == MilestoneAwaitingAcceptance
+}
+
+// startCallbacks starts the order's callbacks workflow with its first
+// event, and reports whether it started.
+func (r *orderRun) startCallbacks(ctx workflow.Context, id string, event activities.CallbackEvent) bool {
+	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:        id,
+		ParentClosePolicy: enums.PARENT_CLOSE_POLICY_ABANDON,
+	}), CallbacksWorkflowName, event)
+	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+		r.logger.Error("Callbacks not started; milestone not reported", "milestone", event.Milestone, "error", err)
+		return false
+	}
+	return true
 }
 
 // callbackURL is where the order's milestones go: its own callback, else

@@ -74,6 +74,19 @@ func placeOptions(ctx workflow.Context, cfg Config) workflow.Context {
 	})
 }
 
+// sendOptions: a DELETE, a speed update or a change request of an action
+// order (since revisionActionsOnce). Like the PUT, never retried by
+// Temporal: a retry after a lost answer whose effect had not shown yet
+// would send it again. The workflow alone decides (sendOnce), and runs it
+// in a disconnected context, so that a cancel waits for its real outcome.
+// Each attempt reads the connection, then sends: two calls.
+func sendOptions(ctx workflow.Context, cfg Config) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 2*cfg.APITimeout + callMargin,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+	})
+}
+
 // findOptions: looking for the connection a PUT may have created, page by
 // page (each page a heartbeat). Retried for ten minutes at a time: a
 // lookup that cannot conclude never leads to a PUT, the workflow just

@@ -49,9 +49,21 @@ var pathsSinceV4 = []string{
 	"adopt-followed-to-active",               // L2Adopt: a pending request followed until accepted
 }
 
+// pathsSinceActionsOnce are the paths of the actions recorded since
+// revisionActionsOnce, beside their earlier recordings (which orders in
+// flight from before it replay).
+var pathsSinceActionsOnce = []string{
+	"decommissioned-after-a-lost-answer-once",          // L2Decommission: its DELETE's answer lost, read until it showed
+	"decommission-delete-landed-late-once",             // L2Decommission: a DELETE answered 504 that landed seconds later
+	"decommission-temporal-cancel-while-deleting-once", // L2Decommission: a Temporal cancel waited for the DELETE in flight
+	"modify-approved-at-a-lower-speed-once",
+	"modify-withdrawn-at-the-deadline-once",
+	"adopt-followed-to-active-once",
+}
+
 // recordedPaths are the paths each recorded set must cover.
 var recordedPaths = map[string][]string{
-	".":  pathsSinceV4,
+	".":  append(slices.Clone(pathsSinceV4), pathsSinceActionsOnce...),
 	"v5": pathsSinceV4,
 	// v4 also keeps a lock released by signal: today's locks leave no
 	// history to replay.

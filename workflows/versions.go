@@ -33,6 +33,10 @@ const (
 	// poll.go (30 s, then 5 min after 10 minutes, 30 min after a day)
 	// instead of doubling straight to PollMax.
 	changePollBudget = "poll-budget"
+	// changeCallbacksRestart: a milestone the callbacks workflow can no
+	// longer take (it ended on an earlier final one) starts it again. A
+	// marker recorded only when that happens, in any workflow type.
+	changeCallbacksRestart = "callbacks-restart"
 )
 
 // changeRoundTrips is the order as it runs since, in fewer round trips
@@ -55,6 +59,19 @@ const (
 	// every change above, without asking GetVersion.
 	revisionMarkerless = 1
 
-	// codeRevision is this code's revision.
-	codeRevision = revisionMarkerless
+	// revisionActionsOnce: the decommission, modify and adopt orders send
+	// each side effect once (issue 22): a DELETE, update or change request
+	// is one attempt, and one whose outcome is unknown is read for until
+	// it shows or the settle window passes before any other goes out; a
+	// cancel waits for a side effect in flight, then says what it did; the
+	// connection is the company's only if its source port is; an order
+	// ends from one decision about what happened to the connection.
+	// (Revision 2 is the create order's, issue 22.)
+	revisionActionsOnce = 3
+
+	// codeRevision is this code's revision: the highest above.
+	codeRevision = revisionActionsOnce
 )
+
+// actionsOnce reports whether the run takes revisionActionsOnce.
+func (c Config) actionsOnce() bool { return c.Revision >= revisionActionsOnce }

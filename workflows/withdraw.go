@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -31,11 +32,42 @@ func (r *orderRun) withdraw(ctx workflow.Context, cfg Config, connectionID strin
 	return nil
 }
 
+// deleteConnection deletes one connection. Since revisionActionsOnce the
+// DELETE is sent once (sendOnce): one whose answer was lost is sent again
+// only when no read has shown it (DELETING, CANCELLED, DELETED, or gone)
+// by the end of the settle window; that is tried for a day. Before, it
+// was an activity that Temporal retried, each retry a DELETE.
 func (r *orderRun) deleteConnection(ctx workflow.Context, cfg Config, connectionID string) error {
 	var a *activities.Activities
 	ref := activities.ConnectionRef{OrderID: r.order.OrderID, Company: r.order.Company, ConnectionID: connectionID}
-	return workflow.ExecuteActivity(withdrawOptions(ctx, cfg), a.DeleteConnection, ref).Get(ctx, nil)
+	if !cfg.actionsOnce() {
+		return workflow.ExecuteActivity(withdrawOptions(ctx, cfg), a.DeleteConnection, ref).Get(ctx, nil)
+	}
+	e := sideEffect{
+		what: "the DELETE of connection " + connectionID, ref: ref, activity: a.DeleteConnection, input: ref,
+		shows: func(f activities.ConnectionFacts) bool { return !f.Found || gone(f.Status) },
+	}
+	until := workflow.Now(ctx).Add(withdrawBudget)
+	for {
+		s := r.sendOnce(ctx, cfg, e)
+		switch s.outcome {
+		case sendTaken:
+			return nil
+		case sendRefused:
+			return temporal.NewNonRetryableApplicationError(e.what+" was refused: "+s.reason, activities.ErrTypeAPIRejected, nil)
+		case sendUnknown:
+			return temporal.NewNonRetryableApplicationError(e.what+" was sent and its outcome stayed unknown: "+s.reason, activities.ErrTypeAPIUnavailable, nil)
+		}
+		if !workflow.Now(ctx).Before(until) {
+			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s took no effect for %s: %s", e.what, withdrawBudget, s.reason), activities.ErrTypeAPIUnavailable, nil)
+		}
+		r.logger.Warn("The DELETE took no effect; sending it again", "connectionId", connectionID)
+	}
 }
+
+// withdrawBudget is how long a withdrawal keeps sending a DELETE that
+// takes no effect: a day, as withdrawOptions retried it.
+const withdrawBudget = 24 * time.Hour
 
 // withdrawAfter withdraws the connection of an order that is failing and
 // says, for the failure's message, how that went.
