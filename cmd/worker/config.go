@@ -13,6 +13,7 @@ import (
 	"github.com/cc-l2/provisioner/ccapi"
 	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/internal/logging"
+	"github.com/cc-l2/provisioner/internal/outbound"
 	"github.com/cc-l2/provisioner/internal/temporalclient"
 	"github.com/cc-l2/provisioner/workflows"
 )
@@ -166,7 +167,7 @@ func (c Config) Callbacks() activities.Callbacks {
 	if u, err := url.Parse(c.CallbackURL); err == nil && u.Host != "" {
 		hosts = append(hosts, u.Host)
 	}
-	return activities.Callbacks{Secret: c.CallbackSecret, AllowedHosts: hosts}
+	return activities.Callbacks{Secret: c.CallbackSecret, AllowedHosts: hosts, HTTP: outbound.NewClient(hosts)}
 }
 
 // apiLimiter paces this worker's API calls at CC_API_MAX_RPS (nil for no
