@@ -46,8 +46,8 @@ type webhookTemporal interface {
 }
 
 // webhookAuth is how a ticketing system proves who it is: a bearer token,
-// or an HMAC-SHA256 signature of the body made with a shared secret, the
-// scheme the worker's callbacks use. Whichever is set is accepted.
+// or an HMAC-SHA256 signature of the request made with a shared secret
+// (see authenticated). Whichever is set is accepted.
 type webhookAuth struct {
 	Token  config.Secret
 	Secret config.Secret
@@ -61,6 +61,7 @@ type webhook struct {
 	auth        webhookAuth
 	tokenDigest [sha256.Size]byte
 	logger      *zap.Logger
+	now         func() time.Time // the clock signatures' timestamps are judged by
 }
 
 // newWebhook builds the handler.
@@ -76,6 +77,7 @@ func newWebhookFor(s *starter, temporal webhookTemporal, auth webhookAuth, logge
 		auth:        auth,
 		tokenDigest: sha256.Sum256([]byte(auth.Token.Reveal())),
 		logger:      logger,
+		now:         time.Now,
 	}
 	orders := http.NewServeMux()
 	orders.HandleFunc("/orders", h.orders)
@@ -98,14 +100,16 @@ func newWebhookFor(s *starter, temporal webhookTemporal, auth webhookAuth, logge
 }
 
 // authenticated passes on only requests with "Authorization: Bearer
-// <token>" or with a valid X-Signature-256 of their body. The token is
-// compared as SHA-256 digests in constant time, so neither its content nor
-// its length leaks through timing; the signature with hmac.Equal.
+// <token>" or a valid signature. The token is compared as SHA-256 digests
+// in constant time, so neither its content nor its length leaks through
+// timing; signatures with hmac.Equal.
 //
-// A signature covers the body only, as the callbacks' does: whoever sees
-// a signed request can send it again. That is harmless for orders (a
-// second start of an order id answers "exists") and for cancels (an order
-// is cancelled once); serve behind TLS all the same.
+// A signature (X-Signature-256 with X-Signature-Timestamp) covers the
+// time, the method, the path and the body: it authorises the one request
+// it was made for, for 5 minutes, so a signed GET of one order cannot
+// cancel another, nor a cancel of one order another order. GitHub's
+// body-only X-Hub-Signature-256 is taken for POST /orders alone, where a
+// replay starts nothing new (the order id exists).
 func (h *webhook) authenticated(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if h.auth.Token.IsSet() {
@@ -116,12 +120,14 @@ func (h *webhook) authenticated(next http.Handler) http.Handler {
 				return
 			}
 		}
-		if sig := r.Header.Get(signature.Header); sig != "" && h.auth.Secret.IsSet() {
+		refusal := h.unauthorized()
+		if h.auth.Secret.IsSet() && (r.Header.Get(signature.Header) != "" || r.Header.Get(signature.GitHubHeader) != "") {
 			body, ok := readBody(w, r)
 			if !ok {
 				return
 			}
-			if signature.Valid(h.auth.Secret, body, sig) {
+			var signed bool
+			if signed, refusal = h.signed(r, body); signed {
 				r.Body = io.NopCloser(bytes.NewReader(body))
 				next.ServeHTTP(w, r)
 				return
@@ -130,9 +136,45 @@ func (h *webhook) authenticated(next http.Handler) http.Handler {
 		if h.auth.Token.IsSet() {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="orders"`)
 		}
-		writeError(w, http.StatusUnauthorized, h.unauthorized())
-		h.logger.Warn("webhook: unauthenticated request", zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.String("remote", r.RemoteAddr))
+		writeError(w, http.StatusUnauthorized, refusal)
+		h.logger.Warn("webhook: unauthenticated request", zap.String("method", r.Method), zap.String("path", r.URL.Path),
+			zap.String("remote", r.RemoteAddr), zap.String("refused", refusal))
 	})
+}
+
+// Why a signed request is refused, beyond a signature that does not
+// match.
+const (
+	refusedNoTimestamp = signature.Header + " needs " + signature.TimestampHeader + " (Unix seconds): sign timestamp.method.path.body"
+	refusedStale       = signature.TimestampHeader + " is more than 5 minutes from the server's time"
+	refusedGitHubRoute = signature.GitHubHeader + " (the body's signature) is accepted for POST /orders only; sign other requests with " +
+		signature.Header + " and " + signature.TimestampHeader
+)
+
+// signed reports whether the request carries a good signature of itself;
+// if not, the sentence that says why.
+func (h *webhook) signed(r *http.Request, body []byte) (bool, string) {
+	if value := r.Header.Get(signature.Header); value != "" {
+		err := signature.ValidRequest(h.auth.Secret, signature.Request{
+			Timestamp: r.Header.Get(signature.TimestampHeader), Method: r.Method, Path: r.RequestURI, Body: body,
+		}, value, h.now())
+		switch {
+		case err == nil:
+			return true, ""
+		case errors.Is(err, signature.ErrNoTimestamp):
+			return false, refusedNoTimestamp
+		case errors.Is(err, signature.ErrStale):
+			return false, refusedStale
+		}
+		return false, h.unauthorized()
+	}
+	if r.Method != http.MethodPost || r.URL.Path != "/orders" {
+		return false, refusedGitHubRoute
+	}
+	if signature.Valid(h.auth.Secret, body, r.Header.Get(signature.GitHubHeader)) {
+		return true, ""
+	}
+	return false, h.unauthorized()
 }
 
 // unauthorized says what a refused request lacked, naming only the
@@ -338,9 +380,11 @@ func (a *app) serveCommand() *cobra.Command {
 		Use:   "serve",
 		Short: "accept orders over HTTP from ticketing systems",
 		Long: `Serves HTTP on STARTER_LISTEN_ADDR until SIGINT or SIGTERM. Every request but
-GET /healthz needs "Authorization: Bearer $STARTER_WEBHOOK_TOKEN", or
-"X-Signature-256: sha256=<hex HMAC-SHA256 of the body with
-$STARTER_WEBHOOK_SECRET>" (the scheme of the worker's callbacks).
+GET /healthz needs "Authorization: Bearer $STARTER_WEBHOOK_TOKEN", or a
+signature with $STARTER_WEBHOOK_SECRET: "X-Signature-Timestamp: <Unix
+seconds>" and "X-Signature-256: sha256=<hex HMAC-SHA256 of
+timestamp.METHOD.path.body>", good for 5 minutes; POST /orders also takes
+GitHub's "X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>".
 
   POST /orders            one order or an array of orders as JSON, or CSV with a
                           header row (Content-Type: text/csv), at most 1 MiB:

@@ -11,7 +11,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/cc-l2/provisioner/internal/config"
-	"github.com/cc-l2/provisioner/internal/signature"
 	"github.com/cc-l2/provisioner/workflows"
 )
 
@@ -28,8 +27,15 @@ func send(t *testing.T, srv *httptest.Server, method, path, body string, header 
 	return resp.StatusCode, answer
 }
 
+// signed signs a POST /orders of body.
 func signed(body string, secret config.Secret) map[string]string {
-	return map[string]string{signature.Header: signature.Sign(secret, []byte(body))}
+	return signedAt(secret, time.Now(), http.MethodPost, "/orders", body)
+}
+
+// with is header with one more field.
+func with(header map[string]string, key, value string) map[string]string {
+	header[key] = value
+	return header
 }
 
 func bearer(token string) map[string]string {
@@ -63,7 +69,7 @@ func TestWebhookAuthentication(t *testing.T) {
 		{"token where only signatures are accepted", "secret", bearer(testToken), http.StatusUnauthorized, "missing or wrong X-Signature-256 signature"},
 		{"signature where only tokens are accepted", "token", signed(body, testSecret), http.StatusUnauthorized, "missing or wrong bearer token"},
 		{"nothing, both accepted", "both", nil, http.StatusUnauthorized, "missing or wrong bearer token or X-Signature-256 signature"},
-		{"wrong token, good signature", "both", map[string]string{"Authorization": "Bearer nope", signature.Header: signature.Sign(testSecret, []byte(body))}, http.StatusAccepted, ""},
+		{"wrong token, good signature", "both", with(signed(body, testSecret), "Authorization", "Bearer nope"), http.StatusAccepted, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,13 +83,13 @@ func TestWebhookAuthentication(t *testing.T) {
 		})
 	}
 
-	// A signed GET signs its empty body.
+	// A signed GET signs its empty body, with its method and path.
 	id := e.orderID("SIGNED-GET")
 	if code, answer := send(t, servers["secret"], http.MethodPost, "/orders", order(id), signed(order(id), testSecret)); code != http.StatusAccepted {
 		t.Fatalf("POST: %d %v", code, answer)
 	}
 	eventually(t, 20*time.Second, func() bool {
-		code, _ := send(t, servers["secret"], http.MethodGet, "/orders/"+id, "", signed("", testSecret))
+		code, _ := send(t, servers["secret"], http.MethodGet, "/orders/"+id, "", signedAt(testSecret, time.Now(), http.MethodGet, "/orders/"+id, ""))
 		return code == http.StatusOK
 	})
 
