@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -96,7 +97,26 @@ func newWebhookFor(s *starter, temporal webhookTemporal, auth webhookAuth, logge
 	// Authentication comes before everything else, so that without
 	// credentials nothing, not even which paths exist, can be learned.
 	mux.Handle("/", h.authenticated(orders))
-	return mux
+	return withRequestID(mux)
+}
+
+// requestIDHeader carries the id of every answer; error answers repeat it
+// as "requestId", and every log line about the request names it, so a
+// caller's report finds the cause the answer does not give.
+const requestIDHeader = "X-Request-Id"
+
+// withRequestID gives every request an id of the server's own (a
+// caller's X-Request-Id is not taken: it would go to the log as given).
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(requestIDHeader, rand.Text()[:16])
+		next.ServeHTTP(w, r)
+	})
+}
+
+// log is the logger for one request's lines: with its request id.
+func (h *webhook) log(w http.ResponseWriter) *zap.Logger {
+	return h.logger.With(zap.String("requestId", w.Header().Get(requestIDHeader)))
 }
 
 // authenticated passes on only requests with "Authorization: Bearer
@@ -137,7 +157,7 @@ func (h *webhook) authenticated(next http.Handler) http.Handler {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="orders"`)
 		}
 		writeError(w, http.StatusUnauthorized, refusal)
-		h.logger.Warn("webhook: unauthenticated request", zap.String("method", r.Method), zap.String("path", r.URL.Path),
+		h.log(w).Warn("webhook: unauthenticated request", zap.String("method", r.Method), zap.String("path", r.URL.Path),
 			zap.String("remote", r.RemoteAddr), zap.String("refused", refusal))
 	})
 }
@@ -197,10 +217,10 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", maxBodyBytes))
+			writeError(w, http.StatusRequestEntityTooLarge, errTooLarge)
 			return nil, false
 		}
-		writeError(w, http.StatusBadRequest, "reading the request body: "+err.Error())
+		writeError(w, http.StatusBadRequest, errReadingBody)
 		return nil, false
 	}
 	return body, true
@@ -240,30 +260,35 @@ func (h *webhook) orders(w http.ResponseWriter, r *http.Request) {
 				problems = append(problems, webhookProblem{Order: max(e.Index-1, 0), Line: e.Line, OrderID: e.OrderID, Field: p.Field, Message: p.Message})
 			}
 		}
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid orders", "problems": problems})
-		h.logger.Info("webhook: refused invalid orders", zap.Int("problems", len(problems)))
+		writeErrorWith(w, http.StatusBadRequest, errInvalidOrders, map[string]any{"problems": problems})
+		h.log(w).Info("webhook: refused invalid orders", zap.Int("problems", len(problems)))
 		return
 	}
 
 	results := make([]started, 0, len(orders))
 	failed := false
 	submitID := newSubmitID()
+	logger := h.log(w)
 	for _, so := range orders {
 		result := h.starter.start(r.Context(), so.Order, false, submitID)
-		results = append(results, result)
 		if result.Outcome == outcomeError {
+			// The Temporal client's words name the frontend and the
+			// transport: they go to the log, the caller gets a sentence.
 			failed = true
-			h.logger.Error("webhook: starting an order failed", zap.String("orderId", result.OrderID), zap.String("error", result.Error))
+			logger.Error("webhook: starting an order failed", zap.String("orderId", result.OrderID), zap.String("error", result.Error))
+			result.Error = errStartFailed
+			results = append(results, result)
 			continue
 		}
-		h.logger.Info("webhook: order", zap.String("orderId", result.OrderID), zap.String("workflowId", result.WorkflowID),
+		results = append(results, result)
+		logger.Info("webhook: order", zap.String("orderId", result.OrderID), zap.String("workflowId", result.WorkflowID),
 			zap.String("runId", result.RunID), zap.String("outcome", result.Outcome))
 	}
 	if failed {
 		// Some orders may have started: list every outcome so the caller
 		// can retry just the failed ones (a retry of a started one
 		// answers "exists").
-		writeJSON(w, http.StatusBadGateway, map[string]any{"error": "could not start every order", "orders": results})
+		writeErrorWith(w, http.StatusBadGateway, errNotEveryOrder, map[string]any{"orders": results})
 		return
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"orders": results})
@@ -280,10 +305,10 @@ func (h *webhook) order(w http.ResponseWriter, r *http.Request) {
 	view, err := orderStatus(r.Context(), h.temporal, orderID)
 	switch {
 	case errors.Is(err, errNoSuchOrder):
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no order %q", orderID))
+		writeErrorWith(w, http.StatusNotFound, errNoOrder, map[string]any{"orderId": orderID})
 	case err != nil:
-		h.logger.Error("webhook: status query failed", zap.String("orderId", orderID), zap.Error(err))
-		writeError(w, http.StatusBadGateway, "could not get the order's status")
+		h.log(w).Error("webhook: status query failed", zap.String("orderId", orderID), zap.Error(err))
+		writeError(w, http.StatusBadGateway, errStatusFailed)
 	default:
 		writeJSON(w, http.StatusOK, view)
 	}
@@ -309,12 +334,12 @@ func (h *webhook) cancel(w http.ResponseWriter, r *http.Request) {
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&req); err != nil {
-			writeError(w, http.StatusBadRequest, `the body must be {"reason": "..."} or empty: `+err.Error())
+			writeError(w, http.StatusBadRequest, errCancelBody)
 			return
 		}
 	}
-	if err := checkReason(req.Reason); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	if checkReason(req.Reason) != nil {
+		writeError(w, http.StatusBadRequest, errReasonTooLong)
 		return
 	}
 	orderID := r.PathValue("orderId")
@@ -337,14 +362,14 @@ func (h *webhook) signalled(w http.ResponseWriter, orderID string, err error, ou
 	var ended *orderEndedError
 	switch {
 	case errors.Is(err, errNoSuchOrder):
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no order %q", orderID))
+		writeErrorWith(w, http.StatusNotFound, errNoOrder, map[string]any{"orderId": orderID})
 	case errors.As(err, &ended):
-		writeJSON(w, http.StatusConflict, map[string]string{"error": ended.Error(), "stage": string(ended.Stage)})
+		writeErrorWith(w, http.StatusConflict, errEnded, map[string]any{"orderId": orderID, "stage": string(ended.Stage)})
 	case err != nil:
-		h.logger.Error("webhook: signalling an order failed", zap.String("orderId", orderID), zap.String("outcome", outcome), zap.Error(err))
-		writeError(w, http.StatusBadGateway, "could not signal the order")
+		h.log(w).Error("webhook: signalling an order failed", zap.String("orderId", orderID), zap.String("outcome", outcome), zap.Error(err))
+		writeError(w, http.StatusBadGateway, errSignalFailed)
 	default:
-		h.logger.Info("webhook: "+outcome, zap.String("orderId", orderID))
+		h.log(w).Info("webhook: "+outcome, zap.String("orderId", orderID))
 		writeJSON(w, http.StatusAccepted, map[string]string{"orderId": orderID, "workflowId": workflows.WorkflowID(orderID), "outcome": outcome})
 	}
 }
@@ -360,8 +385,38 @@ func onlyPost(w http.ResponseWriter, r *http.Request, what string) bool {
 	return false
 }
 
+// The sentences error answers say, each fixed (README, "The webhook"):
+// what went wrong inside (Temporal's address, the transport's words) goes
+// to the log under the answer's request id, never to the caller.
+const (
+	errStartFailed   = "could not start: Temporal unavailable; retry"
+	errNotEveryOrder = "could not start every order"
+	errInvalidOrders = "invalid orders"
+	errStatusFailed  = "could not get the order's status"
+	errSignalFailed  = "could not signal the order"
+	errNoOrder       = "no such order"
+	errEnded         = "the order has already ended"
+	errCancelBody    = `the body must be {"reason": "..."} or empty`
+	errReasonTooLong = "the reason is over 500 bytes"
+	errReadingBody   = "could not read the request body"
+	errTooLarge      = "request body over 1 MiB"
+)
+
+// writeError answers {"error": message, "requestId": ...}.
 func writeError(w http.ResponseWriter, code int, message string) {
-	writeJSON(w, code, map[string]string{"error": message})
+	writeErrorWith(w, code, message, nil)
+}
+
+// writeErrorWith is writeError with more fields.
+func writeErrorWith(w http.ResponseWriter, code int, message string, fields map[string]any) {
+	answer := map[string]any{"error": message}
+	if id := w.Header().Get(requestIDHeader); id != "" {
+		answer["requestId"] = id
+	}
+	for k, v := range fields {
+		answer[k] = v
+	}
+	writeJSON(w, code, answer)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -121,9 +121,9 @@ func TestWebhookCancel(t *testing.T) {
 			wantError          string
 		}{
 			{"GET", http.MethodGet, "", http.StatusMethodNotAllowed, "use POST to cancel an order"},
-			{"unknown field", http.MethodPost, `{"reason":"x","force":true}`, http.StatusBadRequest, `the body must be {"reason": "..."} or empty: json: unknown field "force"`},
-			{"not JSON", http.MethodPost, `reason=x`, http.StatusBadRequest, `the body must be {"reason": "..."} or empty: invalid character 'r' looking for beginning of value`},
-			{"reason too long", http.MethodPost, `{"reason":"` + strings.Repeat("r", maxReasonBytes+1) + `"}`, http.StatusBadRequest, "reason is 501 bytes; at most 500"},
+			{"unknown field", http.MethodPost, `{"reason":"x","force":true}`, http.StatusBadRequest, `the body must be {"reason": "..."} or empty`},
+			{"not JSON", http.MethodPost, `reason=x`, http.StatusBadRequest, `the body must be {"reason": "..."} or empty`},
+			{"reason too long", http.MethodPost, `{"reason":"` + strings.Repeat("r", maxReasonBytes+1) + `"}`, http.StatusBadRequest, "the reason is over 500 bytes"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -137,7 +137,7 @@ func TestWebhookCancel(t *testing.T) {
 
 	t.Run("404 no such order", func(t *testing.T) {
 		code, answer := send(t, srv, http.MethodPost, "/orders/NOPE-"+uniqueSuffix()+"/cancel", "", auth)
-		if code != http.StatusNotFound || !strings.HasPrefix(answer["error"].(string), "no order ") {
+		if code != http.StatusNotFound || answer["error"] != "no such order" {
 			t.Fatalf("= %d %v", code, answer)
 		}
 	})
@@ -174,7 +174,7 @@ func TestWebhookCancel(t *testing.T) {
 		}
 		code, answer = send(t, srv, http.MethodPost, "/orders/"+held+"/cancel", "", auth)
 		if code != http.StatusConflict || answer["stage"] != string(workflows.StageCancelled) ||
-			answer["error"] != "order "+held+" has already ended (stage cancelled)" {
+			answer["error"] != "the order has already ended" {
 			t.Fatalf("second cancel = %d %v", code, answer)
 		}
 	})
