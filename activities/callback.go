@@ -19,11 +19,20 @@ import (
 	"github.com/cc-l2/provisioner/internal/signature"
 )
 
+// DefaultCallback names the worker's CALLBACK_URL in an event's Target.
+const DefaultCallback = "CALLBACK_URL"
+
 // CallbackEvent is one milestone of an order, as a ticketing system
 // receives it.
 type CallbackEvent struct {
-	// URL is where it goes; the body POSTed leaves it out.
-	URL          string    `json:"url,omitempty"`
+	// URL is where it goes: the order's own callback URL. The body POSTed
+	// leaves it out.
+	URL string `json:"url,omitempty"`
+	// Target, instead of URL, names where it goes: DefaultCallback, the
+	// worker's CALLBACK_URL. Events are workflow inputs and signals, kept
+	// in histories; that URL may carry credentials, so it is resolved
+	// here, from the worker's environment (Callbacks.DefaultURL).
+	Target       string    `json:"target,omitempty"`
 	OrderID      string    `json:"orderId"`
 	Ticket       string    `json:"ticket,omitempty"`
 	Milestone    string    `json:"milestone"`
@@ -33,9 +42,9 @@ type CallbackEvent struct {
 	Time         time.Time `json:"time"`
 }
 
-// body is the JSON POSTed: the event without its URL.
+// body is the JSON POSTed: the event without its URL or target.
 func (e CallbackEvent) body() ([]byte, error) {
-	e.URL = ""
+	e.URL, e.Target = "", ""
 	return json.Marshal(e)
 }
 
@@ -43,6 +52,10 @@ func (e CallbackEvent) body() ([]byte, error) {
 type Callbacks struct {
 	// Secret signs every body: X-Signature-256: sha256=<hex HMAC-SHA256>.
 	Secret config.Secret
+	// DefaultURL is the worker's CALLBACK_URL, where events whose Target
+	// is DefaultCallback go. Credentials in it are sent, never logged,
+	// never in an error.
+	DefaultURL config.Secret
 	// AllowedHosts are the only hosts (host or host:port) called: an order
 	// cannot make the worker call an arbitrary internal address. A name
 	// that resolves to a non-public address is called only if that
@@ -65,6 +78,17 @@ func HostAllowed(rawURL string, allowed []string) bool { return outbound.HostAll
 // tried again, with the workflow's backoff, for up to a day.
 func (a *Activities) DeliverCallback(ctx context.Context, e CallbackEvent) error {
 	logger := activity.GetLogger(ctx)
+	switch e.Target {
+	case "":
+	case DefaultCallback:
+		if !a.Callbacks.DefaultURL.IsSet() {
+			// Another worker, configured as this one should be, may take it.
+			return temporal.NewApplicationError("this worker has no CALLBACK_URL", ErrTypeAPIUnavailable)
+		}
+		e.URL = a.Callbacks.DefaultURL.Reveal()
+	default:
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("unknown callback target %q", e.Target), "CallbackRefused", nil)
+	}
 	if !a.Callbacks.Allowed(e.URL) {
 		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("callback host %s is not in CALLBACK_ALLOWED_HOSTS", hostOf(e.URL)), "CallbackRefused", nil)
 	}

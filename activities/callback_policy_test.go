@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cc-l2/provisioner/activities"
+	"github.com/cc-l2/provisioner/internal/config"
 )
 
 // An allowed host that answers with a redirect does not get the event
@@ -96,4 +97,53 @@ func hostPort(t *testing.T, rawURL string) string {
 		t.Fatal(err)
 	}
 	return u.Host
+}
+
+// The worker's CALLBACK_URL is named in events, resolved here: its
+// credentials reach the receiver and no error.
+func TestDefaultCallbackResolvedInTheActivity(t *testing.T) {
+	var status atomic.Int32
+	status.Store(http.StatusOK)
+	var gotUser, gotPass, gotToken atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, pass, _ := r.BasicAuth()
+		gotUser.Store(user)
+		gotPass.Store(pass)
+		gotToken.Store(r.URL.Query().Get("token"))
+		w.WriteHeader(int(status.Load()))
+	}))
+	host := hostPort(t, srv.URL)
+	defaultURL := "http://itsm-user:itsm-pass@" + host + "/l2?token=tok-123"
+
+	at := newActTest(t)
+	at.acts.Callbacks = activities.Callbacks{Secret: "s", DefaultURL: config.Secret(defaultURL), AllowedHosts: []string{host}}
+	event := activities.CallbackEvent{Target: activities.DefaultCallback, OrderID: "CHG1", Milestone: "active", Time: time.Now()}
+	if _, err := at.env.ExecuteActivity(at.acts.DeliverCallback, event); err != nil {
+		t.Fatal(err)
+	}
+	if gotUser.Load() != "itsm-user" || gotPass.Load() != "itsm-pass" || gotToken.Load() != "tok-123" {
+		t.Fatalf("the receiver got user %v, password %v, token %v", gotUser.Load(), gotPass.Load(), gotToken.Load())
+	}
+
+	status.Store(http.StatusServiceUnavailable)
+	_, failed := at.env.ExecuteActivity(at.acts.DeliverCallback, event)
+	srv.Close()
+	_, unreachable := at.env.ExecuteActivity(at.acts.DeliverCallback, event)
+	for _, err := range []error{failed, unreachable} {
+		if err == nil {
+			t.Fatal("no error")
+		}
+		for _, secret := range []string{"itsm-user", "itsm-pass", "tok-123"} {
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("error %q holds %q", err, secret)
+			}
+		}
+	}
+
+	// A worker without CALLBACK_URL leaves the event to another (retried).
+	at.acts.Callbacks.DefaultURL = ""
+	_, err := at.env.ExecuteActivity(at.acts.DeliverCallback, event)
+	if appErr := appError(t, err); appErr.NonRetryable() {
+		t.Errorf("no CALLBACK_URL here is final: %v", err)
+	}
 }
