@@ -59,3 +59,18 @@ func TestStrictAtEveryDepth(t *testing.T) {
 		})
 	}
 }
+
+// An order whose callback URL carries credentials is refused without
+// saying them again: the refusal goes to logs and answers.
+func TestCallbackCredentialsNotRepeated(t *testing.T) {
+	input := `{"orderId":"CHG1","company":"acme","portId":"p1","destPortId":"p2","speed":10,"callback":{"url":"https://itsm-user:itsm-pass@tickets.example.com/a"}}`
+	_, errs := Seen{}.Read("orders", []byte(input), JSON)
+	if len(errs) == 0 {
+		t.Fatal("accepted")
+	}
+	for _, e := range errs {
+		if strings.Contains(e.Error(), "itsm-pass") || strings.Contains(e.Error(), "itsm-user") {
+			t.Errorf("the refusal repeats the credentials: %v", e)
+		}
+	}
+}
