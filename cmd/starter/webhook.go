@@ -453,7 +453,10 @@ GitHub's "X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>".
   POST /orders/{orderId}/refresh
                           202 a waiting order reads its connection's status now;
                           404 and 409 as for cancel
-  GET  /healthz           200 {"status":"ok"}, no credentials needed`,
+  GET  /healthz           200 {"status":"ok"}, no credentials needed
+
+Every answer carries X-Request-Id; an error is {"error":"<a fixed sentence>",
+"requestId":"..."}, and its cause is in the log under that id.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return a.usageError(cmd, fmt.Sprintf("unexpected argument %q", args[0]))
