@@ -4,26 +4,35 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cc-l2/provisioner/internal/config"
+	"github.com/cc-l2/provisioner/internal/outbound"
 	"github.com/cc-l2/provisioner/internal/signature"
 )
+
+// DefaultCallback names the worker's CALLBACK_URL in an event's Target.
+const DefaultCallback = "CALLBACK_URL"
 
 // CallbackEvent is one milestone of an order, as a ticketing system
 // receives it.
 type CallbackEvent struct {
-	// URL is where it goes; the body POSTed leaves it out.
-	URL          string    `json:"url,omitempty"`
+	// URL is where it goes: the order's own callback URL. The body POSTed
+	// leaves it out.
+	URL string `json:"url,omitempty"`
+	// Target, instead of URL, names where it goes: DefaultCallback, the
+	// worker's CALLBACK_URL. Events are workflow inputs and signals, kept
+	// in histories; that URL may carry credentials, so it is resolved
+	// here, from the worker's environment (Callbacks.DefaultURL).
+	Target       string    `json:"target,omitempty"`
 	OrderID      string    `json:"orderId"`
 	Ticket       string    `json:"ticket,omitempty"`
 	Milestone    string    `json:"milestone"`
@@ -33,9 +42,9 @@ type CallbackEvent struct {
 	Time         time.Time `json:"time"`
 }
 
-// body is the JSON POSTed: the event without its URL.
+// body is the JSON POSTed: the event without its URL or target.
 func (e CallbackEvent) body() ([]byte, error) {
-	e.URL = ""
+	e.URL, e.Target = "", ""
 	return json.Marshal(e)
 }
 
@@ -43,10 +52,17 @@ func (e CallbackEvent) body() ([]byte, error) {
 type Callbacks struct {
 	// Secret signs every body: X-Signature-256: sha256=<hex HMAC-SHA256>.
 	Secret config.Secret
+	// DefaultURL is the worker's CALLBACK_URL, where events whose Target
+	// is DefaultCallback go. Credentials in it are sent, never logged,
+	// never in an error.
+	DefaultURL config.Secret
 	// AllowedHosts are the only hosts (host or host:port) called: an order
-	// cannot make the worker call an arbitrary internal address.
+	// cannot make the worker call an arbitrary internal address. A name
+	// that resolves to a non-public address is called only if that
+	// address is listed as well (outbound.NewClient).
 	AllowedHosts []string
-	// HTTP sends them; nil means a client with a 10 s timeout.
+	// HTTP sends them; nil means outbound.NewClient(AllowedHosts), the
+	// worker's one policy for outbound HTTP.
 	HTTP *http.Client
 }
 
@@ -54,23 +70,27 @@ type Callbacks struct {
 func (c Callbacks) Allowed(rawURL string) bool { return HostAllowed(rawURL, c.AllowedHosts) }
 
 // HostAllowed reports whether rawURL's host, or host:port, is listed.
-func HostAllowed(rawURL string, allowed []string) bool {
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Host == "" {
-		return false
-	}
-	return slices.ContainsFunc(allowed, func(h string) bool {
-		return strings.EqualFold(h, u.Host) || strings.EqualFold(h, u.Hostname())
-	})
-}
+func HostAllowed(rawURL string, allowed []string) bool { return outbound.HostAllowed(rawURL, allowed) }
 
-// DeliverCallback POSTs one event, signed. A host not allowed, or a 4xx
-// other than 408 and 429, is final; anything else is tried again, with the
-// workflow's backoff, for up to a day.
+// DeliverCallback POSTs one event, signed. A host not allowed, an address
+// the allow-list does not cover, or a 4xx other than 408 and 429, is
+// final; anything else (a 3xx included: redirects are not followed) is
+// tried again, with the workflow's backoff, for up to a day.
 func (a *Activities) DeliverCallback(ctx context.Context, e CallbackEvent) error {
 	logger := activity.GetLogger(ctx)
+	switch e.Target {
+	case "":
+	case DefaultCallback:
+		if !a.Callbacks.DefaultURL.IsSet() {
+			// Another worker, configured as this one should be, may take it.
+			return temporal.NewApplicationError("this worker has no CALLBACK_URL", ErrTypeAPIUnavailable)
+		}
+		e.URL = a.Callbacks.DefaultURL.Reveal()
+	default:
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("unknown callback target %q", e.Target), "CallbackRefused", nil)
+	}
 	if !a.Callbacks.Allowed(e.URL) {
-		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("callback host of %q is not in CALLBACK_ALLOWED_HOSTS", e.URL), "CallbackRefused", nil)
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("callback host %s is not in CALLBACK_ALLOWED_HOSTS", hostOf(e.URL)), "CallbackRefused", nil)
 	}
 	body, err := e.body()
 	if err != nil {
@@ -78,17 +98,23 @@ func (a *Activities) DeliverCallback(ctx context.Context, e CallbackEvent) error
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL, bytes.NewReader(body))
 	if err != nil {
-		return temporal.NewNonRetryableApplicationError("callback URL: "+err.Error(), "CallbackRefused", nil)
+		return temporal.NewNonRetryableApplicationError("callback URL of host "+hostOf(e.URL)+" is not valid", "CallbackRefused", nil)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(signature.Header, signature.Sign(a.Callbacks.Secret, body))
 	client := a.Callbacks.HTTP
 	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
+		client = outbound.NewClient(a.Callbacks.AllowedHosts)
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return temporal.NewApplicationError("callback to "+hostOf(e.URL)+": "+err.Error(), ErrTypeAPIUnavailable)
+		// The transport's error without the URL, which may carry a token.
+		cause := outbound.Cause(err)
+		var refused *outbound.AddressError
+		if errors.As(cause, &refused) {
+			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("callback to %s refused: %v", hostOf(e.URL), refused), "CallbackRefused", nil)
+		}
+		return temporal.NewApplicationError(fmt.Sprintf("callback to %s: %v", hostOf(e.URL), cause), ErrTypeAPIUnavailable)
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
@@ -96,6 +122,9 @@ func (a *Activities) DeliverCallback(ctx context.Context, e CallbackEvent) error
 	case code/100 == 2:
 		logger.Info("Callback delivered", "orderId", e.OrderID, "milestone", e.Milestone, "host", hostOf(e.URL))
 		return nil
+	case code/100 == 3:
+		return temporal.NewApplicationError(fmt.Sprintf("callback to %s: %d redirect to %s, not followed", hostOf(e.URL), code,
+			outbound.Redacted(resp.Header.Get("Location"))), ErrTypeAPIUnavailable)
 	case code/100 == 4 && code != http.StatusRequestTimeout && code != http.StatusTooManyRequests:
 		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("callback to %s refused: %d", hostOf(e.URL), code), "CallbackRefused", nil)
 	default:

@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -14,6 +15,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
 
 	"github.com/cc-l2/provisioner/ccapi"
 	"github.com/cc-l2/provisioner/ccapi/ccapisim"
@@ -60,6 +64,7 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if shared != nil {
 		code = stopSharedWorker(code)
+		code = scanForSecrets(code)
 	}
 	for i := len(teardown) - 1; i >= 0; i-- {
 		teardown[i]()
@@ -143,6 +148,32 @@ func stopSharedWorker(code int) int {
 	return code
 }
 
+// scanForSecrets reads, once every test has run, every history and log
+// of the suite for every secret it configures (secretLeaks).
+func scanForSecrets(code int) int {
+	c, err := client.Dial(client.Options{HostPort: env.temporal.HostPort, Namespace: env.temporal.Namespace, Logger: log.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: secret scan:", err)
+		return 1
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	leaks, histories, err := secretLeaks(ctx, c)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: secret scan:", err)
+		return 1
+	}
+	for _, leak := range leaks {
+		fmt.Fprintln(os.Stderr, "e2e: a secret is out:", leak)
+	}
+	if len(leaks) > 0 {
+		return 1
+	}
+	fmt.Fprintf(env.figures, "secret scan of the whole suite: %d secrets, %d histories, every log: none found\n", len(suiteSecrets), histories)
+	return code
+}
+
 // workerEnv is the environment of a worker process talking to the suite's
 // dev server and simulator, polling fast so tests finish quickly.
 func workerEnv(queue string) []string {
@@ -181,6 +212,7 @@ func startWorkerProcess(queue string, extraEnv ...string) (*workerProcess, error
 	if err := w.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting the worker: %w", err)
 	}
+	keepLog(fmt.Sprintf("worker %d on %s", w.cmd.Process.Pid, queue), w.out.String)
 	go func() { w.done <- w.cmd.Wait() }()
 	return w, nil
 }
@@ -254,5 +286,7 @@ func starter(t *testing.T, stdin string, args ...string) (string, int) {
 	if stderr.Len() > 0 {
 		t.Logf("starter %v stderr:\n%s", args, stderr.String())
 	}
+	out := stdout.String() + stderr.String()
+	keepLog(fmt.Sprintf("starter %v (%s)", args, t.Name()), func() string { return out })
 	return stdout.String(), code
 }

@@ -52,8 +52,13 @@ func (r *orderRun) notify(milestone string) {
 	}
 	ctx, _ := workflow.NewDisconnectedContext(r.ctx)
 	event := activities.CallbackEvent{
-		URL: r.callbackURL, OrderID: r.order.OrderID, Milestone: milestone,
+		OrderID: r.order.OrderID, Milestone: milestone,
 		ConnectionID: r.view.ConnectionID, APIStatus: string(r.view.APIStatus), Reason: r.view.Reason, Time: workflow.Now(ctx),
+	}
+	if r.callbackURL == activities.DefaultCallback {
+		event.Target = activities.DefaultCallback // the URL stays in the worker's environment
+	} else {
+		event.URL = r.callbackURL
 	}
 	if r.order.Callback != nil {
 		event.Ticket = r.order.Callback.Ticket
@@ -95,16 +100,23 @@ func (r *orderRun) startCallbacks(ctx workflow.Context, id string, event activit
 	return true
 }
 
-// callbackURL is where the order's milestones go: its own callback, else
-// the worker's CALLBACK_URL; none for a dry run.
+// callbackURL is where the order's milestones go: its own callback's
+// URL, else the worker's CALLBACK_URL by name (activities.DefaultCallback,
+// never the URL, which may carry credentials); "" for none, and for a
+// dry run. A run begun by a worker that recorded the whole URL
+// (Config.CallbackURL) reports there, as it began.
 func callbackURL(o Order, cfg Config) string {
 	switch {
 	case o.DryRun:
 		return ""
 	case o.Callback != nil:
 		return o.Callback.URL
+	case cfg.CallbackURL != "":
+		return cfg.CallbackURL
+	case cfg.DefaultCallbackHost != "":
+		return activities.DefaultCallback
 	}
-	return cfg.CallbackURL
+	return ""
 }
 
 // OrderCallbacks is the callbacks workflow: it delivers one order's

@@ -106,7 +106,44 @@ func TestCallbackHostNotAllowed(t *testing.T) {
 }
 
 // Without a callback of its own, an order reports to the worker's
-// CALLBACK_URL.
+// CALLBACK_URL, named in its events, never written there: the URL may
+// carry credentials, and events are kept in histories.
+func TestDefaultCallbackByName(t *testing.T) {
+	w := newWFTest(t, Config{DefaultCallbackHost: "itsm.example.com"})
+	got := w.milestones()
+	w.ports(goodPorts())
+	w.submit(ccapi.StatusCreating)
+	w.statuses(st(ccapi.StatusActive))
+	if _, err := w.run(validP2P()); err != nil {
+		t.Fatal(err)
+	}
+	if names := milestoneNames(*got); names != "ordered,active" {
+		t.Fatalf("milestones %s", names)
+	}
+	for _, e := range *got {
+		if e.Target != activities.DefaultCallback || e.URL != "" {
+			t.Errorf("event %+v: want target %s and no URL", e, activities.DefaultCallback)
+		}
+	}
+
+	// The worker's host is one an order's own callback may name.
+	w = newWFTest(t, Config{DefaultCallbackHost: "itsm.example.com"})
+	got = w.milestones()
+	w.ports(goodPorts())
+	w.submit(ccapi.StatusCreating)
+	w.statuses(st(ccapi.StatusActive))
+	o := validP2P()
+	o.Callback = &Callback{URL: "https://itsm.example.com/other"}
+	if _, err := w.run(o); err != nil {
+		t.Fatal(err)
+	}
+	if len(*got) != 2 || (*got)[0].URL != "https://itsm.example.com/other" || (*got)[0].Target != "" {
+		t.Errorf("events %+v", *got)
+	}
+}
+
+// A run whose history recorded the whole CALLBACK_URL (workers before
+// DefaultCallbackHost) reports there, as it began.
 func TestWorkerCallbackURL(t *testing.T) {
 	w := newWFTest(t, Config{CallbackURL: "https://itsm.example.com/l2"})
 	got := w.milestones()

@@ -43,11 +43,20 @@ type Config struct {
 	// NameLockCheck is how often a connection-name lock checks that its
 	// order still runs (a terminated order cannot release it).
 	NameLockCheck time.Duration `json:"nameLockCheck,omitempty"`
-	// CallbackURL is where orders without a callback of their own report
-	// their milestones ("" for nowhere); CallbackAllowedHosts are the hosts
-	// an order's own callback may name (CallbackURL's host always may).
-	CallbackURL          string   `json:"callbackUrl,omitempty"`
+	// DefaultCallbackHost is the host of the worker's CALLBACK_URL, where
+	// orders without a callback of their own report their milestones (""
+	// for nowhere). The settings are recorded in every history, and that
+	// URL may carry credentials, so the workflow knows only that it exists
+	// and its host; the callback activity finds the URL in the worker's
+	// environment (activities.DefaultCallback). CallbackAllowedHosts are
+	// the hosts an order's own callback may name (DefaultCallbackHost
+	// always may).
+	DefaultCallbackHost  string   `json:"defaultCallbackHost,omitempty"`
 	CallbackAllowedHosts []string `json:"callbackAllowedHosts,omitempty"`
+	// CallbackURL is the whole CALLBACK_URL, as workers recorded it before
+	// DefaultCallbackHost: read from their histories, so that their runs
+	// replay and report as they began; never set now.
+	CallbackURL string `json:"callbackUrl,omitempty"`
 	// APIRateLimited: the worker caps API calls across workers
 	// (CC_API_MAX_RPS, a rate the server applies to the task queue's
 	// activities), so every API call runs as an activity it counts, none
@@ -63,9 +72,12 @@ type Config struct {
 
 // callbackHosts are the hosts callbacks may go to.
 func (c Config) callbackHosts() []string {
-	hosts := c.CallbackAllowedHosts
+	hosts := slices.Clone(c.CallbackAllowedHosts)
+	if c.DefaultCallbackHost != "" {
+		hosts = append(hosts, c.DefaultCallbackHost)
+	}
 	if u, err := url.Parse(c.CallbackURL); err == nil && u.Host != "" {
-		hosts = append(slices.Clone(hosts), u.Host)
+		hosts = append(hosts, u.Host)
 	}
 	return hosts
 }

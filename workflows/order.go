@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/cc-l2/provisioner/internal/outbound"
 )
 
 // Order is one Layer 2 connection to provision, as the starter reads it from
@@ -255,8 +257,9 @@ func (v *ValidationError) checkIdentity(o Order) {
 func (v *ValidationError) checkCallback(o Order) {
 	if c := o.Callback; c != nil {
 		u, err := url.Parse(c.URL)
+		// The URL is not repeated: it may carry credentials.
 		v.check(err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil, "callback.url",
-			"must be an http or https URL without credentials (got %q)", c.URL)
+			"must be an http or https URL without credentials (got %q)", outbound.Redacted(c.URL))
 		v.check(len(c.Ticket) <= 100 && !strings.ContainsFunc(c.Ticket, unicode.IsControl), "callback.ticket",
 			"must be at most 100 characters, without control characters")
 	}

@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"slices"
 	"strings"
+	"time"
 )
 
 // DecodeOrder reads one order from a JSON object the way order intake
-// must, stricter than encoding/json:
+// must, stricter than encoding/json, at every depth (the order and its
+// callback alike):
 //
 //   - keys match the fields exactly: encoding/json would also take
 //     "DESTPORTID" for destPortId, and of two spellings keep the last;
@@ -24,49 +25,12 @@ import (
 // errors (*json.SyntaxError, *json.UnmarshalTypeError). The order is not
 // validated here (see Validate).
 func DecodeOrder(data []byte) (Order, error) {
-	fields := orderFields()
-	dec := json.NewDecoder(bytes.NewReader(data))
-	tok, err := dec.Token()
+	problems, err := keyProblems("", data, reflect.TypeFor[Order]())
 	if err != nil {
 		return Order{}, err
 	}
-	if delim, ok := tok.(json.Delim); !ok || delim != '{' {
-		return Order{}, errors.New("an order must be a JSON object")
-	}
-	var problems ValidationError
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return Order{}, err
-		}
-		key, _ := tok.(string)
-		var value json.RawMessage
-		if err := dec.Decode(&value); err != nil {
-			return Order{}, err
-		}
-		value = bytes.TrimSpace(value)
-		switch {
-		case !fields[key]:
-			msg := "is not a field of an order"
-			for f := range fields {
-				if strings.EqualFold(f, key) {
-					msg += fmt.Sprintf(" (field names are case-sensitive: did you mean %q?)", f)
-				}
-			}
-			problems.Problems = append(problems.Problems, FieldError{Field: key, Message: msg})
-		case seen[key]:
-			problems.Problems = append(problems.Problems, FieldError{Field: key, Message: "is given more than once"})
-		case string(value) == "null" || string(value) == `""`:
-			problems.Problems = append(problems.Problems, FieldError{Field: key,
-				Message: fmt.Sprintf("must not be %s: leave the field out to use its default", value)})
-		case key == "callback":
-			problems.Problems = append(problems.Problems, nestedKeyProblems(key, value, reflect.TypeFor[Callback]())...)
-		}
-		seen[key] = true
-	}
-	if len(problems.Problems) > 0 {
-		return Order{}, &problems
+	if len(problems) > 0 {
+		return Order{}, &ValidationError{Problems: problems}
 	}
 	var o Order
 	strict := json.NewDecoder(bytes.NewReader(data))
@@ -77,37 +41,84 @@ func DecodeOrder(data []byte) (Order, error) {
 	return o, nil
 }
 
-// orderFields is the set of an order's JSON keys, from its struct tags.
-func orderFields() map[string]bool {
-	t := reflect.TypeFor[Order]()
-	fields := make(map[string]bool, t.NumField())
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if name != "" && name != "-" {
-			fields[name] = true
+// errNotAnObject: an order (or an object field of it) is something else.
+var errNotAnObject = errors.New("an order must be a JSON object")
+
+// keyProblems checks the keys of the JSON object data against the struct
+// type t, whose JSON names prefix (e.g. "callback.") names in problems.
+// Fields that are structs themselves are checked the same way, at every
+// depth. A value of the wrong type is left to decoding to report.
+func keyProblems(prefix string, data []byte, t reflect.Type) ([]FieldError, error) {
+	fields := jsonFields(t)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	if delim, ok := tok.(json.Delim); !ok || delim != '{' {
+		return nil, errNotAnObject
+	}
+	var problems []FieldError
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
 		}
+		key, _ := tok.(string)
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return nil, err
+		}
+		value = bytes.TrimSpace(value)
+		field, known := fields[key]
+		switch {
+		case !known:
+			msg := "is not a field of an order"
+			for f := range fields {
+				if strings.EqualFold(f, key) {
+					msg += fmt.Sprintf(" (field names are case-sensitive: did you mean %q?)", f)
+				}
+			}
+			problems = append(problems, FieldError{Field: prefix + key, Message: msg})
+		case seen[key]:
+			problems = append(problems, FieldError{Field: prefix + key, Message: "is given more than once"})
+		case string(value) == "null" || string(value) == `""`:
+			problems = append(problems, FieldError{Field: prefix + key,
+				Message: fmt.Sprintf("must not be %s: leave the field out to use its default", value)})
+		case isStruct(field) && len(value) > 0 && value[0] == '{':
+			nested, err := keyProblems(prefix+key+".", value, field)
+			if err != nil {
+				return nil, err
+			}
+			problems = append(problems, nested...)
+		}
+		seen[key] = true
+	}
+	return problems, nil
+}
+
+// jsonFields maps the JSON names of struct type t's fields to their
+// types (a pointer's to what it points to).
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	fields := make(map[string]reflect.Type, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		fields[name] = ft
 	}
 	return fields
 }
 
-// nestedKeyProblems checks an object field's own keys exactly, as
-// DecodeOrder checks the order's.
-func nestedKeyProblems(field string, value []byte, t reflect.Type) []FieldError {
-	var keys map[string]json.RawMessage
-	if json.Unmarshal(value, &keys) != nil {
-		return nil // not an object: decoding says so
-	}
-	fields := map[string]bool{}
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		fields[name] = true
-	}
-	var problems []FieldError
-	for key := range keys {
-		if !fields[key] {
-			problems = append(problems, FieldError{Field: field + "." + key, Message: "is not a field of an order"})
-		}
-	}
-	slices.SortFunc(problems, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
-	return problems
+// isStruct reports whether t is a struct encoded as a JSON object (a
+// Duration, say, is not).
+func isStruct(t reflect.Type) bool {
+	return t.Kind() == reflect.Struct && t != reflect.TypeFor[time.Time]()
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -46,8 +47,8 @@ type webhookTemporal interface {
 }
 
 // webhookAuth is how a ticketing system proves who it is: a bearer token,
-// or an HMAC-SHA256 signature of the body made with a shared secret, the
-// scheme the worker's callbacks use. Whichever is set is accepted.
+// or an HMAC-SHA256 signature of the request made with a shared secret
+// (see authenticated). Whichever is set is accepted.
 type webhookAuth struct {
 	Token  config.Secret
 	Secret config.Secret
@@ -94,18 +95,39 @@ func newWebhookFor(s *starter, temporal webhookTemporal, auth webhookAuth, logge
 	// Authentication comes before everything else, so that without
 	// credentials nothing, not even which paths exist, can be learned.
 	mux.Handle("/", h.authenticated(orders))
-	return mux
+	return withRequestID(mux)
+}
+
+// requestIDHeader carries the id of every answer; error answers repeat it
+// as "requestId", and every log line about the request names it, so a
+// caller's report finds the cause the answer does not give.
+const requestIDHeader = "X-Request-Id"
+
+// withRequestID gives every request an id of the server's own (a
+// caller's X-Request-Id is not taken: it would go to the log as given).
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(requestIDHeader, rand.Text()[:16])
+		next.ServeHTTP(w, r)
+	})
+}
+
+// log is the logger for one request's lines: with its request id.
+func (h *webhook) log(w http.ResponseWriter) *zap.Logger {
+	return h.logger.With(zap.String("requestId", w.Header().Get(requestIDHeader)))
 }
 
 // authenticated passes on only requests with "Authorization: Bearer
-// <token>" or with a valid X-Signature-256 of their body. The token is
-// compared as SHA-256 digests in constant time, so neither its content nor
-// its length leaks through timing; the signature with hmac.Equal.
+// <token>" or a valid signature. The token is compared as SHA-256 digests
+// in constant time, so neither its content nor its length leaks through
+// timing; signatures with hmac.Equal.
 //
-// A signature covers the body only, as the callbacks' does: whoever sees
-// a signed request can send it again. That is harmless for orders (a
-// second start of an order id answers "exists") and for cancels (an order
-// is cancelled once); serve behind TLS all the same.
+// A signature (X-Signature-256 with X-Signature-Timestamp) covers the
+// time, the method, the path and the body: it authorises the one request
+// it was made for, for 5 minutes, so a signed GET of one order cannot
+// cancel another, nor a cancel of one order another order. GitHub's
+// body-only X-Hub-Signature-256 is taken for POST /orders alone, where a
+// replay starts nothing new (the order id exists).
 func (h *webhook) authenticated(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if h.auth.Token.IsSet() {
@@ -116,12 +138,14 @@ func (h *webhook) authenticated(next http.Handler) http.Handler {
 				return
 			}
 		}
-		if sig := r.Header.Get(signature.Header); sig != "" && h.auth.Secret.IsSet() {
+		refusal := h.unauthorized()
+		if h.auth.Secret.IsSet() && (r.Header.Get(signature.Header) != "" || r.Header.Get(signature.GitHubHeader) != "") {
 			body, ok := readBody(w, r)
 			if !ok {
 				return
 			}
-			if signature.Valid(h.auth.Secret, body, sig) {
+			var signed bool
+			if signed, refusal = h.signed(r, body); signed {
 				r.Body = io.NopCloser(bytes.NewReader(body))
 				next.ServeHTTP(w, r)
 				return
@@ -130,9 +154,45 @@ func (h *webhook) authenticated(next http.Handler) http.Handler {
 		if h.auth.Token.IsSet() {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="orders"`)
 		}
-		writeError(w, http.StatusUnauthorized, h.unauthorized())
-		h.logger.Warn("webhook: unauthenticated request", zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.String("remote", r.RemoteAddr))
+		writeError(w, http.StatusUnauthorized, refusal)
+		h.log(w).Warn("webhook: unauthenticated request", zap.String("method", r.Method), zap.String("path", r.URL.Path),
+			zap.String("remote", r.RemoteAddr), zap.String("refused", refusal))
 	})
+}
+
+// Why a signed request is refused, beyond a signature that does not
+// match.
+const (
+	refusedNoTimestamp = signature.Header + " needs " + signature.TimestampHeader + " (Unix seconds): sign timestamp.method.path.body"
+	refusedStale       = signature.TimestampHeader + " is more than 5 minutes from the server's time"
+	refusedGitHubRoute = signature.GitHubHeader + " (the body's signature) is accepted for POST /orders only; sign other requests with " +
+		signature.Header + " and " + signature.TimestampHeader
+)
+
+// signed reports whether the request carries a good signature of itself;
+// if not, the sentence that says why.
+func (h *webhook) signed(r *http.Request, body []byte) (bool, string) {
+	if value := r.Header.Get(signature.Header); value != "" {
+		err := signature.ValidRequest(h.auth.Secret, signature.Request{
+			Timestamp: r.Header.Get(signature.TimestampHeader), Method: r.Method, Path: r.RequestURI, Body: body,
+		}, value, time.Now())
+		switch {
+		case err == nil:
+			return true, ""
+		case errors.Is(err, signature.ErrNoTimestamp):
+			return false, refusedNoTimestamp
+		case errors.Is(err, signature.ErrStale):
+			return false, refusedStale
+		}
+		return false, h.unauthorized()
+	}
+	if r.Method != http.MethodPost || r.URL.Path != "/orders" {
+		return false, refusedGitHubRoute
+	}
+	if signature.Valid(h.auth.Secret, body, r.Header.Get(signature.GitHubHeader)) {
+		return true, ""
+	}
+	return false, h.unauthorized()
 }
 
 // unauthorized says what a refused request lacked, naming only the
@@ -155,10 +215,10 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", maxBodyBytes))
+			writeError(w, http.StatusRequestEntityTooLarge, errTooLarge)
 			return nil, false
 		}
-		writeError(w, http.StatusBadRequest, "reading the request body: "+err.Error())
+		writeError(w, http.StatusBadRequest, errReadingBody)
 		return nil, false
 	}
 	return body, true
@@ -198,30 +258,35 @@ func (h *webhook) orders(w http.ResponseWriter, r *http.Request) {
 				problems = append(problems, webhookProblem{Order: max(e.Index-1, 0), Line: e.Line, OrderID: e.OrderID, Field: p.Field, Message: p.Message})
 			}
 		}
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid orders", "problems": problems})
-		h.logger.Info("webhook: refused invalid orders", zap.Int("problems", len(problems)))
+		writeErrorWith(w, http.StatusBadRequest, errInvalidOrders, map[string]any{"problems": problems})
+		h.log(w).Info("webhook: refused invalid orders", zap.Int("problems", len(problems)))
 		return
 	}
 
 	results := make([]started, 0, len(orders))
 	failed := false
 	submitID := newSubmitID()
+	logger := h.log(w)
 	for _, so := range orders {
 		result := h.starter.start(r.Context(), so.Order, false, submitID)
-		results = append(results, result)
 		if result.Outcome == outcomeError {
+			// The Temporal client's words name the frontend and the
+			// transport: they go to the log, the caller gets a sentence.
 			failed = true
-			h.logger.Error("webhook: starting an order failed", zap.String("orderId", result.OrderID), zap.String("error", result.Error))
+			logger.Error("webhook: starting an order failed", zap.String("orderId", result.OrderID), zap.String("error", result.Error))
+			result.Error = errStartFailed
+			results = append(results, result)
 			continue
 		}
-		h.logger.Info("webhook: order", zap.String("orderId", result.OrderID), zap.String("workflowId", result.WorkflowID),
+		results = append(results, result)
+		logger.Info("webhook: order", zap.String("orderId", result.OrderID), zap.String("workflowId", result.WorkflowID),
 			zap.String("runId", result.RunID), zap.String("outcome", result.Outcome))
 	}
 	if failed {
 		// Some orders may have started: list every outcome so the caller
 		// can retry just the failed ones (a retry of a started one
 		// answers "exists").
-		writeJSON(w, http.StatusBadGateway, map[string]any{"error": "could not start every order", "orders": results})
+		writeErrorWith(w, http.StatusBadGateway, errNotEveryOrder, map[string]any{"orders": results})
 		return
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"orders": results})
@@ -238,10 +303,10 @@ func (h *webhook) order(w http.ResponseWriter, r *http.Request) {
 	view, err := orderStatus(r.Context(), h.temporal, orderID)
 	switch {
 	case errors.Is(err, errNoSuchOrder):
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no order %q", orderID))
+		writeErrorWith(w, http.StatusNotFound, errNoOrder, map[string]any{"orderId": orderID})
 	case err != nil:
-		h.logger.Error("webhook: status query failed", zap.String("orderId", orderID), zap.Error(err))
-		writeError(w, http.StatusBadGateway, "could not get the order's status")
+		h.log(w).Error("webhook: status query failed", zap.String("orderId", orderID), zap.Error(err))
+		writeError(w, http.StatusBadGateway, errStatusFailed)
 	default:
 		writeJSON(w, http.StatusOK, view)
 	}
@@ -267,12 +332,12 @@ func (h *webhook) cancel(w http.ResponseWriter, r *http.Request) {
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&req); err != nil {
-			writeError(w, http.StatusBadRequest, `the body must be {"reason": "..."} or empty: `+err.Error())
+			writeError(w, http.StatusBadRequest, errCancelBody)
 			return
 		}
 	}
-	if err := checkReason(req.Reason); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	if checkReason(req.Reason) != nil {
+		writeError(w, http.StatusBadRequest, errReasonTooLong)
 		return
 	}
 	orderID := r.PathValue("orderId")
@@ -295,14 +360,14 @@ func (h *webhook) signalled(w http.ResponseWriter, orderID string, err error, ou
 	var ended *orderEndedError
 	switch {
 	case errors.Is(err, errNoSuchOrder):
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no order %q", orderID))
+		writeErrorWith(w, http.StatusNotFound, errNoOrder, map[string]any{"orderId": orderID})
 	case errors.As(err, &ended):
-		writeJSON(w, http.StatusConflict, map[string]string{"error": ended.Error(), "stage": string(ended.Stage)})
+		writeErrorWith(w, http.StatusConflict, errEnded, map[string]any{"orderId": orderID, "stage": string(ended.Stage)})
 	case err != nil:
-		h.logger.Error("webhook: signalling an order failed", zap.String("orderId", orderID), zap.String("outcome", outcome), zap.Error(err))
-		writeError(w, http.StatusBadGateway, "could not signal the order")
+		h.log(w).Error("webhook: signalling an order failed", zap.String("orderId", orderID), zap.String("outcome", outcome), zap.Error(err))
+		writeError(w, http.StatusBadGateway, errSignalFailed)
 	default:
-		h.logger.Info("webhook: "+outcome, zap.String("orderId", orderID))
+		h.log(w).Info("webhook: "+outcome, zap.String("orderId", orderID))
 		writeJSON(w, http.StatusAccepted, map[string]string{"orderId": orderID, "workflowId": workflows.WorkflowID(orderID), "outcome": outcome})
 	}
 }
@@ -318,8 +383,38 @@ func onlyPost(w http.ResponseWriter, r *http.Request, what string) bool {
 	return false
 }
 
+// The sentences error answers say, each fixed (README, "The webhook"):
+// what went wrong inside (Temporal's address, the transport's words) goes
+// to the log under the answer's request id, never to the caller.
+const (
+	errStartFailed   = "could not start: Temporal unavailable; retry"
+	errNotEveryOrder = "could not start every order"
+	errInvalidOrders = "invalid orders"
+	errStatusFailed  = "could not get the order's status"
+	errSignalFailed  = "could not signal the order"
+	errNoOrder       = "no such order"
+	errEnded         = "the order has already ended"
+	errCancelBody    = `the body must be {"reason": "..."} or empty`
+	errReasonTooLong = "the reason is over 500 bytes"
+	errReadingBody   = "could not read the request body"
+	errTooLarge      = "request body over 1 MiB"
+)
+
+// writeError answers {"error": message, "requestId": ...}.
 func writeError(w http.ResponseWriter, code int, message string) {
-	writeJSON(w, code, map[string]string{"error": message})
+	writeErrorWith(w, code, message, nil)
+}
+
+// writeErrorWith is writeError with more fields.
+func writeErrorWith(w http.ResponseWriter, code int, message string, fields map[string]any) {
+	answer := map[string]any{"error": message}
+	if id := w.Header().Get(requestIDHeader); id != "" {
+		answer["requestId"] = id
+	}
+	for k, v := range fields {
+		answer[k] = v
+	}
+	writeJSON(w, code, answer)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
@@ -338,9 +433,11 @@ func (a *app) serveCommand() *cobra.Command {
 		Use:   "serve",
 		Short: "accept orders over HTTP from ticketing systems",
 		Long: `Serves HTTP on STARTER_LISTEN_ADDR until SIGINT or SIGTERM. Every request but
-GET /healthz needs "Authorization: Bearer $STARTER_WEBHOOK_TOKEN", or
-"X-Signature-256: sha256=<hex HMAC-SHA256 of the body with
-$STARTER_WEBHOOK_SECRET>" (the scheme of the worker's callbacks).
+GET /healthz needs "Authorization: Bearer $STARTER_WEBHOOK_TOKEN", or a
+signature with $STARTER_WEBHOOK_SECRET: "X-Signature-Timestamp: <Unix
+seconds>" and "X-Signature-256: sha256=<hex HMAC-SHA256 of
+timestamp.METHOD.path.body>", good for 5 minutes; POST /orders also takes
+GitHub's "X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>".
 
   POST /orders            one order or an array of orders as JSON, or CSV with a
                           header row (Content-Type: text/csv), at most 1 MiB:
@@ -356,7 +453,10 @@ $STARTER_WEBHOOK_SECRET>" (the scheme of the worker's callbacks).
   POST /orders/{orderId}/refresh
                           202 a waiting order reads its connection's status now;
                           404 and 409 as for cancel
-  GET  /healthz           200 {"status":"ok"}, no credentials needed`,
+  GET  /healthz           200 {"status":"ok"}, no credentials needed
+
+Every answer carries X-Request-Id; an error is {"error":"<a fixed sentence>",
+"requestId":"..."}, and its cause is in the log under that id.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return a.usageError(cmd, fmt.Sprintf("unexpected argument %q", args[0]))

@@ -13,6 +13,7 @@ import (
 	"github.com/cc-l2/provisioner/ccapi"
 	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/internal/logging"
+	"github.com/cc-l2/provisioner/internal/outbound"
 	"github.com/cc-l2/provisioner/internal/temporalclient"
 	"github.com/cc-l2/provisioner/workflows"
 )
@@ -38,7 +39,7 @@ type Config struct {
 	ShutdownTimeout            time.Duration `env:"WORKER_SHUTDOWN_TIMEOUT" envDefault:"30s" desc:"how long running activities may finish after SIGTERM"`
 	HTTPAddr                   string        `env:"WORKER_HTTP_ADDR" envDefault:"127.0.0.1:9464" desc:"host:port of /metrics (Prometheus), /healthz and /readyz; empty to serve none"`
 
-	CallbackURL          string        `env:"CALLBACK_URL" desc:"where orders without a callback of their own report their milestones (POST, signed); empty for nowhere"`
+	CallbackURL          config.Secret `env:"CALLBACK_URL" desc:"where orders without a callback of their own report their milestones (POST, signed); empty for nowhere; may hold credentials (user:password@, ?token=), never printed nor recorded"`
 	CallbackSecret       config.Secret `env:"CALLBACK_SECRET" desc:"HMAC-SHA256 key signing every callback (X-Signature-256); required with CALLBACK_URL or CALLBACK_ALLOWED_HOSTS (never printed)"`
 	CallbackAllowedHosts []string      `env:"CALLBACK_ALLOWED_HOSTS" envSeparator:"," desc:"comma-separated hosts (or host:port) an order's own callback.url may name; CALLBACK_URL's host always may"`
 
@@ -114,12 +115,13 @@ func (c Config) Problems() []string {
 	if c.CCAPITimeout > 5*time.Minute {
 		problems = append(problems, fmt.Sprintf("CC_API_TIMEOUT must be at most 5m (got %s)", c.CCAPITimeout))
 	}
-	if c.CallbackURL != "" {
-		if u, err := url.Parse(c.CallbackURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			problems = append(problems, fmt.Sprintf("CALLBACK_URL %q must be an http or https URL", c.CallbackURL))
+	if c.CallbackURL.IsSet() {
+		// The value is not printed: it may carry credentials.
+		if u, err := url.Parse(c.CallbackURL.Reveal()); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, "CALLBACK_URL must be an http or https URL with a host (its value is not printed: it may hold credentials)")
 		}
 	}
-	if (c.CallbackURL != "" || len(c.CallbackAllowedHosts) > 0) && !c.CallbackSecret.IsSet() {
+	if (c.CallbackURL.IsSet() || len(c.CallbackAllowedHosts) > 0) && !c.CallbackSecret.IsSet() {
 		problems = append(problems, "CALLBACK_SECRET is required with CALLBACK_URL or CALLBACK_ALLOWED_HOSTS: every callback is signed")
 	}
 	if c.CCAPIMaxRPS < 0 {
@@ -154,7 +156,10 @@ func (c Config) Workflow() workflows.Config {
 	wf.PutSettleWindow = c.PutSettleWindow
 	wf.NameLockCheck = c.NameLockCheck
 	wf.APITimeout = c.CCAPITimeout
-	wf.CallbackURL = c.CallbackURL
+	// The workflow records its settings in every history: it learns only
+	// that there is a CALLBACK_URL and its host; the URL itself stays
+	// here, for the callback activity (Callbacks).
+	wf.DefaultCallbackHost = c.callbackHost()
 	wf.CallbackAllowedHosts = c.CallbackAllowedHosts
 	wf.APIRateLimited = c.CCAPIMaxRPS > 0
 	return wf
@@ -163,10 +168,19 @@ func (c Config) Workflow() workflows.Config {
 // Callbacks is how the worker's activities call ticketing systems back.
 func (c Config) Callbacks() activities.Callbacks {
 	hosts := slices.Clone(c.CallbackAllowedHosts)
-	if u, err := url.Parse(c.CallbackURL); err == nil && u.Host != "" {
-		hosts = append(hosts, u.Host)
+	if host := c.callbackHost(); host != "" {
+		hosts = append(hosts, host)
 	}
-	return activities.Callbacks{Secret: c.CallbackSecret, AllowedHosts: hosts}
+	return activities.Callbacks{Secret: c.CallbackSecret, DefaultURL: c.CallbackURL, AllowedHosts: hosts, HTTP: outbound.NewClient(hosts)}
+}
+
+// callbackHost is CALLBACK_URL's host (and port), without its
+// credentials; "" for none.
+func (c Config) callbackHost() string {
+	if u, err := url.Parse(c.CallbackURL.Reveal()); err == nil {
+		return u.Host
+	}
+	return ""
 }
 
 // apiLimiter paces this worker's API calls at CC_API_MAX_RPS (nil for no

@@ -142,16 +142,25 @@ func Parse(source string, data []byte, format Format) ([]Order, []*Error) {
 	return parseJSON(source, data)
 }
 
-// Check validates decoded orders, one error per invalid order.
+// Check validates decoded orders, one error per invalid order: Validate,
+// and what intake refuses beyond it (IntakeProblems).
 func Check(source string, orders []Order) []*Error {
 	var errs []*Error
 	for _, so := range orders {
 		err := so.Order.Validate()
+		var invalid *workflows.ValidationError
+		if extra := so.Order.IntakeProblems(); len(extra) > 0 {
+			all := &workflows.ValidationError{OrderID: so.Order.OrderID}
+			if errors.As(err, &invalid) {
+				all.Problems = append(all.Problems, invalid.Problems...)
+			}
+			all.Problems = append(all.Problems, extra...)
+			err = all
+		}
 		if err == nil {
 			continue
 		}
 		oe := &Error{Source: source, Index: so.Index, Line: so.Line, OrderID: so.Order.OrderID, Err: err}
-		var invalid *workflows.ValidationError
 		if errors.As(err, &invalid) {
 			oe.Fields = invalid.Problems
 		}

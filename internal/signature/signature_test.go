@@ -2,6 +2,7 @@ package signature
 
 import (
 	"testing"
+	"time"
 
 	"github.com/cc-l2/provisioner/internal/config"
 )
@@ -55,4 +56,48 @@ func upper(s string) string {
 		}
 	}
 	return string(b)
+}
+
+func TestValidRequest(t *testing.T) {
+	const secret config.Secret = "s3cret"
+	now := time.Unix(1_800_000_000, 0)
+	cancel := Request{Timestamp: "1800000000", Method: "POST", Path: "/orders/A/cancel", Body: []byte(`{"reason":"x"}`)}
+	good := SignRequest(secret, cancel)
+	// The README's openssl recipe computes exactly this.
+	mac := Sign(secret, []byte(`1800000000.POST./orders/A/cancel.{"reason":"x"}`))
+	if good != mac {
+		t.Fatalf("SignRequest = %s, want the HMAC of timestamp.method.path.body %s", good, mac)
+	}
+	with := func(change func(*Request)) Request {
+		r := cancel
+		change(&r)
+		return r
+	}
+	tests := []struct {
+		name string
+		r    Request
+		now  time.Time
+		want error
+	}{
+		{"good", cancel, now, nil},
+		{"4m59s later", cancel, now.Add(4*time.Minute + 59*time.Second), nil},
+		{"5m01s later", cancel, now.Add(5*time.Minute + time.Second), ErrStale},
+		{"5m01s earlier", cancel, now.Add(-5*time.Minute - time.Second), ErrStale},
+		{"other path", with(func(r *Request) { r.Path = "/orders/B/cancel" }), now, ErrMismatch},
+		{"other method", with(func(r *Request) { r.Method = "GET" }), now, ErrMismatch},
+		{"other body", with(func(r *Request) { r.Body = nil }), now, ErrMismatch},
+		{"other timestamp", with(func(r *Request) { r.Timestamp = "1800000001" }), now, ErrMismatch},
+		{"no timestamp", with(func(r *Request) { r.Timestamp = "" }), now, ErrNoTimestamp},
+		{"timestamp not a number", with(func(r *Request) { r.Timestamp = "soon" }), now, ErrNoTimestamp},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := ValidRequest(secret, tt.r, good, tt.now); err != tt.want {
+				t.Fatalf("ValidRequest = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	if err := ValidRequest("", cancel, SignRequest("", cancel), now); err != ErrMismatch {
+		t.Fatalf("no secret configured: %v, want ErrMismatch", err)
+	}
 }
