@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/cc-l2/provisioner/activities"
 	"github.com/cc-l2/provisioner/ccapi"
+	"github.com/cc-l2/provisioner/ccapi/ccapisim"
 	"github.com/cc-l2/provisioner/workflows"
 )
 
@@ -135,5 +137,43 @@ func TestCancelInTheTaskThatContinuesAsNew(t *testing.T) {
 	conn, err := env.api.GetConnection(context.Background(), "acme", waiting.ConnectionID)
 	if err != nil || conn.Status != ccapi.StatusCancelled {
 		t.Errorf("connection after the cancel: %+v, %v", conn, err)
+	}
+}
+
+// Issue 22, scenario 5: order A ends ACTIVE; order B, of the same name on
+// the same port, starts at once. The port's reads lag behind (as the
+// README allows within the settle window), so B's check finds no live
+// connection of that name; B's PUT commits but its answer is lost. B
+// must not take A's connection for its own (and delete its own as "a
+// second connection"): the name stays reserved for the settle window
+// after A, so B is refused before it sends anything, and says why.
+func TestSecondOrderRightAfterTheFirstTakesNothingOfIt(t *testing.T) {
+	need(t)
+	c := env.temporal.Client(t)
+	t.Cleanup(func() { env.sim.SetFaults(ccapisim.Faults{}) })
+	first := p2pOrder("E2E-NAME-AFTER-A")
+	first.Name = "E2E-SHARED-AFTER"
+	res, err := result(t, start(t, c, first))
+	if err != nil || res.Stage != workflows.StageActive {
+		t.Fatalf("first order: %+v, %v", res, err)
+	}
+	env.sim.SetFaults(ccapisim.Faults{Endpoints: map[string]ccapisim.Faults{
+		ccapisim.EndpointGetPort:      {ListLag: time.Hour},
+		ccapisim.EndpointCreateLayer2: {CommitThenDrop: 1},
+	}})
+	second := p2pOrder("E2E-NAME-AFTER-B")
+	second.Name = first.Name
+	puts := env.sim.RequestCount(ccapisim.EndpointCreateLayer2)
+	_, err = result(t, start(t, c, second))
+	errType, msg := failureType(t, err)
+	if errType != workflows.ErrTypePrecheckFailed || !strings.Contains(msg, "ended moments ago") || !strings.Contains(msg, first.OrderID) {
+		t.Errorf("second order: %s: %s", errType, msg)
+	}
+	if n := env.sim.RequestCount(ccapisim.EndpointCreateLayer2) - puts; n != 0 {
+		t.Errorf("the second order sent %d PUTs", n)
+	}
+	conn, err := env.api.GetConnection(context.Background(), "acme", res.ConnectionID)
+	if err != nil || conn.Status != ccapi.StatusActive {
+		t.Errorf("the first order's connection: %+v, %v", conn, err)
 	}
 }
