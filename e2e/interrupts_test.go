@@ -124,13 +124,6 @@ func TestCancelInTheTaskThatContinuesAsNew(t *testing.T) {
 	w.startWorkflows()
 
 	res, err := result(t, run)
-	if err != nil {
-		iter := c.GetWorkflowHistory(context.Background(), workflows.WorkflowID(o.OrderID), run.GetRunID(), false, 0)
-		for iter.HasNext() {
-			ev, _ := iter.Next()
-			t.Logf("event %d %v", ev.GetEventId(), ev.GetEventType())
-		}
-	}
 	if err != nil || res.Stage != workflows.StageCancelled || !res.Withdrawn {
 		t.Fatalf("outcome %+v, %v: the cancel was lost", res, err)
 	}
@@ -138,6 +131,7 @@ func TestCancelInTheTaskThatContinuesAsNew(t *testing.T) {
 	if err != nil || conn.Status != ccapi.StatusCancelled {
 		t.Errorf("connection after the cancel: %+v, %v", conn, err)
 	}
+	checkHistory(t, c, o.OrderID, "cancel-in-the-continue-as-new-task")
 }
 
 // Issue 22, scenario 5: order A ends ACTIVE; order B, of the same name on
@@ -176,4 +170,5 @@ func TestSecondOrderRightAfterTheFirstTakesNothingOfIt(t *testing.T) {
 	if err != nil || conn.Status != ccapi.StatusActive {
 		t.Errorf("the first order's connection: %+v, %v", conn, err)
 	}
+	checkHistory(t, c, second.OrderID, "name-reserved-after-an-order")
 }

@@ -61,9 +61,18 @@ var pathsSinceActionsOnce = []string{
 	"adopt-followed-to-active-once",
 }
 
+// pathsSinceAdversarialTiming are the create order's paths recorded since
+// issue 22's changes, which send no command of their own: they change
+// what a task that continues as new does, and what the lookups and the
+// lock's release are asked.
+var pathsSinceAdversarialTiming = []string{
+	"cancel-in-the-continue-as-new-task", // a status read and a cancel in one task, which would have continued as new
+	"name-reserved-after-an-order",       // refused: the name's last order ended within the settle window
+}
+
 // recordedPaths are the paths each recorded set must cover.
 var recordedPaths = map[string][]string{
-	".":  append(slices.Clone(pathsSinceV4), pathsSinceActionsOnce...),
+	".":  slices.Concat(pathsSinceV4, pathsSinceActionsOnce, pathsSinceAdversarialTiming),
 	"v5": pathsSinceV4,
 	// v4 also keeps a lock released by signal: today's locks leave no
 	// history to replay.
