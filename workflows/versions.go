@@ -66,7 +66,9 @@ const (
 	// cancel waits for a side effect in flight, then says what it did; the
 	// connection is the company's only if its source port is; an order
 	// ends from one decision about what happened to the connection.
-	// (Revision 2 is the create order's, issue 22.)
+	// Revision 2 was set aside for the create order's part of issue 22
+	// and never used: those changes send no command of their own (see
+	// pathsSinceAdversarialTiming in replay_test.go), so none is gated.
 	revisionActionsOnce = 3
 
 	// codeRevision is this code's revision: the highest above.
