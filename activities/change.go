@@ -60,12 +60,23 @@ func connectionFacts(c ccapi.Connection) ConnectionFacts {
 }
 
 // ReadConnection reads one connection of the company. A 404 is a result
-// (Found false), not an error.
+// (Found false), not an error, once the port (in.PortID, when given)
+// agrees; while the port still lists the connection the 404 is not
+// believed, and the read fails.
 func (a *Activities) ReadConnection(ctx context.Context, in ConnectionRef) (ConnectionFacts, error) {
 	ctx = ccapi.WithCorrelationID(ctx, in.OrderID)
 	c, err := a.API.GetConnection(ctx, in.Company, in.ConnectionID)
 	switch {
 	case ccapi.IsNotFound(err):
+		switch listed, err := a.portLists(ctx, in); {
+		case err != nil:
+			return ConnectionFacts{}, err
+		case listed != nil:
+			// Failed at once, not retried here: the order's next read
+			// asks again, and a cancel need not wait for this one.
+			return ConnectionFacts{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("connection %s answered 404, but port %s still lists it %s: not believed",
+				in.ConnectionID, in.PortID, listed.Status), ErrTypeLookupInconclusive, nil)
+		}
 		return ConnectionFacts{ID: in.ConnectionID}, nil
 	case err != nil:
 		return ConnectionFacts{}, classify("reading connection "+in.ConnectionID, err)

@@ -105,3 +105,22 @@ func TestGetConnectionStatusConfirmsA404WithThePort(t *testing.T) {
 		t.Errorf("a connection the port does not list either: %+v, %v", st, err)
 	}
 }
+
+// Issue 22, point 8, for the action orders: a stray 404 on a read of a
+// connection whose port still lists it is not believed (a decommission
+// would say "deleted", an adopt "no longer known"); one the port agrees
+// with is a result, Found false.
+func TestReadConnectionConfirmsA404WithThePort(t *testing.T) {
+	at := newActTest(t)
+	id := create(t, at, 1, "ORDER-STRAY-READ")
+	ref := activities.ConnectionRef{OrderID: "O", Company: "acme", ConnectionID: id, PortID: acmeHKG}
+	at.sim.SetFaults(ccapisim.Faults{Endpoints: map[string]ccapisim.Faults{ccapisim.EndpointGetConnection: {ReadGap: time.Hour}}})
+	if f, err := run[activities.ConnectionFacts](t, at, at.acts.ReadConnection, ref); err == nil {
+		t.Fatalf("a live connection answering 404 was read as %+v", f)
+	}
+	at.sim.SetFaults(ccapisim.Faults{})
+	gone := activities.ConnectionRef{OrderID: "O", Company: "acme", ConnectionID: "6b0000000000000000000bad", PortID: acmeHKG}
+	if f, err := run[activities.ConnectionFacts](t, at, at.acts.ReadConnection, gone); err != nil || f.Found {
+		t.Errorf("a connection the port does not list either: %+v, %v", f, err)
+	}
+}

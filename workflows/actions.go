@@ -74,6 +74,7 @@ func (p *Provisioner) runAction(ctx workflow.Context, in Input, waitStage Stage,
 	if in.Wait != nil {
 		r.startedAt, r.callbacksStarted = in.Wait.StartedAt, in.Wait.CallbacksStarted
 		r.resume(in.Wait)
+		r.srcPortID = in.Wait.PortID
 	} else {
 		r.startedAt = workflow.GetInfo(ctx).WorkflowStartTime
 		r.countStarted(ctx)
@@ -149,6 +150,7 @@ func (r *orderRun) check(ctx workflow.Context, cfg Config) (activities.Connectio
 		if err := r.owned(ctx, cctx, f, nothing); err != nil {
 			return f, false, err
 		}
+		r.srcPortID = f.SrcPortID
 	}
 	return f, true, nil
 }
@@ -202,7 +204,7 @@ func ended(err error) (Result, error) {
 }
 
 func (r *orderRun) connectionRef() activities.ConnectionRef {
-	return activities.ConnectionRef{OrderID: r.order.OrderID, Company: r.order.Company, ConnectionID: r.order.ConnectionID}
+	return activities.ConnectionRef{OrderID: r.order.OrderID, Company: r.order.Company, ConnectionID: r.order.ConnectionID, PortID: r.srcPortID}
 }
 
 // awaitAction reads the connection on the polling budget's schedule until
@@ -233,6 +235,7 @@ func (r *orderRun) awaitAction(ctx workflow.Context, cfg Config, w WaitState) (R
 				continue // act on it here rather than hand it over
 			}
 			r.carryOver(&w)
+			w.PortID = r.srcPortID
 			w.NextPoll, w.StartedAt, w.CallbacksStarted = Duration(interval), r.startedAt, r.callbacksStarted
 			r.logger.Info("Continuing as new to keep the history small", "polls", w.Polls)
 			return Result{}, workflow.NewContinueAsNewError(ctx, WorkflowType(r.order), Input{Order: r.order, Wait: &w})

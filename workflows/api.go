@@ -81,6 +81,10 @@ type WaitState struct {
 	// by the ending run and lost (issue 22, scenario 2).
 	Cancel  *CancelRequest `json:"cancel,omitempty"`
 	Refresh bool           `json:"refresh,omitempty"`
+	// PortID is an action order's connection's source port, shown to be
+	// the company's: a 404 for the connection is believed only when this
+	// port's read lacks it too.
+	PortID string `json:"portId,omitempty"`
 }
 
 // Stage is where an order is.

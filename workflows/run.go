@@ -55,6 +55,9 @@ type orderRun struct {
 	// workflow runs; notifiedAwaiting that awaiting-acceptance went out.
 	callbackURL                        string
 	callbacksStarted, notifiedAwaiting bool
+	// srcPortID is an action order's connection's source port, once it is
+	// shown to be the company's (its reads confirm a 404 against it).
+	srcPortID string
 	// cancels and refreshes are the run's signal channels, drained by
 	// takeSignals as well as by their listeners.
 	cancels, refreshes workflow.ReceiveChannel
