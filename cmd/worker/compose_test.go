@@ -449,3 +449,29 @@ func TestDockerfile(t *testing.T) {
 		}
 	}
 }
+
+// composeDefault matches ${VAR:-default} in a compose file.
+var composeDefault = regexp.MustCompile(`\$\{([A-Z0-9_]+):-([^}]*)\}`)
+
+// `cp .env.example .env` must change nothing compose would do without it:
+// each variable both give a value has the same one, and the worker's HTTP
+// side listens where Prometheus on the compose network can scrape it (not
+// on the container's loopback, which its health check would not notice).
+func TestEnvExampleMatchesComposeDefaults(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "docker-compose.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := readEnvExample(t)
+	for _, m := range composeDefault.FindAllStringSubmatch(string(raw), -1) {
+		name, def := m[1], m[2]
+		if v, ok := vars[name]; ok && v != def {
+			t.Errorf(".env.example sets %s=%s, compose's default is %q", name, v, def)
+		}
+	}
+	w := service(t, loadCompose(t, nil, "docker-compose.yml"), "worker")
+	addr := envValue(t, w, "WORKER_HTTP_ADDR")
+	if host, _, _ := strings.Cut(addr, ":"); host == "127.0.0.1" || host == "localhost" || host == "[::1]" || addr == "" {
+		t.Errorf("compose with .env.example: worker WORKER_HTTP_ADDR = %q, which Prometheus cannot scrape", addr)
+	}
+}

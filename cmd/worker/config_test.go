@@ -298,3 +298,29 @@ func TestAPIRateIsTheTaskQueueActivityRate(t *testing.T) {
 		}
 	}
 }
+
+// WORKER_HTTP_ADDR set but empty serves nothing, as its description says;
+// unset, it is the default. A test or suite that sets it empty must never
+// take the default's fixed port.
+func TestHTTPAddrEmptyMeansNone(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"unset", map[string]string{"CC_API_KEY": testKey}, "127.0.0.1:9464"},
+		{"empty", map[string]string{"CC_API_KEY": testKey, "WORKER_HTTP_ADDR": ""}, ""},
+		{"set", map[string]string{"CC_API_KEY": testKey, "WORKER_HTTP_ADDR": ":9464"}, ":9464"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := loadConfig(tt.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.HTTPAddr != tt.want {
+				t.Errorf("HTTPAddr = %q, want %q", cfg.HTTPAddr, tt.want)
+			}
+		})
+	}
+}

@@ -213,13 +213,14 @@ func (m *monitor) close() {
 // checkReady is `worker -healthcheck`: it asks the /readyz of the worker
 // running with this environment.
 func checkReady(ctx context.Context, environ map[string]string, stderr io.Writer) int {
-	addr := environ["WORKER_HTTP_ADDR"]
-	if _, set := environ["WORKER_HTTP_ADDR"]; !set {
-		addr = defaults().HTTPAddr
+	addr := httpAddr(environ)
+	if addr == "" {
+		fmt.Fprintf(stderr, "worker: %s is empty: this worker serves no /readyz to check\n", httpAddrVar)
+		return exitFailure
 	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil || port == "" {
-		fmt.Fprintf(stderr, "worker: WORKER_HTTP_ADDR %q: no port to check\n", addr)
+		fmt.Fprintf(stderr, "worker: %s %q: no port to check\n", httpAddrVar, addr)
 		return exitFailure
 	}
 	if host == "" || host == "0.0.0.0" || host == "::" {

@@ -66,3 +66,30 @@ func TestMonitorServesMetricsAndHealth(t *testing.T) {
 		t.Errorf("/metrics lacks %q:\n%s", missing, body)
 	}
 }
+
+// worker -healthcheck asks the address the worker serves on, the default
+// one included, and says plainly when the environment turned it off.
+func TestCheckReadyAddress(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    string // in stderr
+		notWant string
+	}{
+		{"unset: the default", map[string]string{}, "127.0.0.1:9464", "no port to check"},
+		{"empty: none served", map[string]string{"WORKER_HTTP_ADDR": ""}, "WORKER_HTTP_ADDR is empty", "no port to check"},
+		{"any host: loopback", map[string]string{"WORKER_HTTP_ADDR": ":1"}, "127.0.0.1:1", "no port to check"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr strings.Builder
+			code := checkReady(context.Background(), tt.env, &stderr)
+			if tt.name == "unset: the default" && code == exitOK {
+				return // a worker of this machine's own is ready there
+			}
+			if code != exitFailure || !strings.Contains(stderr.String(), tt.want) || strings.Contains(stderr.String(), tt.notWant) {
+				t.Errorf("checkReady = %d, %q; want %d naming %q", code, stderr.String(), exitFailure, tt.want)
+			}
+		})
+	}
+}
