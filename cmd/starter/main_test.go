@@ -41,6 +41,8 @@ func TestMain(m *testing.M) {
 //
 //	"hold"           wait for the cancel signal, then end cancelled
 //	"fail-<Type>"    fail with an ApplicationError of that type
+//	"nothing-<Type>" fail so, certainly having ordered nothing (its details
+//	                 a StatusView with NothingOrdered, as the real workflow's)
 //	anything else    end active at once (or, for a dry run, with a PUT body)
 func fakeProvision(ctx workflow.Context, in workflows.Input) (workflows.Result, error) {
 	o := in.Order
@@ -61,6 +63,9 @@ func fakeProvision(ctx workflow.Context, in workflows.Input) (workflows.Result, 
 	case strings.HasPrefix(o.Name, "fail-"):
 		view.Stage = workflows.StageFailed
 		return workflows.Result{}, temporal.NewNonRetryableApplicationError("connection ended DENIED: port in use", strings.TrimPrefix(o.Name, "fail-"), nil)
+	case strings.HasPrefix(o.Name, "nothing-"):
+		view.Stage, view.NothingOrdered, view.Reason = workflows.StageFailed, true, "nothing was ordered: speed exceeds the port's capacity"
+		return workflows.Result{}, temporal.NewNonRetryableApplicationError(view.Reason, strings.TrimPrefix(o.Name, "nothing-"), nil, view)
 	case o.Name == "hold":
 		view.Stage = workflows.StageAwaitingActivation
 		view.ConnectionID = "conn-" + o.OrderID
