@@ -43,12 +43,18 @@ func TestMonitorServesMetricsAndHealth(t *testing.T) {
 
 	m.observeAPI("getPort", 200, 30*time.Millisecond)
 	m.observeAPI("createLayer2", 0, 2*time.Second)
-	m.metricsHandler().WithTags(map[string]string{"kind": "port-to-port"}).Counter("l2_orders_started").Inc(1)
+	m.metricsHandler().WithTags(map[string]string{"kind": "port-to-port", "task_queue": "l2-provisioning"}).Counter("l2_orders_started").Inc(1)
+	m.metricsHandler().WithTags(map[string]string{"kind": "business-to-business", "outcome": "dry-run"}).Counter("l2_orders_ended").Inc(1)
 	wants := []string{
 		`l2_api_requests_total{code="200",endpoint="getPort"} 1`,
 		`l2_api_requests_total{code="none",endpoint="createLayer2"} 1`,
 		`l2_api_request_duration_seconds_bucket{endpoint="getPort",le="0.05"} 1`,
-		`l2_orders_started_total{kind="port_to_port"} 1`,
+		// Label values as the README and the orders spell them.
+		`l2_orders_started_total{kind="port-to-port",task_queue="l2-provisioning"} 1`,
+		`l2_orders_ended_total{kind="business-to-business",outcome="dry-run"} 1`,
+		// Help that says what is counted, not the name again.
+		"# HELP l2_orders_started_total Orders started, by kind",
+		"# HELP l2_api_requests_total Console Connect API calls, by endpoint and answer",
 	}
 	// The scope reports to Prometheus every second.
 	var body string
