@@ -60,3 +60,19 @@ func TestListAndStatusWithoutAWorker(t *testing.T) {
 		t.Errorf("status of an ended order: %+v", view)
 	}
 }
+
+// status of a running order that no worker polls for says so at once,
+// rather than waiting for a query nobody answers.
+func TestStatusSaysNoWorkerPolls(t *testing.T) {
+	e := newTestEnv(t)
+	id := e.orderID("NOPOLL")
+	queue := "nobody-polls-" + uniqueSuffix()
+	environ := append(e.environ(), "TEMPORAL_TASK_QUEUE="+queue)
+	if r := runStarter(t, environ, ndjson(order(id)), "submit", "-"); r.code != exitOK {
+		t.Fatalf("submit: %d %s", r.code, r.stderr)
+	}
+	r := runStarter(t, environ, "", "status", id)
+	if r.code != exitOK || !strings.Contains(r.stdout, "no worker polls task queue "+queue) {
+		t.Errorf("status: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+}

@@ -27,6 +27,7 @@ import (
 	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/internal/logging"
 	"github.com/cc-l2/provisioner/internal/temporalclient"
+	"github.com/cc-l2/provisioner/internal/version"
 )
 
 // Exit codes.
@@ -85,7 +86,7 @@ cancelled, or Temporal failed; 2 on a usage or configuration error.`
 // rootCommand is `starter` with every command.
 func (a *app) rootCommand() *cobra.Command {
 	// In the order the help lists them (cobra would sort them).
-	commands := []*cobra.Command{a.submitCommand(), a.statusCommand(), a.cancelCommand(), a.refreshCommand(), a.historyCommand(), a.listCommand(), a.serveCommand(), a.completionCommand()}
+	commands := []*cobra.Command{a.submitCommand(), a.statusCommand(), a.cancelCommand(), a.refreshCommand(), a.historyCommand(), a.listCommand(), a.serveCommand(), a.completionCommand(), a.versionCommand()}
 	root := &cobra.Command{
 		Use:           "starter",
 		Short:         usageAbout,
@@ -100,6 +101,9 @@ func (a *app) rootCommand() *cobra.Command {
 			return a.unknownCommand(args[0])
 		},
 	}
+	// --version as well as the version command, as the Temporal CLI does.
+	root.Version = version.String("starter")
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
@@ -258,6 +262,20 @@ func (a *app) completionCommand() *cobra.Command {
 			default:
 				return a.usageError(cmd, fmt.Sprintf("unknown shell %q: want bash, zsh or fish", args[0]))
 			}
+			return err
+		},
+	}
+}
+
+// versionCommand prints which build this is.
+func (a *app) versionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "print the starter's version, the revision it was built from and its Go release",
+		Long:  "Prints the module version, the VCS revision and time the binary was built from, and the Go release.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, err := fmt.Fprintln(a.stdout, version.String("starter"))
 			return err
 		},
 	}

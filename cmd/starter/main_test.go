@@ -478,3 +478,14 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatalf("%v", err)
 	}
 }
+
+// Both spellings print the binary's version: its module version and the
+// revision it was built from.
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		r := runStarter(t, nil, "", args...)
+		if r.code != exitOK || !strings.HasPrefix(r.stdout, "starter ") || !strings.Contains(r.stdout, "go1.") {
+			t.Errorf("starter %v: %d %q %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/internal/logging"
 	"github.com/cc-l2/provisioner/internal/temporalclient"
+	"github.com/cc-l2/provisioner/internal/version"
 	"github.com/cc-l2/provisioner/workflows"
 )
 
@@ -45,7 +46,7 @@ func runWithSignals() int {
 	return run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
 }
 
-const usageHeader = `Usage: worker [-h] [-healthcheck]
+const usageHeader = `Usage: worker [-h] [-healthcheck] [-version]
 
 Runs the Temporal worker of Layer 2 provisioning. It polls TEMPORAL_TASK_QUEUE
 for ProvisionL2Connection workflows and their activities, which call the
@@ -58,6 +59,8 @@ the worker fails, 2 on a usage or configuration error.
 It serves GET /metrics (Prometheus), /healthz and /readyz on WORKER_HTTP_ADDR.
 worker -healthcheck asks a running worker's /readyz and exits 0 when it is
 ready, 1 otherwise: a container health check for images without curl.
+worker -version prints the module version, the VCS revision the binary was
+built from and its Go release.
 
 Environment:
 `
@@ -82,6 +85,7 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	flags := flag.NewFlagSet("worker", flag.ContinueOnError)
 	flags.SetOutput(io.Discard) // we word the errors ourselves
 	healthcheck := flags.Bool("healthcheck", false, "")
+	showVersion := flags.Bool("version", false, "")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			if err := writeUsage(stdout); err != nil {
@@ -96,6 +100,10 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	if flags.NArg() > 0 {
 		fmt.Fprintf(stderr, "worker: unexpected argument %q: the worker is configured by environment variables (see worker -h)\n", flags.Arg(0))
 		return exitUsage
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, version.String("worker"))
+		return exitOK
 	}
 	if *healthcheck {
 		return checkReady(ctx, env.ToMap(environ), stderr)

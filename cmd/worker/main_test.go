@@ -192,3 +192,11 @@ func TestShutdownLetsRunningActivitiesFinish(t *testing.T) {
 		t.Fatal("the running API call was cut short by shutdown")
 	}
 }
+
+func TestVersion(t *testing.T) {
+	var stdout, stderr strings.Builder
+	code := run(context.Background(), []string{"-version"}, nil, &stdout, &stderr)
+	if code != exitOK || !strings.HasPrefix(stdout.String(), "worker ") || !strings.Contains(stdout.String(), "go1.") {
+		t.Errorf("worker -version: %d %q %q", code, stdout.String(), stderr.String())
+	}
+}
