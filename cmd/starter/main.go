@@ -178,6 +178,9 @@ func (a *app) writeCommandUsage(w io.Writer, c *cobra.Command) error {
 			first = false
 		}
 		name := "--" + f.Name
+		if f.Shorthand != "" {
+			name = "-" + f.Shorthand + ", " + name
+		}
 		if f.Value.Type() != "bool" {
 			name += " " + f.Value.Type()
 		}
