@@ -23,9 +23,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 	if got, want := cfg, (Config{
+		// Address and namespace: a profile's, or temporalclient's defaults.
 		Config: temporalclient.Config{
-			Address:   "localhost:7233",
-			Namespace: "default",
 			TaskQueue: workflows.DefaultTaskQueue,
 		},
 		CCAPIBaseURL:                "https://api.consoleconnect.com",
@@ -211,8 +210,8 @@ func TestHelpListsEveryVariable(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
-	if n := len(params); n != 28 {
-		t.Fatalf("len(params) = %d, want 28", n)
+	if n := len(params); n != 30 {
+		t.Fatalf("len(params) = %d, want 30", n)
 	}
 	// Defaults kept outside the tags (the workflow's, the client's) are
 	// shown as the loader applies them.

@@ -109,7 +109,8 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return checkReady(ctx, env.ToMap(environ), stderr)
 	}
 
-	cfg, err := loadConfig(env.ToMap(environ))
+	environment := env.ToMap(environ)
+	cfg, err := loadConfig(environment)
 	if err != nil {
 		fmt.Fprintf(stderr, "worker: invalid configuration: %v\n", err)
 		return exitUsage
@@ -121,7 +122,7 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	}
 	defer func() { _ = logger.Sync() }()
 
-	if err := serve(ctx, cfg, logger); err != nil {
+	if err := serve(ctx, cfg, environment, logger); err != nil {
 		if ctx.Err() != nil {
 			// Stopped while still starting up: that is a requested stop.
 			logger.Info("worker stopped before it started", zap.Error(err))
@@ -134,8 +135,14 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 }
 
 // serve connects, polls until ctx is cancelled or the worker fails, and
-// shuts down.
-func serve(ctx context.Context, cfg Config, logger *zap.Logger) error {
+// shuts down. environ is the environment cfg was read from, for Temporal's
+// own client variables (temporalclient).
+func serve(ctx context.Context, cfg Config, environ map[string]string, logger *zap.Logger) (err error) {
+	// The address and namespace as they will be used, a profile's
+	// included, in the log below and in the search attributes' check.
+	if cfg.Config, err = cfg.Config.Resolve(environ); err != nil {
+		return err
+	}
 	vars, err := config.Variables(&cfg)
 	if err != nil {
 		return err
@@ -153,7 +160,7 @@ func serve(ctx context.Context, cfg Config, logger *zap.Logger) error {
 	defer mon.close()
 
 	temporalLogger := logging.Temporal(logger)
-	c, err := temporalclient.Dial(ctx, cfg.Config, temporalLogger, temporalclient.WithMetrics(mon.metricsHandler()))
+	c, err := temporalclient.Dial(ctx, cfg.Config, environ, temporalLogger, temporalclient.WithMetrics(mon.metricsHandler()))
 	if err != nil {
 		return err
 	}
