@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -155,6 +156,10 @@ func runStarter(t *testing.T, environ []string, stdin string, args ...string) re
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
+	if !slices.ContainsFunc(environ, func(kv string) bool { return strings.HasPrefix(kv, "TEMPORAL_CONFIG_FILE=") }) {
+		// No profile of the developer's own Temporal configuration.
+		environ = append([]string{"TEMPORAL_CONFIG_FILE=" + os.DevNull}, environ...)
+	}
 	code := run(ctx, args, environ, strings.NewReader(stdin), &stdout, &stderr)
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
