@@ -62,6 +62,12 @@ ready, 1 otherwise: a container health check for images without curl.
 worker -version prints the module version, the VCS revision the binary was
 built from and its Go release.
 
+It reaches Temporal as the Temporal CLI does (go.temporal.io/sdk/contrib/envconfig):
+a profile of TEMPORAL_CONFIG_FILE, and Temporal's TEMPORAL_* variables over it,
+those below and its others too (TEMPORAL_TLS, TEMPORAL_TLS_CLIENT_CERT_PATH,
+TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH,
+TEMPORAL_TLS_SERVER_NAME, TEMPORAL_GRPC_META_*).
+
 Environment:
 `
 
