@@ -178,6 +178,8 @@ func scanForSecrets(code int) int {
 // dev server and simulator, polling fast so tests finish quickly.
 func workerEnv(queue string) []string {
 	return append(os.Environ(),
+		// No profile of the developer's own Temporal configuration.
+		"TEMPORAL_CONFIG_FILE="+os.DevNull,
 		"TEMPORAL_ADDRESS="+env.temporal.HostPort,
 		"TEMPORAL_NAMESPACE="+env.temporal.Namespace,
 		"TEMPORAL_TASK_QUEUE="+queue,
@@ -261,6 +263,7 @@ func starter(t *testing.T, stdin string, args ...string) (string, int) {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(env.bin, "starter"), args...)
 	cmd.Env = append(os.Environ(),
+		"TEMPORAL_CONFIG_FILE="+os.DevNull,
 		"TEMPORAL_ADDRESS="+env.temporal.HostPort,
 		"TEMPORAL_NAMESPACE="+env.temporal.Namespace,
 		"TEMPORAL_TASK_QUEUE="+taskQueue,

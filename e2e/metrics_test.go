@@ -84,13 +84,13 @@ func TestMetricsFollowTheOrders(t *testing.T) {
 		labels []string
 	}
 	moved := []series{
-		{"l2_orders_started_total", []string{`kind="port_to_port"`}},
-		{"l2_orders_ended_total", []string{`kind="port_to_port"`, `outcome="active"`}},
+		{"l2_orders_started_total", []string{`kind="port-to-port"`}},
+		{"l2_orders_ended_total", []string{`kind="port-to-port"`, `outcome="active"`}},
 		{"l2_puts_total", []string{`result="sent"`}},
 		{"l2_api_requests_total", []string{`endpoint="createLayer2"`, `code="200"`}},
 		{"l2_api_requests_total", []string{`endpoint="getConnection"`}},
 		{"l2_api_request_duration_seconds_count", []string{`endpoint="getPort"`}},
-		{"l2_time_to_active_seconds_count", []string{`kind="port_to_port"`}},
+		{"l2_time_to_active_seconds_count", []string{`kind="port-to-port"`}},
 		{"temporal_workflow_completed_total", nil},
 	}
 	// The scope reports every second; Prometheus then has it.

@@ -101,6 +101,33 @@ func TestDuplicateSubmitStartsNoSecondWorkflow(t *testing.T) {
 	}
 }
 
+// An order that failed its pre-checks ordered nothing for certain: the
+// same order id, corrected, runs again (a new run of its workflow) and
+// orders once; submitted after that, it exists.
+func TestResubmitAfterFailedPrecheck(t *testing.T) {
+	need(t)
+	o := p2pOrder("E2E-RESUB")
+	bad := o
+	bad.Speed = 100_000 // beyond the source port's remaining capacity
+	out, code := starter(t, "", "submit", "--json", "--wait", orderFile(t, bad))
+	first := jsonLines(t, out)
+	if code != 1 || len(first) < 1 || first[0]["outcome"] != "started" {
+		t.Fatalf("first submit (exit %d): %s", code, out)
+	}
+	out, code = starter(t, "", "submit", "--json", "--wait", orderFile(t, o))
+	second := jsonLines(t, out)
+	if code != 0 || len(second) < 1 || second[0]["outcome"] != "started" || second[0]["runId"] == first[0]["runId"] {
+		t.Fatalf("corrected submit (exit %d): %s", code, out)
+	}
+	if n := env.sim.ConnectionsCreated("acme", o.OrderID); n != 1 {
+		t.Errorf("simulator created %d connections, want 1", n)
+	}
+	out, code = starter(t, "", "submit", "--json", orderFile(t, o))
+	if third := jsonLines(t, out); code != 0 || third[0]["outcome"] != "exists" || third[0]["runId"] != second[0]["runId"] {
+		t.Errorf("submit after it ended active (exit %d): %s", code, out)
+	}
+}
+
 // Cancelling after the PUT deletes (withdraws) the pending connection.
 func TestCancelAfterOrderDeletesTheConnection(t *testing.T) {
 	need(t)

@@ -6,8 +6,9 @@
 # before this project) one after the other. Stops everything it started
 # on exit or Ctrl-C.
 #
-# Ports: Temporal 7233 (UI 8233), simulator 8081. Override with
-# DEMO_TEMPORAL_PORT, DEMO_UI_PORT, DEMO_SIM_PORT.
+# Ports: Temporal 7233 (UI 8233), simulator 8081, the worker's /metrics
+# 9464. Override with DEMO_TEMPORAL_PORT, DEMO_UI_PORT, DEMO_SIM_PORT,
+# DEMO_METRICS_PORT. (No test uses these: tests pick free ports.)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,6 +17,7 @@ cd "$root"
 temporal_port="${DEMO_TEMPORAL_PORT:-7233}"
 ui_port="${DEMO_UI_PORT:-8233}"
 sim_port="${DEMO_SIM_PORT:-8081}"
+metrics_port="${DEMO_METRICS_PORT:-9464}"
 sim_key="sim-demo-key"
 data=".data/demo"
 orders=(examples/orders/*.json)
@@ -53,7 +55,7 @@ wait_for() {
   return 1
 }
 
-for port in "$temporal_port" "$ui_port" "$sim_port"; do
+for port in "$temporal_port" "$ui_port" "$sim_port" "$metrics_port"; do
   port_free "$port" || { echo "demo: port $port is in use (set DEMO_*_PORT)" >&2; exit 1; }
 done
 
@@ -84,10 +86,10 @@ bin/ccapi-sim -addr "127.0.0.1:$sim_port" -api-key "$sim_key" -activation-delay 
 pids+=($!)
 wait_for "the simulator" bash -c "exec 3<>/dev/tcp/127.0.0.1/$sim_port"
 
-say "Starting the worker (log: $data/worker.log)"
+say "Starting the worker (log: $data/worker.log, metrics: http://127.0.0.1:$metrics_port/metrics)"
 TEMPORAL_ADDRESS="127.0.0.1:$temporal_port" \
   CC_API_BASE_URL="http://127.0.0.1:$sim_port" CC_API_KEY="$sim_key" \
-  POLL_INITIAL=1s POLL_MAX=5s LOG_FORMAT=console \
+  POLL_INITIAL=1s POLL_MAX=5s LOG_FORMAT=console WORKER_HTTP_ADDR="127.0.0.1:$metrics_port" \
   bin/worker >"$data/worker.log" 2>&1 &
 pids+=($!)
 

@@ -3,15 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -23,9 +26,10 @@ import (
 type listedOrder struct {
 	OrderID      string          `json:"orderId"`
 	Kind         workflows.Kind  `json:"kind,omitempty"`
+	Status       string          `json:"status"` // the workflow's: running, completed, failed, cancelled, terminated, timed-out
 	Stage        workflows.Stage `json:"stage,omitempty"`
 	ConnectionID string          `json:"connectionId,omitempty"`
-	Status       string          `json:"status"` // the workflow's: Running, Completed, Failed, ...
+	Company      string          `json:"company,omitempty"`
 	Started      time.Time       `json:"started"`
 	Ended        *time.Time      `json:"ended,omitempty"`
 	WorkflowID   string          `json:"workflowId"`
@@ -34,49 +38,100 @@ type listedOrder struct {
 
 // listOptions are list's flags.
 type listOptions struct {
-	stage, company, query string
-	asJSON                bool
+	stage, company, query, output string
+	limit                         int
 }
 
-// filterValue is what --stage and --company may hold: the characters of
-// stages and company usernames, nothing that could end a quoted string.
+// Outputs of list: an aligned table, one JSON array, or JSON lines.
+const (
+	outputText  = "text"
+	outputJSON  = "json"
+	outputJSONL = "jsonl"
+)
+
+// stages are every stage an order can be at, create and action orders
+// alike, in the order an order meets them: what --stage may name.
+var stages = []workflows.Stage{
+	workflows.StageValidating, workflows.StageChecking, workflows.StageOrdering, workflows.StageAwaitingActivation,
+	workflows.StageDeleting, workflows.StageModifying, workflows.StageAwaitingApproval, workflows.StageFollowing,
+	workflows.StageWithdrawing, workflows.StageActive, workflows.StageDecommissioned, workflows.StageModified,
+	workflows.StageFailed, workflows.StageCancelled, workflows.StageDryRun,
+}
+
+func stageNames() string {
+	names := make([]string, len(stages))
+	for i, s := range stages {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
+}
+
+// filterValue is what --company may hold: the characters of company
+// usernames, nothing that could end a quoted string.
 var filterValue = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 
 func (a *app) listCommand() *cobra.Command {
 	var opts listOptions
+	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "list [--stage STAGE] [--company COMPANY] [--query QUERY] [--json]",
-		Short: "list orders from Temporal's visibility store, no worker needed",
-		Long: `Lists orders, newest first, from Temporal's visibility store by their search
-attributes: ORDER, KIND, STAGE, CONNECTION, STARTED and ENDED (UTC). --stage
-and --company narrow it; --query adds any visibility query, e.g.
+		Use:   "list [--stage STAGE] [--company COMPANY] [--query QUERY] [--limit N] [-o text|json|jsonl]",
+		Short: "list orders of every kind from Temporal's visibility store, no worker needed",
+		Long: `Lists orders of every kind (create, decommission, modify, adopt; dry runs
+too), newest first, from Temporal's visibility store by the orders' own search
+attributes: ORDER, KIND, STATUS (running, completed, failed, cancelled,
+terminated, timed-out), STAGE, CONNECTION, COMPANY, STARTED and ENDED (UTC).
+--stage and --company narrow it; --query adds any visibility query, e.g.
 --query "DestCompany = 'globex' AND StartTime > '2026-11-01T00:00:00Z'".
-Stages: validating, ordering, awaiting-activation, withdrawing, active,
-failed, cancelled, dry-run.`,
+--limit keeps the newest N; -o json prints one array, -o jsonl (or --json)
+one object per line. Stages: ` + stageNames() + `.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return a.usageError(cmd, fmt.Sprintf("unexpected argument %q", args[0]))
 			}
-			for name, v := range map[string]string{"--stage": opts.stage, "--company": opts.company} {
-				if v != "" && !filterValue.MatchString(v) {
-					return a.usageError(cmd, fmt.Sprintf("%s %q: letters, digits, '.', '_' and '-' only", name, v))
-				}
+			if asJSON && !cmd.Flags().Changed("output") {
+				opts.output = outputJSONL
+			}
+			if msg := opts.problem(); msg != "" {
+				return a.usageError(cmd, msg)
 			}
 			return a.withTemporal(cmd, func(ctx context.Context, temporal client.Client) int { return a.list(ctx, temporal, opts) })
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.stage, "stage", "", "only orders at this stage")
+	f.StringVar(&opts.stage, "stage", "", "only orders at this stage: "+stageNames())
 	f.StringVar(&opts.company, "company", "", "only this company's orders")
 	f.StringVar(&opts.query, "query", "", "a visibility query the orders must also match")
-	f.BoolVar(&opts.asJSON, "json", false, "print one JSON object per line")
+	f.IntVar(&opts.limit, "limit", 0, "at most this many orders, the newest; 0 for all")
+	f.StringVarP(&opts.output, "output", "o", outputText, "text (an aligned table), json (one array) or jsonl (one object per line)")
+	f.BoolVar(&asJSON, "json", false, "the same as -o jsonl")
 	return cmd
 }
 
-// listQuery is the visibility query for the options: every run of the
-// workflow that is an order's latest (continued runs excluded).
+// problem says what is wrong with the options, or "".
+func (opts listOptions) problem() string {
+	if opts.stage != "" && !slices.Contains(stages, workflows.Stage(opts.stage)) {
+		return fmt.Sprintf("--stage %q is no stage; stages: %s", opts.stage, stageNames())
+	}
+	if opts.company != "" && !filterValue.MatchString(opts.company) {
+		return fmt.Sprintf("--company %q: letters, digits, '.', '_' and '-' only", opts.company)
+	}
+	if opts.limit < 0 {
+		return fmt.Sprintf("--limit %d: 0 for all, or more", opts.limit)
+	}
+	switch opts.output {
+	case outputText, outputJSON, outputJSONL:
+	default:
+		return fmt.Sprintf("-o %q: text, json or jsonl", opts.output)
+	}
+	return ""
+}
+
+// listQuery is the visibility query for the options: every order's latest
+// run (continued runs excluded), whatever its workflow type, selected by
+// the OrderId every order carries from its start (name locks and
+// callbacks workflows carry none).
 func listQuery(opts listOptions) string {
-	q := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus != 'ContinuedAsNew'", workflows.WorkflowName)
+	q := fmt.Sprintf("%s IS NOT NULL AND ExecutionStatus != 'ContinuedAsNew'", workflows.SearchOrderID.GetName())
 	if opts.stage != "" {
 		q += fmt.Sprintf(" AND %s = '%s'", workflows.SearchOrderStage.GetName(), opts.stage)
 	}
@@ -95,31 +150,53 @@ type orderLister interface {
 }
 
 func (a *app) list(ctx context.Context, temporal orderLister, opts listOptions) int {
-	orders, err := listOrders(ctx, temporal, listQuery(opts))
+	orders, err := listOrders(ctx, temporal, listQuery(opts), opts.limit)
 	if err != nil {
-		fmt.Fprintf(a.stderr, "starter: listing orders: %v\n", err)
+		fmt.Fprintf(a.stderr, "starter: listing orders: %v\n", queryError(ctx, temporal, opts.query, err))
 		return exitFailure
 	}
-	if err := writeOrders(a.stdout, orders, opts.asJSON); err != nil {
+	if err := writeOrders(a.stdout, orders, opts.output); err != nil {
 		fmt.Fprintf(a.stderr, "starter: writing the list: %v\n", err)
 		return exitFailure
 	}
 	return exitOK
 }
 
-// listOrders reads every page of the query's answer.
-func listOrders(ctx context.Context, temporal orderLister, query string) ([]listedOrder, error) {
+// queryError words a refused list: when the user's --query alone is
+// refused, the server's words are about it (a position in it, not in the
+// query list adds around it).
+func queryError(ctx context.Context, temporal orderLister, userQuery string, err error) error {
+	var invalid *serviceerror.InvalidArgument
+	if userQuery == "" || !errors.As(err, &invalid) {
+		return err
+	}
+	if _, alone := temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: userQuery, PageSize: 1}); alone != nil {
+		return fmt.Errorf("--query %q: %w", userQuery, alone)
+	}
+	return err
+}
+
+// listOrders reads the query's answer, page by page, up to limit orders
+// (0: all).
+func listOrders(ctx context.Context, temporal orderLister, query string, limit int) ([]listedOrder, error) {
 	var orders []listedOrder
 	var token []byte
+	pageSize := int32(1000)
+	if limit > 0 && limit < int(pageSize) {
+		pageSize = int32(limit)
+	}
 	for {
-		page, err := temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, NextPageToken: token, PageSize: 1000})
+		page, err := temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, NextPageToken: token, PageSize: pageSize})
 		if err != nil {
 			return nil, err
 		}
 		for _, e := range page.GetExecutions() {
+			if limit > 0 && len(orders) == limit {
+				return orders, nil
+			}
 			orders = append(orders, listed(e))
 		}
-		if token = page.GetNextPageToken(); len(token) == 0 {
+		if token = page.GetNextPageToken(); len(token) == 0 || (limit > 0 && len(orders) == limit) {
 			return orders, nil
 		}
 	}
@@ -129,17 +206,24 @@ func listOrders(ctx context.Context, temporal orderLister, query string) ([]list
 // search attributes show their id from the workflow id, and no stage.
 func listed(e *workflowpb.WorkflowExecutionInfo) listedOrder {
 	view := publishedView("", e.GetSearchAttributes())
+	keyword := func(name string) string {
+		var v string
+		if p := e.GetSearchAttributes().GetIndexedFields()[name]; p != nil {
+			_ = decodePayload(p, &v)
+		}
+		return v
+	}
 	o := listedOrder{
-		OrderID: strings.TrimPrefix(e.GetExecution().GetWorkflowId(), workflows.WorkflowID("")),
+		OrderID: keyword(workflows.SearchOrderID.GetName()),
+		Company: keyword(workflows.SearchCompany.GetName()),
+		Kind:    workflows.Kind(keyword(workflows.SearchOrderKind.GetName())),
 		Stage:   view.Stage, ConnectionID: view.ConnectionID,
 		Status:     statusName(e.GetStatus()),
 		Started:    e.GetStartTime().AsTime().UTC(),
 		WorkflowID: e.GetExecution().GetWorkflowId(), RunID: e.GetExecution().GetRunId(),
 	}
-	var kind string
-	if p := e.GetSearchAttributes().GetIndexedFields()[workflows.SearchOrderKind.GetName()]; p != nil {
-		_ = decodePayload(p, &kind)
-		o.Kind = workflows.Kind(kind)
+	if o.OrderID == "" { // an order from before search attributes
+		o.OrderID = strings.TrimPrefix(e.GetExecution().GetWorkflowId(), workflows.WorkflowID(""))
 	}
 	if e.GetCloseTime() != nil && e.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		ended := e.GetCloseTime().AsTime().UTC()
@@ -148,21 +232,31 @@ func listed(e *workflowpb.WorkflowExecutionInfo) listedOrder {
 	return o
 }
 
-// statusName is WORKFLOW_EXECUTION_STATUS_COMPLETED as Completed.
+// statusName is WORKFLOW_EXECUTION_STATUS_CANCELED as cancelled: the
+// words the stages use.
 func statusName(s enumspb.WorkflowExecutionStatus) string {
-	name := strings.TrimPrefix(s.String(), "WORKFLOW_EXECUTION_STATUS_")
-	words := strings.Split(strings.ToLower(name), "_")
-	for i, w := range words {
-		if w != "" {
-			words[i] = strings.ToUpper(w[:1]) + w[1:]
-		}
+	name := strings.ToLower(strings.TrimPrefix(s.String(), "WORKFLOW_EXECUTION_STATUS_"))
+	if name == "canceled" {
+		return "cancelled"
 	}
-	return strings.Join(words, "")
+	return strings.ReplaceAll(name, "_", "-")
 }
 
-// writeOrders prints the orders as an aligned table, or JSON lines.
-func writeOrders(w io.Writer, orders []listedOrder, asJSON bool) error {
-	if asJSON {
+// writeOrders prints the orders as an aligned table, one JSON array, or
+// JSON lines.
+func writeOrders(w io.Writer, orders []listedOrder, output string) error {
+	switch output {
+	case outputJSON:
+		if orders == nil {
+			orders = []listedOrder{}
+		}
+		body, err := json.MarshalIndent(orders, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "%s\n", body)
+		return err
+	case outputJSONL:
 		enc := json.NewEncoder(w)
 		for _, o := range orders {
 			if err := enc.Encode(o); err != nil {
@@ -172,20 +266,20 @@ func writeOrders(w io.Writer, orders []listedOrder, asJSON bool) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ORDER\tKIND\tSTAGE\tCONNECTION\tSTARTED\tENDED")
+	fmt.Fprintln(tw, "ORDER\tKIND\tSTATUS\tSTAGE\tCONNECTION\tCOMPANY\tSTARTED\tENDED")
 	orNone := func(s string) string {
 		if s == "" {
 			return "-"
 		}
-		return s
+		return oneLine(s)
 	}
 	for _, o := range orders {
 		ended := "-"
 		if o.Ended != nil {
 			ended = o.Ended.Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", o.OrderID, orNone(string(o.Kind)), orNone(string(o.Stage)),
-			orNone(o.ConnectionID), o.Started.Format(time.RFC3339), ended)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", orNone(o.OrderID), orNone(string(o.Kind)), o.Status, orNone(string(o.Stage)),
+			orNone(o.ConnectionID), orNone(o.Company), o.Started.Format(time.RFC3339), ended)
 	}
 	return tw.Flush()
 }

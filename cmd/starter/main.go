@@ -27,6 +27,7 @@ import (
 	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/internal/logging"
 	"github.com/cc-l2/provisioner/internal/temporalclient"
+	"github.com/cc-l2/provisioner/internal/version"
 )
 
 // Exit codes.
@@ -47,12 +48,40 @@ func runWithSignals() int {
 	return run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr)
 }
 
-// app is one invocation: its environment and standard streams.
+// app is one invocation: its environment and standard streams, and the
+// Temporal connection flags every command takes.
 type app struct {
 	environ map[string]string
 	stdin   io.Reader
 	stdout  io.Writer
 	stderr  io.Writer
+	conn    connectionFlags
+}
+
+// connectionFlags are the Temporal CLI's own connection flags, over
+// Temporal's variables and configuration file as the CLI layers them.
+type connectionFlags struct {
+	address, namespace, profile, configFile string
+}
+
+// add declares the flags on every command.
+func (f *connectionFlags) add(flags *pflag.FlagSet) {
+	flags.StringVar(&f.address, "address", "", "Temporal frontend host:port (over TEMPORAL_ADDRESS and the profile)")
+	flags.StringVar(&f.namespace, "namespace", "", "Temporal namespace (over TEMPORAL_NAMESPACE and the profile)")
+	flags.StringVar(&f.profile, "profile", "", "profile of Temporal's client configuration file (over TEMPORAL_PROFILE)")
+	flags.StringVar(&f.configFile, "config-file", "", "Temporal's client configuration file (over TEMPORAL_CONFIG_FILE)")
+}
+
+// apply puts the flags given over the configuration read from the
+// environment.
+func (f connectionFlags) apply(cfg *Config) {
+	for _, o := range []struct{ flag, setting *string }{
+		{&f.address, &cfg.Address}, {&f.namespace, &cfg.Namespace}, {&f.profile, &cfg.Profile}, {&f.configFile, &cfg.ConfigFile},
+	} {
+		if *o.flag != "" {
+			*o.setting = *o.flag
+		}
+	}
 }
 
 // exitCode ends a command with a code; whatever it had to say is written.
@@ -79,13 +108,21 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 
 const usageAbout = `Starts and follows Layer 2 provisioning orders on Temporal.`
 
+const usageConnection = `Every command reaches Temporal as the Temporal CLI does: a profile of
+Temporal's client configuration file (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE),
+Temporal's TEMPORAL_* variables over it (TEMPORAL_TLS, TEMPORAL_TLS_CLIENT_CERT_PATH,
+TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH,
+TEMPORAL_TLS_SERVER_NAME, TEMPORAL_GRPC_META_* and those below), and these
+flags over both:
+  --address HOST:PORT   --namespace NAME   --profile NAME   --config-file PATH`
+
 const usageExit = `Exit status: 0 on success; 1 when an order was invalid, failed or was
 cancelled, or Temporal failed; 2 on a usage or configuration error.`
 
 // rootCommand is `starter` with every command.
 func (a *app) rootCommand() *cobra.Command {
 	// In the order the help lists them (cobra would sort them).
-	commands := []*cobra.Command{a.submitCommand(), a.statusCommand(), a.cancelCommand(), a.refreshCommand(), a.historyCommand(), a.listCommand(), a.serveCommand(), a.completionCommand()}
+	commands := []*cobra.Command{a.submitCommand(), a.statusCommand(), a.cancelCommand(), a.refreshCommand(), a.historyCommand(), a.listCommand(), a.serveCommand(), a.completionCommand(), a.versionCommand()}
 	root := &cobra.Command{
 		Use:           "starter",
 		Short:         usageAbout,
@@ -100,6 +137,10 @@ func (a *app) rootCommand() *cobra.Command {
 			return a.unknownCommand(args[0])
 		},
 	}
+	// --version as well as the version command, as the Temporal CLI does.
+	root.Version = version.String("starter")
+	root.SetVersionTemplate("{{.Version}}\n")
+	a.conn.add(root.PersistentFlags())
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
@@ -148,7 +189,7 @@ func (a *app) writeUsage(w io.Writer, commands []*cobra.Command) error {
 	for _, c := range commands {
 		fmt.Fprintf(&b, "  %-10s  %s\n", c.Name(), c.Short)
 	}
-	b.WriteString("\nRun \"starter COMMAND -h\" for a command's flags.\n\n" + usageExit + "\n\nEnvironment:\n")
+	b.WriteString("\nRun \"starter COMMAND -h\" for a command's flags.\n\n" + usageConnection + "\n\n" + usageExit + "\n\nEnvironment:\n")
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return err
 	}
@@ -174,6 +215,9 @@ func (a *app) writeCommandUsage(w io.Writer, c *cobra.Command) error {
 			first = false
 		}
 		name := "--" + f.Name
+		if f.Shorthand != "" {
+			name = "-" + f.Shorthand + ", " + name
+		}
 		if f.Value.Type() != "bool" {
 			name += " " + f.Value.Type()
 		}
@@ -263,6 +307,20 @@ func (a *app) completionCommand() *cobra.Command {
 	}
 }
 
+// versionCommand prints which build this is.
+func (a *app) versionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "print the starter's version, the revision it was built from and its Go release",
+		Long:  "Prints the module version, the VCS revision and time the binary was built from, and the Go release.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, err := fmt.Fprintln(a.stdout, version.String("starter"))
+			return err
+		},
+	}
+}
+
 // orderIDArg takes a command's single ORDER_ID argument.
 func (a *app) orderIDArg(c *cobra.Command, positional []string) (string, error) {
 	switch {
@@ -277,6 +335,7 @@ func (a *app) orderIDArg(c *cobra.Command, positional []string) (string, error) 
 // setup reads the configuration (plus extra checks) and builds the logger.
 func (a *app) setup(extra func(Config) []string) (Config, *zap.Logger, error) {
 	cfg, err := loadConfig(a.environ)
+	a.conn.apply(&cfg)
 	if err == nil && extra != nil {
 		var problems *config.Error
 		err = problems.Add(extra(cfg)...).Err()
@@ -295,7 +354,7 @@ func (a *app) setup(extra func(Config) []string) (Config, *zap.Logger, error) {
 
 // dial connects to Temporal, reporting failure on stderr.
 func (a *app) dial(ctx context.Context, cfg Config, logger *zap.Logger) (client.Client, error) {
-	c, err := temporalclient.Dial(ctx, cfg.Config, logging.Temporal(logger))
+	c, err := temporalclient.Dial(ctx, cfg.Config, a.environ, logging.Temporal(logger))
 	if err != nil {
 		fmt.Fprintf(a.stderr, "starter: %v\n", err)
 		return nil, exitCode(exitFailure)

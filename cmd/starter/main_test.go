@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,6 +43,8 @@ func TestMain(m *testing.M) {
 //
 //	"hold"           wait for the cancel signal, then end cancelled
 //	"fail-<Type>"    fail with an ApplicationError of that type
+//	"nothing-<Type>" fail so, certainly having ordered nothing (its details
+//	                 a StatusView with NothingOrdered, as the real workflow's)
 //	anything else    end active at once (or, for a dry run, with a PUT body)
 func fakeProvision(ctx workflow.Context, in workflows.Input) (workflows.Result, error) {
 	o := in.Order
@@ -61,6 +65,9 @@ func fakeProvision(ctx workflow.Context, in workflows.Input) (workflows.Result, 
 	case strings.HasPrefix(o.Name, "fail-"):
 		view.Stage = workflows.StageFailed
 		return workflows.Result{}, temporal.NewNonRetryableApplicationError("connection ended DENIED: port in use", strings.TrimPrefix(o.Name, "fail-"), nil)
+	case strings.HasPrefix(o.Name, "nothing-"):
+		view.Stage, view.NothingOrdered, view.Reason = workflows.StageFailed, true, "nothing was ordered: speed exceeds the port's capacity"
+		return workflows.Result{}, temporal.NewNonRetryableApplicationError(view.Reason, strings.TrimPrefix(o.Name, "nothing-"), nil, view)
 	case o.Name == "hold":
 		view.Stage = workflows.StageAwaitingActivation
 		view.ConnectionID = "conn-" + o.OrderID
@@ -149,6 +156,10 @@ func runStarter(t *testing.T, environ []string, stdin string, args ...string) re
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
+	if !slices.ContainsFunc(environ, func(kv string) bool { return strings.HasPrefix(kv, "TEMPORAL_CONFIG_FILE=") }) {
+		// No profile of the developer's own Temporal configuration.
+		environ = append([]string{"TEMPORAL_CONFIG_FILE=" + os.DevNull}, environ...)
+	}
 	code := run(ctx, args, environ, strings.NewReader(stdin), &stdout, &stderr)
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
@@ -170,7 +181,8 @@ func TestUsage(t *testing.T) {
 				"  starter refresh ORDER_ID\n",
 				"  starter history ORDER_ID [--run RUN_ID]\n",
 				"  starter serve\n",
-				"  TEMPORAL_ADDRESS (default \"localhost:7233\")\n",
+				"  TEMPORAL_ADDRESS (optional)\n        Temporal frontend host:port (Temporal's own variable); default the profile's, else localhost:7233\n",
+				"  --address HOST:PORT   --namespace NAME   --profile NAME   --config-file PATH\n",
 				"  STARTER_WEBHOOK_TOKEN (optional)\n",
 				"  STARTER_WEBHOOK_SECRET (optional)\n",
 				"  STARTER_LISTEN_ADDR (default \"127.0.0.1:8090\")\n",
@@ -471,5 +483,51 @@ func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatalf("%v", err)
+	}
+}
+
+// Both spellings print the binary's version: its module version and the
+// revision it was built from.
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		r := runStarter(t, nil, "", args...)
+		if r.code != exitOK || !strings.HasPrefix(r.stdout, "starter ") || !strings.Contains(r.stdout, "go1.") {
+			t.Errorf("starter %v: %d %q %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+// The starter reaches Temporal as the Temporal CLI does: a profile of
+// Temporal's configuration file, Temporal's variables (TLS included: never
+// plain text in their place), and --address, --namespace, --profile on top.
+func TestTemporalConnectionTheCLIWay(t *testing.T) {
+	srv := temporalServer.Get(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "temporal.toml")
+	writeFile(t, file, "[profile.test]\naddress = \""+srv.HostPort+"\"\nnamespace = \""+srv.Namespace+"\"\n")
+	unreachable := "TEMPORAL_ADDRESS=127.0.0.1:1"
+	tests := []struct {
+		name     string
+		environ  []string
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{"--address over TEMPORAL_ADDRESS", []string{unreachable}, []string{"--address", srv.HostPort, "list", "--limit", "1"}, exitOK, ""},
+		{"a profile by --profile", []string{"TEMPORAL_CONFIG_FILE=" + file}, []string{"list", "--profile", "test", "--limit", "1"}, exitOK, ""},
+		{"a profile by TEMPORAL_PROFILE", []string{"TEMPORAL_CONFIG_FILE=" + file, "TEMPORAL_PROFILE=test"}, []string{"list", "--limit", "1"}, exitOK, ""},
+		{"--address over the profile", []string{"TEMPORAL_CONFIG_FILE=" + file, "TEMPORAL_PROFILE=test"}, []string{"list", "--address", "127.0.0.1:1", "--limit", "1"}, exitFailure, "127.0.0.1:1"},
+		{"an unknown profile", []string{"TEMPORAL_CONFIG_FILE=" + file}, []string{"list", "--profile", "nope"}, exitFailure, "nope"},
+		{"the CLI's TLS variables are honoured", []string{"TEMPORAL_ADDRESS=" + srv.HostPort,
+			"TEMPORAL_TLS_CLIENT_CERT_PATH=" + filepath.Join(dir, "no-cert.pem"), "TEMPORAL_TLS_CLIENT_KEY_PATH=" + filepath.Join(dir, "no-key.pem")},
+			[]string{"list", "--limit", "1"}, exitFailure, "no-cert.pem"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runStarter(t, tt.environ, "", tt.args...)
+			if r.code != tt.wantCode || !strings.Contains(r.stderr, tt.wantErr) {
+				t.Errorf("starter %v: %d %q, want %d naming %q", tt.args, r.code, r.stderr, tt.wantCode, tt.wantErr)
+			}
+		})
 	}
 }

@@ -38,6 +38,9 @@ type fakeRun struct{ client.WorkflowRun }
 
 func (fakeRun) GetRunID() string { return "run-1" }
 
+// GetWorkflow is never called: no workflow here has ended.
+func (f *flakyTemporal) GetWorkflow(context.Context, string, string) client.WorkflowRun { return nil }
+
 func (f *flakyTemporal) ExecuteWorkflow(_ context.Context, o client.StartWorkflowOptions, _ any, _ ...any) (client.WorkflowRun, error) {
 	f.mu.Lock()
 	f.inFlight++

@@ -42,6 +42,38 @@ type statusReader interface {
 	GetWorkflow(ctx context.Context, workflowID, runID string) client.WorkflowRun
 }
 
+// taskQueueDescriber is the part of client.Client that tells whether any
+// worker polls a task queue; a statusReader that has it answers at once
+// for a running order no worker serves.
+type taskQueueDescriber interface {
+	DescribeTaskQueue(ctx context.Context, taskQueue string, taskQueueType enumspb.TaskQueueType) (*workflowservice.DescribeTaskQueueResponse, error)
+}
+
+// pollerFresh is how recently a worker must have polled to count: a poll
+// lasts about a minute, and the server remembers a poller for minutes
+// after it stopped.
+const pollerFresh = 2 * time.Minute
+
+// pollers counts the workers that polled the task queue for workflow tasks
+// within pollerFresh; -1 when the server would not say.
+func pollers(ctx context.Context, temporal statusReader, taskQueue string) int {
+	describer, ok := temporal.(taskQueueDescriber)
+	if !ok {
+		return -1
+	}
+	res, err := describer.DescribeTaskQueue(ctx, taskQueue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
+	if err != nil {
+		return -1
+	}
+	n := 0
+	for _, p := range res.GetPollers() {
+		if at := p.GetLastAccessTime(); at == nil || time.Since(at.AsTime()) < pollerFresh {
+			n++
+		}
+	}
+	return n
+}
+
 // queryTimeout bounds the status query of a running order: without a
 // worker to answer it, the visibility store answers instead.
 const queryTimeout = 10 * time.Second
@@ -63,6 +95,12 @@ func orderStatus(ctx context.Context, temporal statusReader, orderID string) (wo
 	}
 	info := desc.GetWorkflowExecutionInfo()
 	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		// Without a worker the query would wait queryTimeout for nothing.
+		if queue := info.GetTaskQueue(); pollers(ctx, temporal, queue) == 0 {
+			view := publishedView(orderID, info.GetSearchAttributes())
+			view.Reason = fmt.Sprintf("no worker polls task queue %s: stage and connection as the order last published them; it goes on when a worker runs", queue)
+			return view, nil
+		}
 		qctx, cancel := context.WithTimeout(ctx, queryTimeout)
 		defer cancel()
 		if view, err := queryStatus(qctx, temporal, orderID); err == nil {
@@ -154,7 +192,8 @@ func (a *app) statusCommand() *cobra.Command {
 		Short: "show where an order is (stage, connection id, API status)",
 		Long: `Asks the order's workflow for its status. An order that has ended answers
 through its result, with no worker running; a running order that no worker
-answers for shows its stage and connection as it last published them.`,
+polls for (or answers for) shows its stage and connection as it last
+published them, and says so.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.orderCommand(cmd, args, func(ctx context.Context, temporal client.Client, orderID string) int {
 				ctx, cancel := context.WithTimeout(ctx, rpcTimeout)

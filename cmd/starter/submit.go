@@ -15,9 +15,11 @@ import (
 	"github.com/spf13/cobra"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/cc-l2/provisioner/internal/intake"
 	"github.com/cc-l2/provisioner/workflows"
@@ -34,6 +36,9 @@ const (
 type workflowStarter interface {
 	ExecuteWorkflow(ctx context.Context, options client.StartWorkflowOptions, workflow any, args ...any) (client.WorkflowRun, error)
 	DescribeWorkflowExecution(ctx context.Context, workflowID, runID string) (*workflowservice.DescribeWorkflowExecutionResponse, error)
+	// GetWorkflow reads how an earlier run ended, to tell whether the order
+	// may be submitted again.
+	GetWorkflow(ctx context.Context, workflowID, runID string) client.WorkflowRun
 }
 
 // starter starts orders as workflows. The CLI's submit and the webhook
@@ -87,7 +92,11 @@ func (s *starter) workflowID(o workflows.Order, dryRun bool) string {
 // start starts one validated order. The order goes as given: the workflow
 // applies the defaults, so the history shows what was asked for. A second
 // start of the same order finds the first workflow, running or finished,
-// and reports "exists" with its run id; that is not an error.
+// and reports "exists" with its run id; that is not an error. The one
+// exception is an order whose latest run ended certain that nothing was
+// ordered (a failed pre-check, an order invalid after start): submitted
+// again, corrected, it starts a new run under the same workflow id (see
+// resubmit).
 func (s *starter) start(ctx context.Context, o workflows.Order, forceDryRun bool, submitID string) started {
 	dryRun := isDryRun(o, forceDryRun)
 	if dryRun {
@@ -97,54 +106,108 @@ func (s *starter) start(ctx context.Context, o workflows.Order, forceDryRun bool
 	options := client.StartWorkflowOptions{
 		ID:        result.WorkflowID,
 		TaskQueue: s.taskQueue,
-		// A finished order is never run again: its connection exists (or
-		// was refused) and ordering again would double it.
+		// A finished order is not run again: its connection may exist and
+		// ordering again would double it (resubmittable says when not).
 		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		// So that starter list finds it before its first workflow task.
 		TypedSearchAttributes: workflows.StartSearchAttributes(o),
 		Memo:                  map[string]any{memoSubmitID: submitID},
 	}
-	var err error
+	run, err := s.execute(ctx, options, o)
+	if err == nil {
+		result.RunID, result.Outcome = run.GetRunID(), outcomeStarted
+		return result
+	}
+	info, done := s.existing(ctx, &result, err, submitID)
+	if done || !s.resubmittable(ctx, info) {
+		return result
+	}
+	// The latest run ordered nothing, for certain: start a new one. Only a
+	// run that ended failed or cancelled may be followed (the reuse
+	// policy), and only while none runs (the conflict policy): of two
+	// resubmissions at once one starts, the other finds it.
+	options.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY
+	if run, err = s.execute(ctx, options, o); err == nil {
+		result.RunID, result.Outcome, result.Error = run.GetRunID(), outcomeStarted, ""
+		return result
+	}
+	_, _ = s.existing(ctx, &result, err, submitID)
+	return result
+}
+
+// execute starts the workflow, trying again a start the server did not
+// answer.
+func (s *starter) execute(ctx context.Context, options client.StartWorkflowOptions, o workflows.Order) (client.WorkflowRun, error) {
 	for attempt := 1; ; attempt++ {
-		var run client.WorkflowRun
 		attemptCtx, cancel := context.WithTimeout(ctx, startAttemptTimeout)
-		run, err = s.temporal.ExecuteWorkflow(attemptCtx, options, workflows.WorkflowType(o), workflows.Input{Order: o})
+		run, err := s.temporal.ExecuteWorkflow(attemptCtx, options, workflows.WorkflowType(o), workflows.Input{Order: o})
 		cancel()
-		if err == nil {
-			result.RunID, result.Outcome = run.GetRunID(), outcomeStarted
-			return result
-		}
-		if attempt == startAttempts || ctx.Err() != nil || !retryableStart(err) {
-			break
+		if err == nil || attempt == startAttempts || ctx.Err() != nil || !retryableStart(err) {
+			return run, err
 		}
 		select {
 		case <-ctx.Done():
 		case <-time.After(s.retryWait(attempt)):
 		}
 	}
+}
+
+// existing fills result for a start that failed with err: an error, or the
+// workflow that holds the id, which is "started" when its memo carries
+// submitID (an attempt of ours whose answer was lost) and "exists"
+// otherwise. done says the result is final; else info is the latest run,
+// which ended or runs under someone else's submit.
+func (s *starter) existing(ctx context.Context, result *started, err error, submitID string) (info *workflowpb.WorkflowExecutionInfo, done bool) {
 	var exists *serviceerror.WorkflowExecutionAlreadyStarted
 	if !errors.As(err, &exists) {
 		result.Outcome, result.Error = outcomeError, fmt.Sprintf("starting workflow %s: %v", result.WorkflowID, err)
-		return result
+		return nil, true
 	}
-	// Started before: by an earlier submit, or by an attempt of this one
-	// whose answer was lost (its memo then carries our id).
 	desc, err := s.temporal.DescribeWorkflowExecution(ctx, result.WorkflowID, "")
 	if err != nil {
 		result.RunID, result.Outcome = exists.RunId, outcomeExists
 		if result.RunID == "" {
 			result.Outcome, result.Error = outcomeError, fmt.Sprintf("workflow %s exists but describing it failed: %v", result.WorkflowID, err)
 		}
-		return result
+		return nil, true
 	}
-	info := desc.GetWorkflowExecutionInfo()
+	info = desc.GetWorkflowExecutionInfo()
 	result.RunID, result.Outcome = info.GetExecution().GetRunId(), outcomeExists
 	var by string
 	if p := info.GetMemo().GetFields()[memoSubmitID]; p != nil && converter.GetDefaultDataConverter().FromPayload(p, &by) == nil && by == submitID {
 		result.Outcome = outcomeStarted
+		return info, true
 	}
-	return result
+	return info, false
+}
+
+// resubmittable reports whether the run ended certain that nothing was
+// ordered: it failed, or was cancelled by Temporal, and its failure's
+// details, the order's StatusView, say NothingOrdered. Any other end
+// (active, withdrawn after the PUT, OutcomeUnknown, terminated) may have
+// left a connection, and ordering again could double it.
+func (s *starter) resubmittable(ctx context.Context, info *workflowpb.WorkflowExecutionInfo) bool {
+	switch info.GetStatus() {
+	case enumspb.WORKFLOW_EXECUTION_STATUS_FAILED, enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED:
+	default:
+		return false
+	}
+	execution := info.GetExecution()
+	err := s.temporal.GetWorkflow(ctx, execution.GetWorkflowId(), execution.GetRunId()).Get(ctx, nil)
+	var (
+		view     workflows.StatusView
+		appErr   *temporal.ApplicationError
+		canceled *temporal.CanceledError
+	)
+	switch {
+	case errors.As(err, &appErr):
+		return appErr.HasDetails() && appErr.Details(&view) == nil && view.NothingOrdered
+	case errors.As(err, &canceled):
+		return canceled.HasDetails() && canceled.Details(&view) == nil && view.NothingOrdered
+	}
+	return false
 }
 
 // Starting one order: each attempt may take startAttemptTimeout; an
@@ -193,7 +256,9 @@ names match exactly and unknown fields are errors. Every order is checked
 before anything starts; a file with any invalid order, or with an orderId
 given earlier in the same submit, starts nothing. Each valid order starts
 workflow l2-order-<orderId>. An order started before, running or finished,
-is reported as "exists" with its run id and is never run again.
+is reported as "exists" with its run id and is never run again, unless it
+ended certain that nothing was ordered (a failed pre-check): then it starts
+again, corrected, as a new run of the same workflow id.
 
 Starts up to --parallel orders at once, each tried again (up to 5 times) when
 the server does not answer; a retry that finds the workflow its lost attempt

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -462,5 +463,69 @@ func TestSubmitStartsEachActionsWorkflowType(t *testing.T) {
 	bad := e.run(`{"orderId":"X1","action":"decommission","company":"acme","connectionId":"c1","portId":"p1"}`, "submit", "-")
 	if want := `invalid order "X1": name is required: the connection's current name, which must match before anything is deleted (a guard against a mistyped id); portId does not apply to decommission orders`; bad.code != exitFailure || !strings.Contains(bad.stderr, want) {
 		t.Errorf("invalid action order: exit %d, stderr %q, want it to contain %q", bad.code, bad.stderr, want)
+	}
+}
+
+// An order that ended certainly having ordered nothing (a failed pre-check)
+// can be submitted again, corrected, under its id: a new run of the same
+// workflow id, the first kept in history. Two resubmissions at once start
+// one run; once it ran, the id answers "exists" again.
+func TestResubmitAfterNothingOrdered(t *testing.T) {
+	e := newTestEnv(t)
+	id := e.orderID("RESUB")
+	first := e.run(ndjson(order(id, `"name":"nothing-PrecheckFailed"`)), "submit", "--wait", "-")
+	if first.code != exitFailure {
+		t.Fatalf("first submit: %d %s %s", first.code, first.stdout, first.stderr)
+	}
+	firstRun := fields(lines(first.stdout)[0])[2]
+
+	fixed := e.file("fixed.json", order(id))
+	var wg sync.WaitGroup
+	results := make([]result, 2)
+	for i := range results {
+		wg.Go(func() { results[i] = e.run("", "submit", fixed) })
+	}
+	wg.Wait()
+	var outcomes []string
+	runs := map[string]bool{}
+	for _, r := range results {
+		if r.code != exitOK {
+			t.Fatalf("resubmit: %d %s %s", r.code, r.stdout, r.stderr)
+		}
+		f := fields(lines(r.stdout)[0])
+		outcomes = append(outcomes, f[3])
+		runs[f[2]] = true
+	}
+	slices.Sort(outcomes)
+	if !slices.Equal(outcomes, []string{"exists", "started"}) || len(runs) != 1 || runs[firstRun] {
+		t.Fatalf("two resubmissions at once: outcomes %v, runs %v (first run %s); want one started, one exists, one new run", outcomes, runs, firstRun)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var res workflows.Result
+	if err := e.client.GetWorkflow(ctx, workflows.WorkflowID(id), "").Get(ctx, &res); err != nil || res.Stage != workflows.StageActive {
+		t.Fatalf("the resubmitted order: %+v, %v", res, err)
+	}
+	if _, err := e.client.DescribeWorkflowExecution(ctx, workflows.WorkflowID(id), firstRun); err != nil {
+		t.Errorf("the first run is gone from history: %v", err)
+	}
+	if again := e.run("", "submit", fixed); fields(lines(again.stdout)[0])[3] != "exists" {
+		t.Errorf("submit after the resubmitted order ended active: %s", again.stdout)
+	}
+}
+
+// After any end that may have ordered something, the id stays taken.
+func TestResubmitAfterAFailureThatMayHaveOrdered(t *testing.T) {
+	e := newTestEnv(t)
+	id := e.orderID("NORESUB")
+	first := e.run(ndjson(failOrder(id, workflows.ErrTypeOutcomeUnknown)), "submit", "--wait", "-")
+	if first.code != exitFailure {
+		t.Fatalf("first submit: %d %s %s", first.code, first.stdout, first.stderr)
+	}
+	firstRun := fields(lines(first.stdout)[0])[2]
+	again := e.run(ndjson(order(id)), "submit", "-")
+	if f := fields(lines(again.stdout)[0]); f[2] != firstRun || f[3] != "exists" {
+		t.Errorf("resubmit after %s: %s, want exists with run %s", workflows.ErrTypeOutcomeUnknown, again.stdout, firstRun)
 	}
 }

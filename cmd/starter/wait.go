@@ -34,9 +34,17 @@ type finished struct {
 }
 
 // succeeded reports whether the order reached what was asked: an active
-// connection, or a complete dry run.
+// connection (a create or an adopt), a connection decommissioned, a speed
+// modified, or a complete dry run of any of them.
 func (f finished) succeeded() bool {
-	return f.Error == "" && (f.Stage == workflows.StageActive || f.Stage == workflows.StageDryRun)
+	if f.Error != "" {
+		return false
+	}
+	switch f.Stage {
+	case workflows.StageActive, workflows.StageDecommissioned, workflows.StageModified, workflows.StageDryRun:
+		return true
+	}
+	return false
 }
 
 // detail is the reason an order ended as it did, or its failure.

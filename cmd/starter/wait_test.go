@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"go.temporal.io/sdk/client"
+
+	"github.com/cc-l2/provisioner/workflows"
 )
 
 // blockedRun is a workflow run that never ends before its context does.
@@ -39,5 +41,28 @@ func TestWaitInterruptedIsNotAFailure(t *testing.T) {
 	}
 	if f.succeeded() {
 		t.Fatal("f.succeeded() is true")
+	}
+}
+
+// An order succeeded when it reached what it asked for, whatever its kind:
+// a ticketing script must not mark a good decommission as failed.
+func TestFinishedSucceeded(t *testing.T) {
+	tests := []struct {
+		f    finished
+		want bool
+	}{
+		{finished{Stage: workflows.StageActive}, true},
+		{finished{Stage: workflows.StageDryRun}, true},
+		{finished{Stage: workflows.StageDecommissioned}, true},
+		{finished{Stage: workflows.StageModified}, true},
+		{finished{Stage: workflows.StageFailed, ErrorType: "PrecheckFailed", Error: "x"}, false},
+		{finished{Stage: workflows.StageCancelled}, false},
+		{finished{Stage: stageUnknown, ErrorType: "Interrupted", Error: "stopped waiting"}, false},
+		{finished{Stage: workflows.StageActive, Error: "x"}, false},
+	}
+	for _, tt := range tests {
+		if got := tt.f.succeeded(); got != tt.want {
+			t.Errorf("%+v.succeeded() = %v, want %v", tt.f, got, tt.want)
+		}
 	}
 }

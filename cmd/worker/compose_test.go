@@ -15,12 +15,14 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/dotenv"
 	"github.com/compose-spec/compose-go/v2/types"
+	"go.yaml.in/yaml/v3"
 )
 
 // repoRoot is where the deployment files live, relative to this package.
@@ -447,5 +449,134 @@ func TestDockerfile(t *testing.T) {
 		if !slices.Contains(ignored, want) {
 			t.Errorf(".dockerignore does not exclude %s", want)
 		}
+	}
+}
+
+// composeDefault matches ${VAR:-default} in a compose file.
+var composeDefault = regexp.MustCompile(`\$\{([A-Z0-9_]+):-([^}]*)\}`)
+
+// `cp .env.example .env` must change nothing compose would do without it:
+// each variable both give a value has the same one, and the worker's HTTP
+// side listens where Prometheus on the compose network can scrape it (not
+// on the container's loopback, which its health check would not notice).
+func TestEnvExampleMatchesComposeDefaults(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "docker-compose.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := readEnvExample(t)
+	for _, m := range composeDefault.FindAllStringSubmatch(string(raw), -1) {
+		name, def := m[1], m[2]
+		if v, ok := vars[name]; ok && v != def {
+			t.Errorf(".env.example sets %s=%s, compose's default is %q", name, v, def)
+		}
+	}
+	w := service(t, loadCompose(t, nil, "docker-compose.yml"), "worker")
+	addr := envValue(t, w, "WORKER_HTTP_ADDR")
+	if host, _, _ := strings.Cut(addr, ":"); host == "127.0.0.1" || host == "localhost" || host == "[::1]" || addr == "" {
+		t.Errorf("compose with .env.example: worker WORKER_HTTP_ADDR = %q, which Prometheus cannot scrape", addr)
+	}
+}
+
+// The server's health check is the one Temporal's own compose files
+// (temporalio/samples-server/compose) give it: the frontend's port, with
+// the server bound on every interface so that localhost reaches it. The
+// server image ships no temporal CLI to ask.
+func TestComposeTemporalHealthCheck(t *testing.T) {
+	s := service(t, loadCompose(t, nil, "docker-compose.yml"), "temporal")
+	if s.HealthCheck == nil || !slices.Equal(s.HealthCheck.Test, []string{"CMD", "nc", "-z", "localhost", "7233"}) {
+		t.Errorf("temporal healthcheck = %+v, want [CMD nc -z localhost 7233]", s.HealthCheck)
+	}
+	if got := envValue(t, s, "BIND_ON_IP"); got != "0.0.0.0" {
+		t.Errorf("temporal BIND_ON_IP = %q, want 0.0.0.0 (the health check asks localhost)", got)
+	}
+}
+
+// readmeAlertRules is the YAML block of alert rules in the README.
+func readmeAlertRules(t *testing.T) string {
+	t.Helper()
+	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "```yaml\ngroups:")
+	block, _, closed := strings.Cut(rest, "```")
+	if !ok || !closed {
+		t.Fatal("README has no ```yaml block of alert rules")
+	}
+	return "groups:" + block
+}
+
+// Prometheus, under the profile monitoring, scrapes every worker replica
+// on the port compose gives WORKER_HTTP_ADDR, as job l2-worker (the name
+// the alert rules use), with the README's alert rules loaded.
+func TestComposeMonitoringProfile(t *testing.T) {
+	if p := loadCompose(t, nil, "docker-compose.yml"); p.Services["prometheus"].Name != "" {
+		t.Error("prometheus runs without the monitoring profile")
+	}
+	p := loadCompose(t, []string{"monitoring"}, "docker-compose.yml")
+	prom := service(t, p, "prometheus")
+	checkPinned(t, prom)
+	if !slices.Contains(prom.Profiles, "monitoring") {
+		t.Errorf("prometheus profiles = %v, want monitoring", prom.Profiles)
+	}
+	mounts := map[string]string{} // target → source, relative to the repository
+	for _, v := range prom.Volumes {
+		mounts[v.Target] = filepath.Base(filepath.Dir(v.Source)) + "/" + filepath.Base(v.Source)
+	}
+	configFile, ok := mounts["/etc/prometheus/prometheus.yml"]
+	if !ok {
+		t.Fatalf("prometheus mounts %v, none at /etc/prometheus/prometheus.yml", mounts)
+	}
+	raw, err := os.ReadFile(filepath.Join(repoRoot, configFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		RuleFiles     []string `yaml:"rule_files"`
+		ScrapeConfigs []struct {
+			JobName      string `yaml:"job_name"`
+			DNSSDConfigs []struct {
+				Names []string `yaml:"names"`
+				Type  string   `yaml:"type"`
+				Port  int      `yaml:"port"`
+			} `yaml:"dns_sd_configs"`
+		} `yaml:"scrape_configs"`
+	}
+	if err := yaml.Unmarshal(raw, &cfg); err != nil {
+		t.Fatalf("%s: %v", configFile, err)
+	}
+	_, workerPort, _ := strings.Cut(envValue(t, service(t, p, "worker"), "WORKER_HTTP_ADDR"), ":")
+	scraped := false
+	for _, sc := range cfg.ScrapeConfigs {
+		for _, sd := range sc.DNSSDConfigs {
+			if sc.JobName == "l2-worker" && slices.Equal(sd.Names, []string{"worker"}) && sd.Type == "A" && strconv.Itoa(sd.Port) == workerPort {
+				scraped = true
+			}
+		}
+	}
+	if !scraped {
+		t.Errorf("%s does not scrape every worker replica (DNS A records of worker) on port %s as job l2-worker: %+v", configFile, workerPort, cfg.ScrapeConfigs)
+	}
+	if len(cfg.RuleFiles) != 1 {
+		t.Fatalf("%s rule_files = %v, want one", configFile, cfg.RuleFiles)
+	}
+	rulesFile, ok := mounts[cfg.RuleFiles[0]]
+	if !ok {
+		t.Fatalf("rule file %s is not mounted (mounts %v)", cfg.RuleFiles[0], mounts)
+	}
+	rules, err := os.ReadFile(filepath.Join(repoRoot, rulesFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, want any
+	if err := yaml.Unmarshal(rules, &got); err != nil {
+		t.Fatalf("%s: %v", rulesFile, err)
+	}
+	if err := yaml.Unmarshal([]byte(readmeAlertRules(t)), &want); err != nil {
+		t.Fatalf("README alert rules: %v", err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s differs from the README's alert rules:\n%s", rulesFile, rules)
 	}
 }

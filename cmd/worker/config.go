@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/worker"
@@ -37,7 +38,7 @@ type Config struct {
 	MaxConcurrentWorkflowTasks int           `env:"WORKER_MAX_CONCURRENT_WORKFLOW_TASKS" envDefault:"10" desc:"workflow tasks run at once"`
 	WorkflowCacheSize          int           `env:"WORKER_WORKFLOW_CACHE_SIZE" envDefault:"500" desc:"orders kept in memory between their workflow tasks (the SDK's sticky cache): bounds the worker's memory however many orders wait; one not kept replays its history at its next task"`
 	ShutdownTimeout            time.Duration `env:"WORKER_SHUTDOWN_TIMEOUT" envDefault:"30s" desc:"how long running activities may finish after SIGTERM"`
-	HTTPAddr                   string        `env:"WORKER_HTTP_ADDR" envDefault:"127.0.0.1:9464" desc:"host:port of /metrics (Prometheus), /healthz and /readyz; empty to serve none"`
+	HTTPAddr                   string        `env:"WORKER_HTTP_ADDR" desc:"host:port of /metrics (Prometheus), /healthz and /readyz; set but empty to serve none"`
 
 	CallbackURL          config.Secret `env:"CALLBACK_URL" desc:"where orders without a callback of their own report their milestones (POST, signed); empty for nowhere; may hold credentials (user:password@, ?token=), never printed nor recorded"`
 	CallbackSecret       config.Secret `env:"CALLBACK_SECRET" desc:"HMAC-SHA256 key signing every callback (X-Signature-256); required with CALLBACK_URL or CALLBACK_ALLOWED_HOSTS (never printed)"`
@@ -50,6 +51,26 @@ type Config struct {
 	PollsPerRun                 int           `env:"POLLS_PER_RUN" desc:"status polls before the workflow continues as new (bounds one run's history)"`
 	PutSettleWindow             time.Duration `env:"PUT_SETTLE_WINDOW" desc:"after a PUT whose outcome is unknown, how long it may still take effect and show in the port's list; no other PUT goes out before (at least CC_API_TIMEOUT + 1m)"`
 	NameLockCheck               time.Duration `env:"NAME_LOCK_CHECK" desc:"how often a connection-name lock checks that its order still runs: a name held by an order that was terminated (which runs no code, so cannot give it back) is free again within this"`
+}
+
+// defaultHTTPAddr is where the worker serves /metrics, /healthz and
+// /readyz unless WORKER_HTTP_ADDR says otherwise. It lives here, not in a
+// struct tag, because worker -healthcheck needs it too.
+const defaultHTTPAddr = "127.0.0.1:9464"
+
+// httpAddrVar, set to the empty string, turns the HTTP side off: the
+// environment reader cannot tell empty from unset, so loadConfig and
+// worker -healthcheck both ask httpAddr.
+const httpAddrVar = "WORKER_HTTP_ADDR"
+
+// httpAddr is the address the worker with this environment serves on: ""
+// for none (the variable set but empty), the default when it is unset.
+func httpAddr(environ map[string]string) string {
+	addr, set := environ[httpAddrVar]
+	if !set {
+		return defaultHTTPAddr
+	}
+	return strings.TrimSpace(addr)
 }
 
 // lateCommitMargin is how much later than the client gave up a PUT may
@@ -65,6 +86,7 @@ func defaults() Config {
 	return Config{
 		Config:                      temporalclient.Config{TaskQueue: workflows.DefaultTaskQueue},
 		CCAPIBaseURL:                ccapi.DefaultBaseURL,
+		HTTPAddr:                    defaultHTTPAddr,
 		CCAPITimeout:                wf.APITimeout,
 		ActivationTimeoutPortToPort: wf.ActivationTimeoutPortToPort,
 		ActivationTimeoutB2B:        wf.ActivationTimeoutB2B,
@@ -82,6 +104,7 @@ func defaults() Config {
 func loadConfig(environ map[string]string) (Config, error) {
 	cfg := defaults()
 	err := config.Load(&cfg, environ)
+	cfg.HTTPAddr = httpAddr(environ)
 	return cfg, err
 }
 

@@ -23,9 +23,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 	if got, want := cfg, (Config{
+		// Address and namespace: a profile's, or temporalclient's defaults.
 		Config: temporalclient.Config{
-			Address:   "localhost:7233",
-			Namespace: "default",
 			TaskQueue: workflows.DefaultTaskQueue,
 		},
 		CCAPIBaseURL:                "https://api.consoleconnect.com",
@@ -211,8 +210,8 @@ func TestHelpListsEveryVariable(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
-	if n := len(params); n != 28 {
-		t.Fatalf("len(params) = %d, want 28", n)
+	if n := len(params); n != 30 {
+		t.Fatalf("len(params) = %d, want 30", n)
 	}
 	// Defaults kept outside the tags (the workflow's, the client's) are
 	// shown as the loader applies them.
@@ -296,5 +295,31 @@ func TestAPIRateIsTheTaskQueueActivityRate(t *testing.T) {
 		if got := cfg.Workflow().APIRateLimited; got != (tt.want > 0) {
 			t.Errorf("CC_API_MAX_RPS=%q: workflow APIRateLimited = %v", tt.value, got)
 		}
+	}
+}
+
+// WORKER_HTTP_ADDR set but empty serves nothing, as its description says;
+// unset, it is the default. A test or suite that sets it empty must never
+// take the default's fixed port.
+func TestHTTPAddrEmptyMeansNone(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"unset", map[string]string{"CC_API_KEY": testKey}, "127.0.0.1:9464"},
+		{"empty", map[string]string{"CC_API_KEY": testKey, "WORKER_HTTP_ADDR": ""}, ""},
+		{"set", map[string]string{"CC_API_KEY": testKey, "WORKER_HTTP_ADDR": ":9464"}, ":9464"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := loadConfig(tt.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.HTTPAddr != tt.want {
+				t.Errorf("HTTPAddr = %q, want %q", cfg.HTTPAddr, tt.want)
+			}
+		})
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/internal/logging"
 	"github.com/cc-l2/provisioner/internal/temporalclient"
+	"github.com/cc-l2/provisioner/internal/version"
 	"github.com/cc-l2/provisioner/workflows"
 )
 
@@ -45,7 +46,7 @@ func runWithSignals() int {
 	return run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
 }
 
-const usageHeader = `Usage: worker [-h] [-healthcheck]
+const usageHeader = `Usage: worker [-h] [-healthcheck] [-version]
 
 Runs the Temporal worker of Layer 2 provisioning. It polls TEMPORAL_TASK_QUEUE
 for ProvisionL2Connection workflows and their activities, which call the
@@ -58,6 +59,14 @@ the worker fails, 2 on a usage or configuration error.
 It serves GET /metrics (Prometheus), /healthz and /readyz on WORKER_HTTP_ADDR.
 worker -healthcheck asks a running worker's /readyz and exits 0 when it is
 ready, 1 otherwise: a container health check for images without curl.
+worker -version prints the module version, the VCS revision the binary was
+built from and its Go release.
+
+It reaches Temporal as the Temporal CLI does (go.temporal.io/sdk/contrib/envconfig):
+a profile of TEMPORAL_CONFIG_FILE, and Temporal's TEMPORAL_* variables over it,
+those below and its others too (TEMPORAL_TLS, TEMPORAL_TLS_CLIENT_CERT_PATH,
+TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH,
+TEMPORAL_TLS_SERVER_NAME, TEMPORAL_GRPC_META_*).
 
 Environment:
 `
@@ -82,6 +91,7 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	flags := flag.NewFlagSet("worker", flag.ContinueOnError)
 	flags.SetOutput(io.Discard) // we word the errors ourselves
 	healthcheck := flags.Bool("healthcheck", false, "")
+	showVersion := flags.Bool("version", false, "")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			if err := writeUsage(stdout); err != nil {
@@ -97,11 +107,16 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "worker: unexpected argument %q: the worker is configured by environment variables (see worker -h)\n", flags.Arg(0))
 		return exitUsage
 	}
+	if *showVersion {
+		fmt.Fprintln(stdout, version.String("worker"))
+		return exitOK
+	}
 	if *healthcheck {
 		return checkReady(ctx, env.ToMap(environ), stderr)
 	}
 
-	cfg, err := loadConfig(env.ToMap(environ))
+	environment := env.ToMap(environ)
+	cfg, err := loadConfig(environment)
 	if err != nil {
 		fmt.Fprintf(stderr, "worker: invalid configuration: %v\n", err)
 		return exitUsage
@@ -113,7 +128,7 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	}
 	defer func() { _ = logger.Sync() }()
 
-	if err := serve(ctx, cfg, logger); err != nil {
+	if err := serve(ctx, cfg, environment, logger); err != nil {
 		if ctx.Err() != nil {
 			// Stopped while still starting up: that is a requested stop.
 			logger.Info("worker stopped before it started", zap.Error(err))
@@ -126,8 +141,14 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 }
 
 // serve connects, polls until ctx is cancelled or the worker fails, and
-// shuts down.
-func serve(ctx context.Context, cfg Config, logger *zap.Logger) error {
+// shuts down. environ is the environment cfg was read from, for Temporal's
+// own client variables (temporalclient).
+func serve(ctx context.Context, cfg Config, environ map[string]string, logger *zap.Logger) (err error) {
+	// The address and namespace as they will be used, a profile's
+	// included, in the log below and in the search attributes' check.
+	if cfg.Config, err = cfg.Config.Resolve(environ); err != nil {
+		return err
+	}
 	vars, err := config.Variables(&cfg)
 	if err != nil {
 		return err
@@ -145,7 +166,7 @@ func serve(ctx context.Context, cfg Config, logger *zap.Logger) error {
 	defer mon.close()
 
 	temporalLogger := logging.Temporal(logger)
-	c, err := temporalclient.Dial(ctx, cfg.Config, temporalLogger, temporalclient.WithMetrics(mon.metricsHandler()))
+	c, err := temporalclient.Dial(ctx, cfg.Config, environ, temporalLogger, temporalclient.WithMetrics(mon.metricsHandler()))
 	if err != nil {
 		return err
 	}

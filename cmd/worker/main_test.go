@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +39,7 @@ func TestRunPollsAndStopsCleanly(t *testing.T) {
 	c := srv.Client(t)
 	const taskQueue = "worker-run-test"
 	environ := []string{
+		"TEMPORAL_CONFIG_FILE=" + os.DevNull, // no profile of the developer's own
 		"TEMPORAL_ADDRESS=" + srv.HostPort,
 		"TEMPORAL_NAMESPACE=" + srv.Namespace,
 		"TEMPORAL_TASK_QUEUE=" + taskQueue,
@@ -112,7 +114,7 @@ func TestRunUnreachableTemporal(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var stdout, stderr devserver.SyncBuffer
-	code := run(ctx, nil, []string{"CC_API_KEY=" + testKey, "TEMPORAL_ADDRESS=127.0.0.1:1", "WORKER_HTTP_ADDR="}, &stdout, &stderr)
+	code := run(ctx, nil, []string{"CC_API_KEY=" + testKey, "TEMPORAL_CONFIG_FILE=" + os.DevNull, "TEMPORAL_ADDRESS=127.0.0.1:1", "WORKER_HTTP_ADDR="}, &stdout, &stderr)
 	if got, want := code, exitFailure; got != want {
 		t.Fatalf("code = %v, want %v", got, want)
 	}
@@ -151,6 +153,7 @@ func TestShutdownLetsRunningActivitiesFinish(t *testing.T) {
 	c := srv.Client(t)
 	const taskQueue = "worker-shutdown-test"
 	environ := []string{
+		"TEMPORAL_CONFIG_FILE=" + os.DevNull, // no profile of the developer's own
 		"TEMPORAL_ADDRESS=" + srv.HostPort,
 		"TEMPORAL_TASK_QUEUE=" + taskQueue,
 		"CC_API_KEY=" + testKey,
@@ -190,5 +193,13 @@ func TestShutdownLetsRunningActivitiesFinish(t *testing.T) {
 	first := <-calls
 	if first.cut {
 		t.Fatal("the running API call was cut short by shutdown")
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var stdout, stderr strings.Builder
+	code := run(context.Background(), []string{"-version"}, nil, &stdout, &stderr)
+	if code != exitOK || !strings.HasPrefix(stdout.String(), "worker ") || !strings.Contains(stdout.String(), "go1.") {
+		t.Errorf("worker -version: %d %q %q", code, stdout.String(), stderr.String())
 	}
 }

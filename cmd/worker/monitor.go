@@ -12,6 +12,8 @@ import (
 	"time"
 
 	prom "github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/uber-go/tally/v4"
 	promreporter "github.com/uber-go/tally/v4/prometheus"
 	"go.temporal.io/api/workflowservice/v1"
@@ -32,6 +34,48 @@ const (
 	metricOrdersAwaitingOldest = "l2_orders_awaiting_oldest_seconds" // gauge {kind}
 	awaitingCountInterval      = 30 * time.Second
 )
+
+// metricHelp is the HELP line of each of the project's metrics on /metrics
+// (the reporter would only repeat the name). The README's metrics table
+// lists the same names; a test keeps them together.
+var metricHelp = map[string]string{
+	"l2_orders_started_total":           "Orders started, by kind (port-to-port, business-to-business, decommission, modify, adopt); a worker restart or a continue-as-new never counts one twice",
+	"l2_orders_ended_total":             "Orders ended, by kind and outcome: active, cancelled, dry-run, decommissioned, modified, or the failure type (PrecheckFailed, ConnectionFailed, ActivationTimeout, OutcomeUnknown, ...)",
+	"l2_puts_total":                     "Layer 2 PUTs (billable orders), by result: sent, adopted (a PUT in doubt whose connection was found), refused (nothing was created)",
+	"l2_time_to_active_seconds":         "Seconds from an order's start until its connection was ACTIVE, by kind",
+	"l2_orders_awaiting":                "Orders now waiting for ACTIVE or a partner's acceptance, by kind, from Temporal's visibility store (every worker reports the same)",
+	"l2_orders_awaiting_oldest_seconds": "Seconds the longest-waiting of those orders has waited since its connection was ordered, by kind",
+	"l2_api_requests_total":             "Console Connect API calls, by endpoint and answer (the HTTP status code, or none: no answer)",
+	"l2_api_request_duration_seconds":   "Seconds one Console Connect API call took, by endpoint",
+}
+
+// sanitizeOptions are Prometheus's naming rules for names and label keys;
+// label values may hold any character, and keep the ones the orders and
+// the README use (port-to-port, dry-run, l2-provisioning, ns.acct), where
+// the SDK's own options would write l2_provisioning.
+var sanitizeOptions = tally.SanitizeOptions{
+	NameCharacters: sdktally.PrometheusSanitizeOptions.NameCharacters,
+	KeyCharacters:  sdktally.PrometheusSanitizeOptions.KeyCharacters,
+	ValueCharacters: tally.ValidCharacters{
+		Ranges:     tally.AlphanumericRange,
+		Characters: []rune{'_', '-', '.', ':', '/', '@', '+'},
+	},
+	ReplacementCharacter: tally.DefaultReplacementCharacter,
+}
+
+// withHelp gathers from g with the help of the project's metrics in place
+// of the reporter's.
+func withHelp(g prom.Gatherer) prom.Gatherer {
+	return prom.GathererFunc(func() ([]*dto.MetricFamily, error) {
+		families, err := g.Gather()
+		for _, f := range families {
+			if help, ok := metricHelp[f.GetName()]; ok {
+				f.Help = &help
+			}
+		}
+		return families, err
+	})
+}
 
 // histogramBuckets serve every timer: API calls take milliseconds to
 // seconds, orders minutes to weeks (l2_time_to_active_seconds).
@@ -59,8 +103,9 @@ type monitor struct {
 // the HTTP side; the metrics are then kept but not served).
 func newMonitor(addr string, logger *zap.Logger) (*monitor, error) {
 	m := &monitor{logger: logger}
+	registry := prom.NewRegistry()
 	m.reporter = promreporter.NewReporter(promreporter.Options{
-		Registerer:              prom.NewRegistry(),
+		Registerer:              registry,
 		DefaultTimerType:        promreporter.HistogramTimerType,
 		DefaultHistogramBuckets: histogramBuckets,
 		OnRegisterError: func(err error) {
@@ -70,7 +115,7 @@ func newMonitor(addr string, logger *zap.Logger) (*monitor, error) {
 	root, closer := tally.NewRootScope(tally.ScopeOptions{
 		CachedReporter:  m.reporter,
 		Separator:       promreporter.DefaultSeparator,
-		SanitizeOptions: &sdktally.PrometheusSanitizeOptions,
+		SanitizeOptions: &sanitizeOptions,
 	}, time.Second)
 	m.scope, m.closer = sdktally.NewPrometheusNamingScope(root), closer
 	if addr == "" {
@@ -82,7 +127,7 @@ func newMonitor(addr string, logger *zap.Logger) (*monitor, error) {
 		return nil, fmt.Errorf("WORKER_HTTP_ADDR: %w", err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", m.reporter.HTTPHandler())
+	mux.Handle("GET /metrics", promhttp.HandlerFor(withHelp(registry), promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", m.readyz)
 	m.listener = listener
@@ -213,13 +258,14 @@ func (m *monitor) close() {
 // checkReady is `worker -healthcheck`: it asks the /readyz of the worker
 // running with this environment.
 func checkReady(ctx context.Context, environ map[string]string, stderr io.Writer) int {
-	addr := environ["WORKER_HTTP_ADDR"]
-	if _, set := environ["WORKER_HTTP_ADDR"]; !set {
-		addr = defaults().HTTPAddr
+	addr := httpAddr(environ)
+	if addr == "" {
+		fmt.Fprintf(stderr, "worker: %s is empty: this worker serves no /readyz to check\n", httpAddrVar)
+		return exitFailure
 	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil || port == "" {
-		fmt.Fprintf(stderr, "worker: WORKER_HTTP_ADDR %q: no port to check\n", addr)
+		fmt.Fprintf(stderr, "worker: %s %q: no port to check\n", httpAddrVar, addr)
 		return exitFailure
 	}
 	if host == "" || host == "0.0.0.0" || host == "::" {

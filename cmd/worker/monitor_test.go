@@ -43,12 +43,18 @@ func TestMonitorServesMetricsAndHealth(t *testing.T) {
 
 	m.observeAPI("getPort", 200, 30*time.Millisecond)
 	m.observeAPI("createLayer2", 0, 2*time.Second)
-	m.metricsHandler().WithTags(map[string]string{"kind": "port-to-port"}).Counter("l2_orders_started").Inc(1)
+	m.metricsHandler().WithTags(map[string]string{"kind": "port-to-port", "task_queue": "l2-provisioning"}).Counter("l2_orders_started").Inc(1)
+	m.metricsHandler().WithTags(map[string]string{"kind": "business-to-business", "outcome": "dry-run"}).Counter("l2_orders_ended").Inc(1)
 	wants := []string{
 		`l2_api_requests_total{code="200",endpoint="getPort"} 1`,
 		`l2_api_requests_total{code="none",endpoint="createLayer2"} 1`,
 		`l2_api_request_duration_seconds_bucket{endpoint="getPort",le="0.05"} 1`,
-		`l2_orders_started_total{kind="port_to_port"} 1`,
+		// Label values as the README and the orders spell them.
+		`l2_orders_started_total{kind="port-to-port",task_queue="l2-provisioning"} 1`,
+		`l2_orders_ended_total{kind="business-to-business",outcome="dry-run"} 1`,
+		// Help that says what is counted, not the name again.
+		"# HELP l2_orders_started_total Orders started, by kind",
+		"# HELP l2_api_requests_total Console Connect API calls, by endpoint and answer",
 	}
 	// The scope reports to Prometheus every second.
 	var body string
@@ -64,5 +70,32 @@ func TestMonitorServesMetricsAndHealth(t *testing.T) {
 	}
 	if len(missing) > 0 {
 		t.Errorf("/metrics lacks %q:\n%s", missing, body)
+	}
+}
+
+// worker -healthcheck asks the address the worker serves on, the default
+// one included, and says plainly when the environment turned it off.
+func TestCheckReadyAddress(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    string // in stderr
+		notWant string
+	}{
+		{"unset: the default", map[string]string{}, "127.0.0.1:9464", "no port to check"},
+		{"empty: none served", map[string]string{"WORKER_HTTP_ADDR": ""}, "WORKER_HTTP_ADDR is empty", "no port to check"},
+		{"any host: loopback", map[string]string{"WORKER_HTTP_ADDR": ":1"}, "127.0.0.1:1", "no port to check"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr strings.Builder
+			code := checkReady(context.Background(), tt.env, &stderr)
+			if tt.name == "unset: the default" && code == exitOK {
+				return // a worker of this machine's own is ready there
+			}
+			if code != exitFailure || !strings.Contains(stderr.String(), tt.want) || strings.Contains(stderr.String(), tt.notWant) {
+				t.Errorf("checkReady = %d, %q; want %d naming %q", code, stderr.String(), exitFailure, tt.want)
+			}
+		})
 	}
 }

@@ -103,6 +103,7 @@ func (r *run) submit(ctx context.Context, queue string, orders []workflows.Order
 
 	cmd := exec.CommandContext(ctx, r.cfg.Binaries.Starter, "submit", "--json", ordersPath)
 	cmd.Env = append(os.Environ(),
+		"TEMPORAL_CONFIG_FILE="+os.DevNull,
 		"TEMPORAL_ADDRESS="+r.hostPort,
 		"TEMPORAL_NAMESPACE="+namespace,
 		"TEMPORAL_TASK_QUEUE="+queue,

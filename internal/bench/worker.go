@@ -36,6 +36,8 @@ type workerProcess struct {
 // they would in production at every age of the wait.
 func workerEnv(temporalAddr, queue, simURL string) []string {
 	return append(os.Environ(),
+		// No profile of the developer's own Temporal configuration.
+		"TEMPORAL_CONFIG_FILE="+os.DevNull,
 		"TEMPORAL_ADDRESS="+temporalAddr,
 		"TEMPORAL_NAMESPACE="+namespace,
 		"TEMPORAL_TASK_QUEUE="+queue,

@@ -217,6 +217,8 @@ func (r *run) startWorker(rng *rand.Rand) error {
 		log:    logFile,
 		rng:    rand.New(rand.NewPCG(rng.Uint64(), 1)),
 		env: append(os.Environ(),
+			// No profile of the developer's own Temporal configuration.
+			"TEMPORAL_CONFIG_FILE="+os.DevNull,
 			"TEMPORAL_ADDRESS="+r.server.HostPort(),
 			"TEMPORAL_TASK_QUEUE="+taskQueue,
 			"CC_API_BASE_URL="+r.simURL,

@@ -25,7 +25,9 @@ func TestConfigDefaults(t *testing.T) {
 	if err := config.ParseEnv(&cfg, map[string]string{}); err != nil {
 		t.Fatalf("%v", err)
 	}
-	if got, want := cfg, (Config{Address: "localhost:7233", Namespace: "default", TaskQueue: workflows.DefaultTaskQueue}); got != want {
+	// Address and namespace default through Temporal's own configuration
+	// (a profile may give them), so the environment leaves them empty.
+	if got, want := cfg, (Config{TaskQueue: workflows.DefaultTaskQueue}); got != want {
 		t.Fatalf("cfg = %v, want %v", got, want)
 	}
 	if len(cfg.Problems()) != 0 {
@@ -115,12 +117,12 @@ func TestClientOptions(t *testing.T) {
 		{name: "CA only", cfg: Config{Address: "h:7233", Namespace: "n", TaskQueue: "q", TLSCA: certFile}, wantTLS: true, wantRootCAs: true},
 		{name: "mutual TLS with CA", cfg: Config{Address: "h:7233", Namespace: "n", TaskQueue: "q", TLSCert: certFile, TLSKey: keyFile, TLSCA: certFile}, wantTLS: true, wantCerts: 1, wantRootCAs: true},
 		{name: "cert without key", cfg: Config{Address: "h:7233", Namespace: "n", TaskQueue: "q", TLSCert: certFile}, wantErr: "must be given together"},
-		{name: "missing cert file", cfg: Config{Address: "h:7233", Namespace: "n", TaskQueue: "q", TLSCert: filepath.Join(dir, "nope.pem"), TLSKey: keyFile}, wantErr: "loading TEMPORAL_TLS_CERT"},
-		{name: "CA not PEM", cfg: Config{Address: "h:7233", Namespace: "n", TaskQueue: "q", TLSCA: notPEM}, wantErr: "holds no PEM certificate"},
+		{name: "missing cert file", cfg: Config{Address: "h:7233", Namespace: "n", TaskQueue: "q", TLSCert: filepath.Join(dir, "nope.pem"), TLSKey: keyFile}, wantErr: "failed loading client cert/key path"},
+		{name: "CA not PEM", cfg: Config{Address: "h:7233", Namespace: "n", TaskQueue: "q", TLSCA: notPEM}, wantErr: "failed adding server CA to CA pool"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts, err := tt.cfg.ClientOptions(nil)
+			opts, err := tt.cfg.ClientOptions(map[string]string{"TEMPORAL_CONFIG_FILE": filepath.Join(dir, "none.toml")}, nil)
 			if tt.wantErr != "" {
 				if err := err; err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want one containing tt.wantErr", err)
@@ -158,7 +160,7 @@ func TestDialFailsFastOnUnreachableServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	// Port 1 on loopback: nothing listens there.
-	_, err := Dial(ctx, Config{Address: "127.0.0.1:1", Namespace: "default", TaskQueue: "q", APIKey: "sekret"}, nil)
+	_, err := Dial(ctx, Config{Address: "127.0.0.1:1", Namespace: "default", TaskQueue: "q", APIKey: "sekret"}, nil, nil)
 	if err == nil {
 		t.Fatal("want an error from err")
 	}
@@ -167,5 +169,88 @@ func TestDialFailsFastOnUnreachableServer(t *testing.T) {
 	}
 	if s, sub := err.Error(), "sekret"; strings.Contains(s, sub) {
 		t.Fatalf("%q contains %q", s, sub)
+	}
+}
+
+// The connection is configured as Temporal's own tools configure it
+// (go.temporal.io/sdk/contrib/envconfig): a profile of TEMPORAL_CONFIG_FILE,
+// Temporal's TEMPORAL_* variables over it, and the binary's own settings
+// (flags) over those.
+func TestClientOptionsTheTemporalWay(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := writeCertPair(t, dir)
+	file := filepath.Join(dir, "temporal.toml")
+	if err := os.WriteFile(file, []byte(`
+[profile.default]
+address = "file-default:7233"
+
+[profile.prod]
+address = "prod.acct.tmprl.cloud:7233"
+namespace = "prod.acct"
+api_key = "prod-key"
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name          string
+		cfg           Config
+		environ       map[string]string
+		wantHost      string
+		wantNamespace string
+		wantTLS       bool
+		wantCerts     int
+		wantCreds     bool
+		wantErr       string
+	}{
+		{name: "nothing: the defaults", environ: map[string]string{"TEMPORAL_CONFIG_FILE": filepath.Join(dir, "none.toml")},
+			wantHost: "localhost:7233", wantNamespace: "default"},
+		{name: "the file's default profile", environ: map[string]string{"TEMPORAL_CONFIG_FILE": file},
+			wantHost: "file-default:7233", wantNamespace: "default"},
+		{name: "a profile by TEMPORAL_PROFILE", environ: map[string]string{"TEMPORAL_CONFIG_FILE": file, "TEMPORAL_PROFILE": "prod"},
+			wantHost: "prod.acct.tmprl.cloud:7233", wantNamespace: "prod.acct", wantTLS: true, wantCreds: true},
+		{name: "a profile by setting (a flag)", cfg: Config{ConfigFile: file, Profile: "prod"},
+			wantHost: "prod.acct.tmprl.cloud:7233", wantNamespace: "prod.acct", wantTLS: true, wantCreds: true},
+		{name: "an unknown profile", cfg: Config{ConfigFile: file, Profile: "nope"}, wantErr: "nope"},
+		{name: "Temporal's variables over the profile", environ: map[string]string{"TEMPORAL_CONFIG_FILE": file, "TEMPORAL_PROFILE": "prod", "TEMPORAL_NAMESPACE": "other"},
+			wantHost: "prod.acct.tmprl.cloud:7233", wantNamespace: "other", wantTLS: true, wantCreds: true},
+		{name: "settings (flags) over everything", cfg: Config{Address: "flag:7233", Namespace: "flagns"},
+			environ:  map[string]string{"TEMPORAL_CONFIG_FILE": file, "TEMPORAL_PROFILE": "prod", "TEMPORAL_ADDRESS": "env:7233"},
+			wantHost: "flag:7233", wantNamespace: "flagns", wantTLS: true, wantCreds: true},
+		{name: "the Temporal CLI's TLS variables", environ: map[string]string{"TEMPORAL_CONFIG_FILE": file,
+			"TEMPORAL_TLS_CLIENT_CERT_PATH": certFile, "TEMPORAL_TLS_CLIENT_KEY_PATH": keyFile},
+			wantHost: "file-default:7233", wantNamespace: "default", wantTLS: true, wantCerts: 1},
+		{name: "TEMPORAL_TLS=true alone", environ: map[string]string{"TEMPORAL_CONFIG_FILE": file, "TEMPORAL_TLS": "true"},
+			wantHost: "file-default:7233", wantNamespace: "default", wantTLS: true},
+		{name: "a TLS file that is not there fails, never falls back to plain text", environ: map[string]string{"TEMPORAL_CONFIG_FILE": file,
+			"TEMPORAL_TLS_CLIENT_CERT_PATH": filepath.Join(dir, "nope.pem"), "TEMPORAL_TLS_CLIENT_KEY_PATH": keyFile}, wantErr: "nope.pem"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.cfg.TaskQueue == "" {
+				tt.cfg.TaskQueue = "q"
+			}
+			opts, err := tt.cfg.ClientOptions(tt.environ, nil)
+			if tt.wantErr != "" && tt.wantHost == "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if opts.HostPort != tt.wantHost || opts.Namespace != tt.wantNamespace {
+				t.Errorf("HostPort, Namespace = %q, %q; want %q, %q", opts.HostPort, opts.Namespace, tt.wantHost, tt.wantNamespace)
+			}
+			if got := opts.ConnectionOptions.TLS != nil; got != tt.wantTLS {
+				t.Errorf("TLS = %v, want %v", got, tt.wantTLS)
+			}
+			if tt.wantTLS && len(opts.ConnectionOptions.TLS.Certificates) != tt.wantCerts {
+				t.Errorf("%d client certificates, want %d", len(opts.ConnectionOptions.TLS.Certificates), tt.wantCerts)
+			}
+			if got := opts.Credentials != nil; got != tt.wantCreds {
+				t.Errorf("credentials = %v, want %v", got, tt.wantCreds)
+			}
+		})
 	}
 }

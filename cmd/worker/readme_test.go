@@ -1,0 +1,112 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cc-l2/provisioner/internal/config"
+)
+
+// readmeTable returns the rows (cells trimmed) of the README table whose
+// header row starts with header, under the section titled section.
+func readmeTable(t *testing.T, section, header string) [][]string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, text, ok := strings.Cut(string(raw), "\n"+section+"\n")
+	if !ok {
+		t.Fatalf("README has no section %q", section)
+	}
+	var rows [][]string
+	in := false
+	for _, line := range strings.Split(text, "\n") {
+		switch {
+		case strings.HasPrefix(line, header):
+			in = true
+		case in && strings.HasPrefix(line, "| ---"):
+		case in && strings.HasPrefix(line, "|"):
+			cells := strings.Split(strings.Trim(line, "|"), " | ")
+			for i := range cells {
+				cells[i] = strings.TrimSpace(cells[i])
+			}
+			rows = append(rows, cells)
+		case in:
+			return rows
+		}
+	}
+	if !in {
+		t.Fatalf("README section %q has no table %q", section, header)
+	}
+	return rows
+}
+
+// codeSpans are the `...` spans of a cell, in order.
+var codeSpan = regexp.MustCompile("`([^`]*)`")
+
+func codeSpans(cell string) []string {
+	var out []string
+	for _, m := range codeSpan.FindAllStringSubmatch(cell, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// The README's configuration table names every variable the worker reads,
+// with the worker's default where it gives one, and no variable that
+// neither binary reads (the starter's own, STARTER_*, are its test's).
+func TestReadmeConfigurationTable(t *testing.T) {
+	cfg := defaults()
+	vars, err := config.Variables(&cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]config.Variable{}
+	for _, v := range vars {
+		byName[v.Name] = v
+	}
+	documented := map[string]bool{}
+	for _, row := range readmeTable(t, "## Configuration", "| Variable |") {
+		names := codeSpans(row[0])
+		defaultCell, _, _ := strings.Cut(row[1], "(") // "(starter: ...)" is the starter's
+		defaults := codeSpans(defaultCell)
+		for i, name := range names {
+			documented[name] = true
+			v, ok := byName[name]
+			switch {
+			case !ok && !strings.HasPrefix(name, "STARTER_"):
+				t.Errorf("README documents %s, which the worker does not read", name)
+			case ok && v.HasDefault && len(defaults) == len(names) && defaults[i] != v.Default:
+				t.Errorf("README: %s defaults to %q; the worker's default is %q", name, defaults[i], v.Default)
+			}
+		}
+	}
+	for _, v := range vars {
+		if !documented[v.Name] {
+			t.Errorf("README's configuration table lacks %s", v.Name)
+		}
+	}
+}
+
+// The README's metrics table lists the worker's metrics, the ones /metrics
+// explains (metricHelp), no more and no fewer.
+func TestReadmeMetricsTable(t *testing.T) {
+	var documented []string
+	for _, row := range readmeTable(t, "## Monitoring", "| Metric |") {
+		documented = append(documented, codeSpans(row[0])...)
+	}
+	var served []string
+	for name := range metricHelp {
+		served = append(served, name)
+	}
+	slices.Sort(documented)
+	slices.Sort(served)
+	if !slices.Equal(documented, served) {
+		t.Errorf("README's metrics %v, /metrics explains %v", documented, served)
+	}
+}
