@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"slices"
 	"strings"
 )
 
@@ -78,8 +77,10 @@ func DecodeOrder(data []byte) (Order, error) {
 }
 
 // orderFields is the set of an order's JSON keys, from its struct tags.
-func orderFields() map[string]bool {
-	t := reflect.TypeFor[Order]()
+func orderFields() map[string]bool { return jsonFields(reflect.TypeFor[Order]()) }
+
+// jsonFields is the set of a struct's JSON keys, from its tags.
+func jsonFields(t reflect.Type) map[string]bool {
 	fields := make(map[string]bool, t.NumField())
 	for i := range t.NumField() {
 		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
@@ -90,24 +91,37 @@ func orderFields() map[string]bool {
 	return fields
 }
 
-// nestedKeyProblems checks an object field's own keys exactly, as
-// DecodeOrder checks the order's.
+// nestedKeyProblems checks an object field's own keys as DecodeOrder
+// checks the order's: exact names, each once, none null or "". Problems
+// name the field as field.key, in the order the keys come.
 func nestedKeyProblems(field string, value []byte, t reflect.Type) []FieldError {
-	var keys map[string]json.RawMessage
-	if json.Unmarshal(value, &keys) != nil {
+	dec := json.NewDecoder(bytes.NewReader(value))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return nil // not an object: decoding says so
 	}
-	fields := map[string]bool{}
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		fields[name] = true
-	}
+	fields := jsonFields(t)
 	var problems []FieldError
-	for key := range keys {
-		if !fields[key] {
-			problems = append(problems, FieldError{Field: field + "." + key, Message: "is not a field of an order"})
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return problems // malformed: decoding says so
 		}
+		key, _ := tok.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return problems
+		}
+		raw = bytes.TrimSpace(raw)
+		switch name := field + "." + key; {
+		case !fields[key]:
+			problems = append(problems, FieldError{Field: name, Message: "is not a field of an order"})
+		case seen[key]:
+			problems = append(problems, FieldError{Field: name, Message: "is given more than once"})
+		case string(raw) == "null" || string(raw) == `""`:
+			problems = append(problems, FieldError{Field: name, Message: fmt.Sprintf("must not be %s: leave the field out to use its default", raw)})
+		}
+		seen[key] = true
 	}
-	slices.SortFunc(problems, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
 	return problems
 }
