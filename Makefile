@@ -4,7 +4,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: demo test chaos bench temporal build record-histories clean
+.PHONY: demo test chaos bench fuzz mutate temporal build record-histories clean
 
 ## demo: dev server + API simulator + worker + the sample orders, end to end
 demo: temporal
@@ -28,6 +28,18 @@ chaos: temporal
 ## limit (BENCH_RATE, 25/s); prints a table, also in .data/bench.txt
 bench: temporal
 	$(GO) run ./cmd/bench
+
+## fuzz: each fuzz target in turn for FUZZ_TIME (default 1m): order intake,
+## the webhook's authentication and routing, the API client's answers; a
+## crasher lands in the package's testdata/fuzz/ (make test replays them)
+FUZZ_TIME ?= 1m
+fuzz:
+	@scripts/fuzz.sh $(FUZZ_TIME)
+
+## mutate: each mutation of scripts/mutations.txt (a promise-carrying line
+## changed) on a temporary copy of the tree; exits 1 if its test misses one
+mutate:
+	@scripts/mutate.sh
 
 ## temporal: build the pinned Temporal CLI into bin/ (once; reused after)
 temporal:

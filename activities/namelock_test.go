@@ -18,8 +18,10 @@ import (
 	"github.com/cc-l2/provisioner/activities"
 )
 
-// fakeTemporal keeps running workflows by id, as the server does: a second
-// start of a running id fails.
+// fakeTemporal keeps running workflows by id, as the server and the SDK's
+// client do: a second start of a running id fails when the start asks for
+// the error (WorkflowExecutionErrorWhenAlreadyStarted), and otherwise
+// returns the running workflow.
 type fakeTemporal struct {
 	mu       sync.Mutex
 	running  map[string]string // workflow id → memo orderId
@@ -50,6 +52,12 @@ func (f *fakeTemporal) ExecuteWorkflow(_ context.Context, o client.StartWorkflow
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.running[o.ID]; ok && o.WorkflowIDConflictPolicy != enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING {
+		if !o.WorkflowExecutionErrorWhenAlreadyStarted {
+			// The SDK's client hands back the running workflow as if it
+			// had been started, unless asked for the error: a lock taken
+			// without asking would look held by every order.
+			return fakeRun{id: o.ID, runID: f.runs[o.ID]}, nil
+		}
 		return nil, serviceerror.NewWorkflowExecutionAlreadyStarted("already started", "", f.runs[o.ID])
 	}
 	f.started++

@@ -149,6 +149,11 @@ func TestDecodeOrderIsStrict(t *testing.T) {
 		{"unknown key", `{` + base + `,"sped":10}`, []string{"sped"}},
 		{"explicit null", `{` + base + `,"destPortId":"p2","classOfService":null}`, []string{"classOfService"}},
 		{"explicit empty", `{` + base + `,"destPortId":"p2","name":""}`, []string{"name"}},
+		{"callback", `{` + base + `,"destPortId":"p2","callback":{"url":"https://t.example.com/","ticket":"CHG1"}}`, nil},
+		{"callback key twice", `{` + base + `,"destPortId":"p2","callback":{"url":"https://t.example.com/","url":"https://u.example.com/"}}`, []string{"callback.url"}},
+		{"callback null field", `{` + base + `,"destPortId":"p2","callback":{"url":"https://t.example.com/","ticket":null}}`, []string{"callback.ticket"}},
+		{"callback empty field", `{` + base + `,"destPortId":"p2","callback":{"url":"https://t.example.com/","ticket":""}}`, []string{"callback.ticket"}},
+		{"callback other-case key", `{` + base + `,"destPortId":"p2","callback":{"URL":"https://t.example.com/"}}`, []string{"callback.URL"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -39,8 +39,13 @@ type wfTest struct {
 
 var a *activities.Activities // method references for OnActivity
 
-func newWFTest(t *testing.T, cfg Config) *wfTest {
+// newWFTest builds the environment; setup, if any, prepares the suite
+// first (e.g. its metrics handler).
+func newWFTest(t *testing.T, cfg Config, setup ...func(*testsuite.WorkflowTestSuite)) *wfTest {
 	w := &wfTest{t: t}
+	for _, s := range setup {
+		s(&w.WorkflowTestSuite)
+	}
 	w.env = w.NewTestWorkflowEnvironment()
 	Register(w.env, cfg)
 	w.env.RegisterActivity(&activities.Activities{})

@@ -56,15 +56,21 @@ func parseCSV(source string, data []byte) ([]Order, []*Error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
-			errs = append(errs, &Error{Source: source, Index: index, Line: line, Err: fmt.Errorf("invalid CSV: %w", unwrapCSV(err))})
+			// The error says where the row starts: a row that is no record
+			// (a quote left open) has no field positions to ask for.
+			var line int
 			var parseErr *csv.ParseError
-			if errors.As(err, &parseErr) && errors.Is(parseErr.Err, csv.ErrFieldCount) {
+			if errors.As(err, &parseErr) {
+				line = parseErr.StartLine
+			}
+			errs = append(errs, &Error{Source: source, Index: index, Line: line, Err: fmt.Errorf("invalid CSV: %w", unwrapCSV(err))})
+			if parseErr != nil && errors.Is(parseErr.Err, csv.ErrFieldCount) {
 				continue // the next row can still be read
 			}
 			break
 		}
+		line, _ := r.FieldPos(0)
 		raw, err := rowJSON(header, row, kinds)
 		if err != nil {
 			errs = append(errs, &Error{Source: source, Index: index, Line: line, Err: err})

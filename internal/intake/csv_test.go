@@ -39,6 +39,14 @@ func TestParseCSV(t *testing.T) {
 			wantIDs:  []string{"CHG2"},
 			wantErrs: []string{`orders.csv: order 1 (line 2): invalid CSV: wrong number of fields`},
 		},
+		{
+			// Found by FuzzRead: a row that is no record at all has no
+			// field positions to ask for.
+			name:     "a quote left open",
+			input:    "orderId,company,portId,destPortId,speed\nCHG1,acme,p1,p2,10\n\"CHG2,acme\n",
+			wantIDs:  []string{"CHG1"},
+			wantErrs: []string{`orders.csv: order 2 (line 3): invalid CSV: extraneous or missing " in quoted-field`},
+		},
 		{name: "header alone", input: "orderId,company\n", wantErrs: []string{"orders.csv: no orders: the header row has no rows under it"}},
 	}
 	for _, tt := range tests {
