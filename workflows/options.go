@@ -70,7 +70,7 @@ func placeOptions(ctx workflow.Context, cfg Config) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: cfg.APITimeout + callMargin,
 		WaitForCancellation: true,
-		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1}, // the PUT: one attempt
 	})
 }
 
@@ -83,12 +83,12 @@ func placeOptions(ctx workflow.Context, cfg Config) workflow.Context {
 func sendOptions(ctx workflow.Context, cfg Config) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 2*cfg.APITimeout + callMargin,
-		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1}, // a send: one attempt
 	})
 }
 
-// findOptions: looking for the connection a PUT may have created, page by
-// page (each page a heartbeat). Retried for ten minutes at a time: a
+// findOptions: looking for the connection a PUT may have created (one read
+// of the port, then one of each connection named like the order). Retried for ten minutes at a time: a
 // lookup that cannot conclude never leads to a PUT, the workflow just
 // looks again later.
 func findOptions(ctx workflow.Context, cfg Config) workflow.Context {
