@@ -35,6 +35,12 @@ type Ledger struct {
 	// lands. A test asserts with it that a decommission sent exactly one
 	// DELETE, or a modification exactly one update or change request.
 	Changes []LedgerChange `json:"changes"`
+	// Foreign holds the connections other companies ordered toward ports
+	// in the consistency mode's scope (Consistency), oldest first: the
+	// company sees them, but did not order them, and they are not its to
+	// answer for; a claim on one of them is a claim on another company's
+	// connection.
+	Foreign []LedgerEntry `json:"foreign,omitempty"`
 }
 
 // ChangeKind says what a LedgerChange did.
@@ -142,7 +148,7 @@ func (s *Server) Ledger() Ledger {
 	slices.SortStableFunc(changes, func(a, b LedgerChange) int { return a.At.Compare(b.At) })
 	l := Ledger{Connections: []LedgerEntry{}, Requests: maps.Clone(s.requests), Changes: nonNil(changes)}
 	for _, c := range s.sortedConnectionsLocked() {
-		if !c.created {
+		if !c.created && !c.foreign {
 			continue
 		}
 		e := LedgerEntry{
@@ -153,8 +159,13 @@ func (s *Server) Ledger() Ledger {
 			at := c.withdrawnAt
 			e.WithdrawnAt = &at
 		}
+		if c.foreign {
+			l.Foreign = append(l.Foreign, e)
+			continue
+		}
 		l.Connections = append(l.Connections, e)
 	}
+	slices.SortStableFunc(l.Foreign, func(a, b LedgerEntry) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	slices.SortStableFunc(l.Connections, func(a, b LedgerEntry) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	return l
 }
