@@ -88,7 +88,10 @@ type Consistency struct {
 	// on port P is met by another company's connection also named N whose
 	// destination is P, ordered up to ReadLag before (at the same moment
 	// when ReadLag is 0): the company sees it on its port, but its source
-	// port, and the bill, are the other company's.
+	// port, and the bill, are the other company's. That company is the
+	// first of the fixture's with no port in scope, or else one the
+	// fixture does not list (outsider); these connections are in
+	// Ledger.Foreign, not Ledger.Connections.
 	ForeignRate float64
 
 	// BareRate is the chance that an answer in scope carrying connections
@@ -269,33 +272,44 @@ func (s *Server) shownLocked(c *connection, endpoint string, now time.Time, v re
 	return c.status, true
 }
 
-// foreignSourceLocked is the port another company orders toward target
-// from: the first ACTIVE port of the fixture that is not target's
-// company's.
-func (s *Server) foreignSourceLocked(target *port) *port {
+// outsider is the company foreign connections come from when every
+// company with ports has one in scope: a company of the real API's that
+// the fixture does not list, from a port nobody here can read.
+const outsider = "outsider"
+
+// foreignSourceLocked is where another company orders toward target from:
+// the first ACTIVE port of the fixture whose company is not target's and
+// has no port in scope (so that what it orders is never taken for the
+// doing of a company the mode is aimed at), else a port of the outsider's.
+func (s *Server) foreignSourceLocked(target *port) (company, portID string) {
+	inScope := map[string]bool{}
 	for _, id := range s.portOrder {
-		if p := s.ports[id]; p.Company != target.Company && p.Status == StatusActive {
-			return p
+		if s.inScopeLocked(id) {
+			inScope[s.ports[id].Company] = true
 		}
 	}
-	return nil
+	for _, id := range s.portOrder {
+		if p := s.ports[id]; p.Company != target.Company && !inScope[p.Company] && p.Status == StatusActive {
+			return p.Company, p.ID
+		}
+	}
+	return outsider, "f0" + target.ID[min(2, len(target.ID)):]
 }
 
 // plantForeignLocked has another company order a connection named name
-// toward port target, created at at; nil when no other company has a
-// port to order from.
+// toward port target, created at at.
 func (s *Server) plantForeignLocked(target *port, name string, at time.Time) *connection {
-	src := s.foreignSourceLocked(target)
-	if src == nil {
-		return nil
-	}
+	company, srcPortID := s.foreignSourceLocked(target)
 	c := &connection{
 		name: name, status: StatusActive, speed: foreignSpeed,
-		srcPortID: src.ID, destPortID: target.ID, srcCompany: src.Company, destCompany: target.Company,
-		srcRegionID: s.firstRegion(src.MetroID), destMetroID: target.MetroID, destDCF: target.DCFID,
+		srcPortID: srcPortID, destPortID: target.ID, srcCompany: company, destCompany: target.Company,
+		destMetroID: target.MetroID, destDCF: target.DCFID,
 		destRegionID: s.firstRegion(target.MetroID), classOfService: "SILVER", paymentType: "invoice",
 		duration: 1, durationUnit: "m", evergreen: true,
 		createdAt: at, updatedAt: at, approvedAt: at, foreign: true,
+	}
+	if src, ok := s.ports[srcPortID]; ok {
+		c.srcRegionID = s.firstRegion(src.MetroID)
 	}
 	c.id = s.newConnectionIDLocked(at)
 	s.addConnectionLocked(c)

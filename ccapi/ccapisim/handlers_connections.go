@@ -168,7 +168,7 @@ func (s *Server) listItemsLocked(conns []*connection, shown map[*connection]stri
 // pageLocked cuts one page out of the matching connections, honouring the
 // endpoint's page cap; count is the total, as the API reports it.
 func (s *Server) pageLocked(matching []*connection, shown map[*connection]string, endpoint string, page, count int) connectionPageJSON {
-	count = s.pageSizeLocked(endpoint, count, false)
+	count = s.pageSizeLocked(endpoint, count, false) // the mode's own cap is the caller's to apply
 	start := min(len(matching), (page-1)*count)
 	end := min(len(matching), start+count)
 	return connectionPageJSON{Results: s.listItemsLocked(matching[start:end], shown, endpoint), Count: len(matching)}
