@@ -56,6 +56,10 @@ type Config struct {
 	// lag (up to maxListLag).
 	ClientTimeout time.Duration
 	SettleWindow  time.Duration
+	// Adversary is the share of orders, in [0, 1], placed on ports where
+	// the simulator is an adversary within what the API may do (its
+	// consistency mode, adversary.go); 0 for none.
+	Adversary float64
 	// Dir holds the dev server's database and every log.
 	Dir string
 	// CLI is the Temporal CLI; WorkerBinary the worker (see BuildWorker).
@@ -107,6 +111,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		r.progress = io.Discard
 	}
 	r.orders = plan(rng, cfg.Orders, cfg.Arrival)
+	markAdversary(r.orders, cfg.Adversary, cfg.Seed)
 	r.states = make([]orderState, len(r.orders))
 	window := cfg.Arrival + cfg.ChaosTail
 	phases := schedule(rng, window, cfg.ClientTimeout)
@@ -146,9 +151,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	fmt.Fprintf(r.progress, "chaos: faults off after %s; waiting for every order to end\n", time.Since(begin).Round(time.Second))
 	outcomes := r.awaitOutcomes(ctx, time.Now().Add(cfg.EndTimeout))
+	r.awaitLateEffects(ctx)
 	rep := reconcile(r.orders, outcomes, r.sim.Ledger())
 	rep.Seed, rep.Kills, rep.KillsAtPUT, rep.Restarts = cfg.Seed, r.worker.kills, int(r.killsAtPUT.Load()), int(r.restarts.Load())
-	rep.Faults = kindsCovered(phases)
+	rep.Faults = kindsCovered(phases) + adversaryNote(r.orders, r.sim.CurrentConsistency())
 	rep.Duration = time.Since(begin)
 	return rep, nil
 }
@@ -156,8 +162,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // startSimulator serves the simulator on a free local port. Its Observe
 // hook fires the armed kill between a PUT's arrival and its answer.
 func (r *run) startSimulator() (stop func(), err error) {
+	var consistency ccapisim.Consistency
+	if slices.ContainsFunc(r.orders, func(p plannedOrder) bool { return p.Adversary }) {
+		consistency = adversary(r.cfg)
+	}
 	r.sim = ccapisim.New(fixture(), ccapisim.Options{
 		APIKey:          simKey,
+		Consistency:     consistency,
 		ActivationDelay: time.Second, ActivationJitter: 3 * time.Second,
 		AutoApproveDelay: time.Second, AutoApproveJitter: 5 * time.Second,
 		Seed: int64(r.cfg.Seed),
@@ -409,6 +420,21 @@ func (r *run) outcome(ctx context.Context, i int) (outcome, bool) {
 	o := describeOutcome(res, err)
 	o.Took = info.GetCloseTime().AsTime().Sub(r.states[i].startedAt)
 	return o, true
+}
+
+// awaitLateEffects waits, before the ledger is read, until no late work
+// (late commits, late effects) the simulator accepted is still to land:
+// the ledger is then final. Late work lands within the client's timeout
+// plus a minute; the wait is bounded by twice that.
+func (r *run) awaitLateEffects(ctx context.Context) {
+	if p := r.sim.PendingEffects(); p.Count > 0 {
+		fmt.Fprintf(r.progress, "chaos: waiting for %d late effects to land\n", p.Count)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*(r.cfg.ClientTimeout+time.Minute))
+	defer cancel()
+	if err := r.sim.AwaitNoPendingEffects(ctx); err != nil {
+		fmt.Fprintf(r.progress, "chaos: %v\n", err)
+	}
 }
 
 // retry calls fn until it succeeds, returns errGone, or the time is up:

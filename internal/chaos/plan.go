@@ -46,6 +46,9 @@ type plannedOrder struct {
 	// Twin is the index of the order whose name and port a same-name
 	// order takes, -1 otherwise; both start at the same instant.
 	Twin int
+	// Adversary: the order's source port is in the scope of the
+	// simulator's consistency mode (see adversary.go).
+	Adversary bool
 }
 
 // The ports orders use: sources big enough for every order of a run, p2p
@@ -56,6 +59,12 @@ const (
 	sourcePorts  = 6
 	destPorts    = 2
 	faultyPortNo = 99
+	// The adversarial API's ports, as sourcePorts and faultyPortNo are the
+	// others': fewer of them, so that their connection lists run to
+	// several pages.
+	adversarySourceNo = 100
+	adversarySources  = 2
+	adversaryFaultyNo = 98
 )
 
 // fixture is the default world plus the chaos ports.
@@ -75,6 +84,10 @@ func fixture() *ccapisim.Fixture {
 		add(sourcePorts+i, fmt.Sprintf("CHAOS-DST-%02d", i), false)
 	}
 	add(faultyPortNo, "CHAOS-FAULTY", true)
+	for i := range adversarySources {
+		add(adversarySourceNo+i, fmt.Sprintf("CHAOS-ADV-SRC-%02d", i), false)
+	}
+	add(adversaryFaultyNo, "CHAOS-ADV-FAULTY", true)
 	return fx
 }
 
