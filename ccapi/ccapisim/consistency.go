@@ -263,10 +263,10 @@ func (s *Server) shiftViewLocked(portID string, now time.Time) readView {
 // was created after the view's moment, and as it was before if it was
 // deleted or withdrawn after it.
 func (s *Server) shownLocked(c *connection, endpoint string, now time.Time, v readView) (string, bool) {
-	if !s.listedLocked(c, endpoint, now) || c.createdAt.After(v.asOf) {
+	switch {
+	case !s.listedLocked(c, endpoint, now), v.lagged && c.createdAt.After(v.asOf):
 		return "", false
-	}
-	if !c.withdrawnAt.IsZero() && c.withdrawnAt.After(v.asOf) {
+	case v.lagged && !c.withdrawnAt.IsZero() && c.withdrawnAt.After(v.asOf):
 		return c.statusBeforeWithdrawal, true
 	}
 	return c.status, true

@@ -147,8 +147,8 @@ func (s *Server) listedLocked(c *connection, endpoint string, now time.Time) boo
 }
 
 // listItemsLocked renders the connections of one list answer, each with
-// the status the answer's view shows (shown), and losing its srcPortId at
-// the endpoint's MissingFieldRate.
+// the status the answer's view shows where it is not the current one
+// (shown), and losing its srcPortId at the endpoint's MissingFieldRate.
 func (s *Server) listItemsLocked(conns []*connection, shown map[*connection]string, endpoint string) []connectionJSON {
 	rate := s.faults.forEndpoint(endpoint).MissingFieldRate
 	items := make([]connectionJSON, 0, len(conns))
@@ -233,7 +233,9 @@ func (s *Server) handleListConnections(w http.ResponseWriter, r *http.Request) {
 		}
 		if st, ok := s.shownLocked(c, EndpointListConnections, now, view); ok && (status == "" || st == status) {
 			matching = append(matching, c)
-			shown[c] = st
+			if st != c.status {
+				shown[c] = st
+			}
 		}
 	}
 	writeJSON(w, http.StatusOK, s.pageLocked(matching, shown, EndpointListConnections, page, count))
@@ -281,14 +283,17 @@ func (s *Server) handlePortConnections(w http.ResponseWriter, r *http.Request) {
 }
 
 // portListLocked lists what a read of port p's connections shows in view:
-// those not deleted, with the status they show.
+// those not deleted, and the status they show where it is not the current
+// one.
 func (s *Server) portListLocked(p *port, now time.Time, view readView) ([]*connection, map[*connection]string) {
 	var matching []*connection
 	shown := map[*connection]string{}
 	for _, c := range s.portConnectionsLocked(p.ID) {
 		if status, ok := s.shownLocked(c, EndpointPortConnections, now, view); ok && status != StatusDeleted {
 			matching = append(matching, c)
-			shown[c] = status
+			if status != c.status {
+				shown[c] = status
+			}
 		}
 	}
 	return matching, shown
