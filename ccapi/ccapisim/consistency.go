@@ -451,11 +451,14 @@ func (s *Server) bareAnswer(endpoint string, body []byte) []byte {
 		return body
 	}
 	s.mu.Lock()
+	changed := false // an answer with nothing in scope goes out byte for byte
 	inScope := func(conn map[string]any, portID string) bool {
 		if src, ok := conn["srcPortId"].(string); ok {
 			portID = src
 		}
-		return s.inScopeLocked(portID)
+		in := s.inScopeLocked(portID)
+		changed = changed || in
+		return in
 	}
 	switch endpoint {
 	case EndpointGetPort, EndpointListPorts:
@@ -481,6 +484,9 @@ func (s *Server) bareAnswer(endpoint string, body []byte) []byte {
 		}
 	}
 	s.mu.Unlock()
+	if !changed {
+		return body
+	}
 	out, err := json.Marshal(answer)
 	if err != nil {
 		return body

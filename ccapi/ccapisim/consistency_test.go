@@ -542,6 +542,15 @@ func TestBareAnswersLeaveOutWhatIsNotPromised(t *testing.T) {
 				h.clock.Advance(15 * time.Second)
 				h.sim.SetConsistency(Consistency{BareRate: 1, Ports: ports})
 				answers := tt.read(h, id)
+				if !inScope {
+					// Out of scope, the answer is the same as with the mode off.
+					h.sim.SetConsistency(Consistency{})
+					if tt.endpoint != EndpointCreateLayer2 && tt.endpoint != EndpointUpdateConnection {
+						if again := tt.read(h, id); fmt.Sprint(again) != fmt.Sprint(answers) {
+							t.Errorf("out of scope, answered %v; with the mode off %v", answers, again)
+						}
+					}
+				}
 				if len(answers) == 0 {
 					t.Fatal("no connection in the answer")
 				}
