@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -112,10 +111,11 @@ const standingForeign = 2
 // toward a port in scope, taken from their own source port.
 const foreignSpeed = 10
 
-// on reports whether any behaviour is switched on.
+// on reports whether any behaviour is switched on. It is asked for every
+// connection a listing walks, so it compares rather than reflects.
 func (c Consistency) on() bool {
-	c.Ports = nil
-	return !reflect.ValueOf(c).IsZero()
+	return c.PageShiftRate != 0 || c.PageCap != 0 || c.ReadLag != 0 || c.Stray404Rate != 0 || c.LateEffectRate != 0 ||
+		c.LateEffectMax != 0 || c.PartnerRaceRate != 0 || c.ForeignRate != 0 || c.BareRate != 0
 }
 
 // Validate rejects settings that cannot be honoured.

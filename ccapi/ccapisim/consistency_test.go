@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -593,6 +594,34 @@ func TestConsistencyLeavesTheFaultsAlone(t *testing.T) {
 	on := statuses(Consistency{Stray404Rate: 1, BareRate: 1, ReadLag: time.Minute, PageShiftRate: 1, Ports: []string{portSIN}})
 	if !slices.Equal(off, on) {
 		t.Fatalf("faults with the mode off %v, on %v", off, on)
+	}
+}
+
+// Every setting but the scope switches the mode on: a setting added to
+// Consistency without a place in on() would never apply.
+func TestConsistencyOnNamesEverySetting(t *testing.T) {
+	v := reflect.ValueOf(&Consistency{}).Elem()
+	for i := range v.NumField() {
+		name := v.Type().Field(i).Name
+		if name == "Ports" {
+			continue
+		}
+		c := Consistency{}
+		f := reflect.ValueOf(&c).Elem().Field(i)
+		switch f.Kind() {
+		case reflect.Float64:
+			f.SetFloat(0.5)
+		case reflect.Int, reflect.Int64:
+			f.SetInt(1)
+		default:
+			t.Fatalf("%s: a setting of kind %s", name, f.Kind())
+		}
+		if !c.on() {
+			t.Errorf("%s set, yet the mode is off", name)
+		}
+	}
+	if (Consistency{Ports: []string{portHKG}}).on() {
+		t.Error("a scope alone switches the mode on")
 	}
 }
 
