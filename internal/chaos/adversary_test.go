@@ -68,7 +68,7 @@ func TestAdversaryStaysWithinTheSettleWindow(t *testing.T) {
 		timeout, wait time.Duration
 	}{
 		{"make chaos", ClientTimeout, SettleWindow},
-		{"a longer client timeout", 10 * time.Second, 10 * time.Second + 90*time.Second},
+		{"a longer client timeout", 10 * time.Second, 10*time.Second + 90*time.Second},
 		{"a window with no room for lag", ClientTimeout, ClientTimeout + time.Minute},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
