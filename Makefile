@@ -17,7 +17,8 @@ test: temporal
 	@echo "Figures measured by the end-to-end tests:" && cat .data/e2e-figures.txt
 
 ## chaos: the full chaos suite: CHAOS_ORDERS orders (default 1000) under every
-## fault, kill -9s of the worker and dev server restarts (seed CHAOS_SEED, printed);
+## fault, kill -9s of the worker and dev server restarts (seed CHAOS_SEED, printed),
+## a share CHAOS_ADVERSARY (default 0.25) of them against the adversarial API;
 ## exits 1 if any order doubled, left or lied about a connection, or did not end
 chaos: temporal
 	$(GO) run ./cmd/chaos

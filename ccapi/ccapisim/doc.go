@@ -41,6 +41,16 @@
 // endpoint, and are decided by a seeded random source so fault runs are
 // reproducible.
 //
+// The consistency mode (Consistency, PUT /_sim/consistency) makes the API
+// an adversary within what it may do, on the ports it is aimed at: list
+// pages that shift between reads, port reads that lag behind PUTs and
+// DELETEs up to a bound, stray 404s, DELETEs and changes that land after
+// their error answer, partners deciding while an answer is lost, other
+// companies' connections toward the company's ports, and answers without
+// the fields the API does not promise. It is off by default.
+// PendingEffects (GET /_sim/pending) says whether late work is still to
+// land, so that a reconciliation can wait for the ledger to be final.
+//
 // The ledger (Server.Ledger, GET /_sim/ledger) lists the connections created
 // through the API, the requests counted by endpoint, and every change that
 // took effect on an existing connection, so a test can tell how many calls

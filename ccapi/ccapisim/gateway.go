@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -54,6 +55,7 @@ func (s *Server) apiRoute(endpoint string, handler http.HandlerFunc) http.Handle
 			s.observe(endpoint)
 		}
 		d := s.decide(endpoint)
+		a := s.adversaryDecide(endpoint, r)
 		switch {
 		case d.rateLimitedFor > 0:
 			writeTooManyRequests(w, d.rateLimitedFor)
@@ -79,9 +81,22 @@ func (s *Server) apiRoute(endpoint string, handler http.HandlerFunc) http.Handle
 			writeTooManyRequests(w, d.retryAfter)
 			return
 		case d.lateCommit > 0:
-			s.commitLater(api, r, d.lateCommit)
+			s.commitLater(api, r, d.lateCommit, nil)
 			if d.hang {
 				sleep(r.Context(), d.lateCommit) // until the client gives up, or the work landed
+			}
+			writeServerError(w, http.StatusGatewayTimeout)
+			return
+		case a.lateEffect > 0:
+			// The consistency mode's late effect: the same, within its
+			// own bound, and a partner may race the request once it lands.
+			var then func()
+			if a.race {
+				then = func() { s.partnerRace(a.connID) }
+			}
+			s.commitLater(api, r, a.lateEffect, then)
+			if a.hang {
+				sleep(r.Context(), a.lateEffect)
 			}
 			writeServerError(w, http.StatusGatewayTimeout)
 			return
@@ -98,6 +113,23 @@ func (s *Server) apiRoute(endpoint string, handler http.HandlerFunc) http.Handle
 				after, d.dropMode = afterDrop, mode
 			}
 			s.mu.Unlock()
+		}
+		if rec.status/100 == 2 && a.race {
+			// The partner decides before the client hears that the
+			// request went through, and it never does.
+			s.partnerRace(a.connID)
+			after, d.afterStatus = afterError, a.lostStatus
+			if a.lostStatus == 0 {
+				after = afterCut
+			}
+		}
+		if rec.status/100 == 2 && a.bare && slices.Contains(bareEndpoints, endpoint) {
+			bare := s.bareAnswer(endpoint, rec.body.Bytes())
+			rec.body.Reset()
+			rec.body.Write(bare)
+			if rec.header.Get("Content-Length") != "" {
+				rec.header.Set("Content-Length", strconv.Itoa(len(bare)))
+			}
 		}
 		switch after {
 		case afterError:
@@ -192,18 +224,24 @@ func (s *Server) decide(endpoint string) gatewayDecision {
 }
 
 // commitLater has the API do the work of r after delay, as a backend that
-// finished after its gateway had given up; its answer goes nowhere.
-func (s *Server) commitLater(api http.Handler, r *http.Request, delay time.Duration) {
+// finished after its gateway had given up; its answer goes nowhere. then,
+// if set, runs once the work has landed. Until then the work counts as
+// pending (PendingEffects).
+func (s *Server) commitLater(api http.Handler, r *http.Request, delay time.Duration, then func()) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
 	if err != nil {
 		return // a body that cannot be read cannot be acted on either
 	}
 	later := r.Clone(context.Background())
 	later.Body = io.NopCloser(bytes.NewReader(body))
-	s.lateCommits.Add(1) // pending until it lands: see Pending
+	s.beginLateEffect(delay)
 	time.AfterFunc(delay, func() {
-		defer s.lateCommits.Add(-1)
-		api.ServeHTTP(&recorder{header: http.Header{}}, later)
+		defer s.endLateEffect()
+		rec := &recorder{header: http.Header{}, status: http.StatusOK}
+		api.ServeHTTP(rec, later)
+		if then != nil && rec.status/100 == 2 {
+			then()
+		}
 	})
 }
 

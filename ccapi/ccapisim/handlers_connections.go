@@ -128,6 +128,9 @@ func (s *Server) handleGetConnection(w http.ResponseWriter, r *http.Request) {
 	_, c, now, ok := s.visibleConnectionLocked(w, r)
 	switch {
 	case !ok:
+	case s.inScopeLocked(c.srcPortID) && s.drawLocked(s.consistency.Stray404Rate):
+		// A stray 404 of the consistency mode: the connection is there.
+		writeError(w, http.StatusNotFound, msgConnectionNotFound)
 	case c.created && now.Before(c.createdAt.Add(time.Duration(c.readDraw*float64(s.faults.forEndpoint(EndpointGetConnection).ReadGap)))):
 		// Read-after-write gap: the replica that answered has not seen it yet.
 		writeError(w, http.StatusNotFound, msgConnectionNotFound)
@@ -143,13 +146,17 @@ func (s *Server) listedLocked(c *connection, endpoint string, now time.Time) boo
 	return !c.created || !now.Before(c.createdAt.Add(time.Duration(c.listDraw*float64(lag))))
 }
 
-// listItemsLocked renders the connections of one list answer, each losing
-// its srcPortId at the endpoint's MissingFieldRate.
-func (s *Server) listItemsLocked(conns []*connection, endpoint string) []connectionJSON {
+// listItemsLocked renders the connections of one list answer, each with
+// the status the answer's view shows where it is not the current one
+// (shown), and losing its srcPortId at the endpoint's MissingFieldRate.
+func (s *Server) listItemsLocked(conns []*connection, shown map[*connection]string, endpoint string) []connectionJSON {
 	rate := s.faults.forEndpoint(endpoint).MissingFieldRate
 	items := make([]connectionJSON, 0, len(conns))
 	for _, c := range conns {
 		item := toConnectionJSON(c)
+		if status, ok := shown[c]; ok && status != c.status {
+			item.Status, item.Deleted = status, status == StatusDeleted
+		}
 		if s.rng.Float64() < rate {
 			item.SrcPortID = nil
 		}
@@ -160,13 +167,24 @@ func (s *Server) listItemsLocked(conns []*connection, endpoint string) []connect
 
 // pageLocked cuts one page out of the matching connections, honouring the
 // endpoint's page cap; count is the total, as the API reports it.
-func (s *Server) pageLocked(matching []*connection, endpoint string, page, count int) connectionPageJSON {
+func (s *Server) pageLocked(matching []*connection, shown map[*connection]string, endpoint string, page, count int) connectionPageJSON {
+	count = s.pageSizeLocked(endpoint, count, false) // the mode's own cap is the caller's to apply
+	start := min(len(matching), (page-1)*count)
+	end := min(len(matching), start+count)
+	return connectionPageJSON{Results: s.listItemsLocked(matching[start:end], shown, endpoint), Count: len(matching)}
+}
+
+// pageSizeLocked is the size of the endpoint's pages for a count asked
+// for: capped by the endpoint's PageCap, and in the consistency mode's
+// scope by its own.
+func (s *Server) pageSizeLocked(endpoint string, count int, inScope bool) int {
 	if limit := s.faults.forEndpoint(endpoint).PageCap; limit > 0 {
 		count = min(count, limit)
 	}
-	start := min(len(matching), (page-1)*count)
-	end := min(len(matching), start+count)
-	return connectionPageJSON{Results: s.listItemsLocked(matching[start:end], endpoint), Count: len(matching)}
+	if limit := s.consistency.PageCap; inScope && limit > 0 {
+		count = min(count, limit)
+	}
+	return count
 }
 
 // pagingQuery reads page and count; count defaults to fallback.
@@ -200,13 +218,27 @@ func (s *Server) handleListConnections(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, msgCompanyNotFound)
 		return
 	}
+	// One moment for the whole answer, for the connections in the
+	// consistency mode's scope; the others are read as of now.
+	lagged := s.readViewLocked(now, true)
 	var matching []*connection
+	shown := map[*connection]string{}
 	for _, c := range s.sortedConnectionsLocked() {
-		if c.visibleTo(company) && (status == "" || c.status == status) && s.listedLocked(c, EndpointListConnections, now) {
+		if !c.visibleTo(company) {
+			continue
+		}
+		view := readView{asOf: now}
+		if s.inScopeLocked(c.srcPortID) {
+			view = lagged
+		}
+		if st, ok := s.shownLocked(c, EndpointListConnections, now, view); ok && (status == "" || st == status) {
 			matching = append(matching, c)
+			if st != c.status {
+				shown[c] = st
+			}
 		}
 	}
-	writeJSON(w, http.StatusOK, s.pageLocked(matching, EndpointListConnections, page, count))
+	writeJSON(w, http.StatusOK, s.pageLocked(matching, shown, EndpointListConnections, page, count))
 }
 
 // handlePortConnections lists the connections of one port, either end,
@@ -232,16 +264,39 @@ func (s *Server) handlePortConnections(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, msgPortNotFound)
 		return
 	}
-	var matching []*connection
-	for _, c := range s.portConnectionsLocked(p.ID) {
-		if c.status != StatusDeleted && s.listedLocked(c, EndpointPortConnections, now) {
-			matching = append(matching, c)
-		}
+	inScope := s.inScopeLocked(p.ID)
+	shift := page > 1 && inScope && s.drawLocked(s.consistency.PageShiftRate)
+	var view readView
+	if shift {
+		view = s.shiftViewLocked(p.ID, now)
+	} else {
+		view = s.portViewLocked(p.ID, now)
 	}
+	matching, shown := s.portListLocked(p, now, view)
 	if r.URL.Query().Get("count") == "" {
 		count = max(1, len(matching))
 	}
-	writeJSON(w, http.StatusOK, s.pageLocked(matching, EndpointPortConnections, page, count))
+	if shift && s.shiftPageLocked(p, matching, (page-1)*s.pageSizeLocked(EndpointPortConnections, count, inScope), view.asOf) {
+		matching, shown = s.portListLocked(p, now, view)
+	}
+	writeJSON(w, http.StatusOK, s.pageLocked(matching, shown, EndpointPortConnections, page, s.pageSizeLocked(EndpointPortConnections, count, inScope)))
+}
+
+// portListLocked lists what a read of port p's connections shows in view:
+// those not deleted, and the status they show where it is not the current
+// one.
+func (s *Server) portListLocked(p *port, now time.Time, view readView) ([]*connection, map[*connection]string) {
+	var matching []*connection
+	shown := map[*connection]string{}
+	for _, c := range s.portConnectionsLocked(p.ID) {
+		if status, ok := s.shownLocked(c, EndpointPortConnections, now, view); ok && status != StatusDeleted {
+			matching = append(matching, c)
+			if status != c.status {
+				shown[c] = status
+			}
+		}
+	}
+	return matching, shown
 }
 
 func positiveQueryInt(raw string, fallback int) (int, error) {
@@ -272,7 +327,7 @@ func (s *Server) handleDeleteConnection(w http.ResponseWriter, r *http.Request) 
 		if c.status == StatusPending {
 			status, kind = StatusCancelled, ChangeKindCancelled
 		}
-		c.withdrawnAt = now
+		c.statusBeforeWithdrawal, c.withdrawnAt = c.status, now
 		s.setStatusLocked(c, status, now)
 		s.recordLocked(LedgerChange{ConnectionID: c.id, Kind: kind, Source: SourceAPI, Endpoint: EndpointDeleteConnection, By: company,
 			OrderID: orderOf(r), At: now})

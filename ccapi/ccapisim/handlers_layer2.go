@@ -112,6 +112,7 @@ func (s *Server) createLayer2Locked(companyName string, body []byte) (*connectio
 	s.addConnectionLocked(c)
 	s.recountLocked(c)
 	s.created[company.Username+"/"+c.name]++
+	s.meetWithForeignLocked(c)
 	return c, nil
 }
 

@@ -119,9 +119,14 @@ func (s *Server) handleListPorts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ports := []portJSON{}
+	lagged := s.readViewLocked(now, true) // one moment for the whole answer
 	for _, id := range s.portOrder {
 		if p := s.ports[id]; p.Company == company.Username {
-			ports = append(ports, s.portJSONLocked(p, company, EndpointListPorts, now))
+			view := readView{asOf: now}
+			if s.inScopeLocked(p.ID) {
+				view = lagged
+			}
+			ports = append(ports, s.portJSONLocked(p, company, EndpointListPorts, now, view))
 		}
 	}
 	// The port list has no paging: a page cap simply cuts it short.
@@ -161,12 +166,12 @@ func (s *Server) getPortLocked(companyName, portID string) (portJSON, string) {
 	if !ok || p.Company != company.Username {
 		return portJSON{}, msgPortNotFound
 	}
-	return s.portJSONLocked(p, company, EndpointGetPort, now), ""
+	return s.portJSONLocked(p, company, EndpointGetPort, now, s.portViewLocked(p.ID, now)), ""
 }
 
 // portJSONLocked renders a port with its connections inline, as far as
-// the endpoint's list lag shows them.
-func (s *Server) portJSONLocked(p *port, owner *Company, endpoint string, now time.Time) portJSON {
+// the endpoint's list lag shows them, as of the view's moment.
+func (s *Server) portJSONLocked(p *port, owner *Company, endpoint string, now time.Time, view readView) portJSON {
 	at := formatTime(recordsCreatedAt)
 	conns := s.portConnectionsLocked(p.ID)
 	out := portJSON{
@@ -183,9 +188,9 @@ func (s *Server) portJSONLocked(p *port, owner *Company, endpoint string, now ti
 		Connections: make([]portConnectionJSON, 0, len(conns)),
 	}
 	for _, c := range conns {
-		if c.status != StatusDeleted && s.listedLocked(c, endpoint, now) {
+		if status, ok := s.shownLocked(c, endpoint, now, view); ok && status != StatusDeleted {
 			out.Connections = append(out.Connections, portConnectionJSON{
-				ID: c.id, Name: c.name, Status: c.status, Speed: c.speed, Type: "LAYER2", TypeFriendly: "Layer 2",
+				ID: c.id, Name: c.name, Status: status, Speed: c.speed, Type: "LAYER2", TypeFriendly: "Layer 2",
 			})
 		}
 	}

@@ -45,6 +45,12 @@ type Ledger struct {
 	// orders that act on a connection (decommission, modify, adopt) are
 	// reconciled with.
 	Existing []LedgerEntry `json:"existing,omitempty"`
+	// Foreign holds the connections other companies ordered toward ports
+	// in the consistency mode's scope (Consistency), oldest first: the
+	// company sees them, but did not order them, and they are not its to
+	// answer for; a claim on one of them is a claim on another company's
+	// connection.
+	Foreign []LedgerEntry `json:"foreign,omitempty"`
 }
 
 // CorrelationHeader names the order a request is made for (ccapi sends
@@ -176,12 +182,16 @@ func (s *Server) Ledger() Ledger {
 			at := c.withdrawnAt
 			e.WithdrawnAt = &at
 		}
-		if c.created {
+		switch {
+		case c.foreign:
+			l.Foreign = append(l.Foreign, e)
+		case c.created:
 			l.Connections = append(l.Connections, e)
-		} else {
+		default:
 			l.Existing = append(l.Existing, e)
 		}
 	}
+	slices.SortStableFunc(l.Foreign, func(a, b LedgerEntry) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	slices.SortStableFunc(l.Connections, func(a, b LedgerEntry) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	return l
 }
@@ -213,8 +223,11 @@ func (s *Server) attributed(endpoint string, next http.Handler) http.Handler {
 type PendingEffects struct {
 	// InFlight: API requests not yet answered (their work may be ahead).
 	InFlight int `json:"inFlight"`
-	// LateCommits: requests whose work lands later (Faults.LateCommitRate).
+	// LateCommits: requests answered (often with an error) whose work
+	// lands later: Faults.LateCommitRate, Consistency.LateEffectRate.
 	LateCommits int `json:"lateCommits"`
+	// LastLandsAt is when the last late commit is due; nil when none is.
+	LastLandsAt *time.Time `json:"lastLandsAt,omitempty"`
 	// Transitions: connections that will still change by themselves: an
 	// activation, or an automatic partner's decision on a request or a
 	// change request. One waiting for a party that never answers will not.
@@ -230,7 +243,11 @@ func (s *Server) Pending() PendingEffects {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.syncLocked()
-	p := PendingEffects{InFlight: int(s.inFlight.Load()), LateCommits: int(s.lateCommits.Load())}
+	p := PendingEffects{InFlight: int(s.inFlight.Load()), LateCommits: s.pendingEffects}
+	if p.LateCommits > 0 {
+		at := s.pendingUntil
+		p.LastLandsAt = &at
+	}
 	for _, c := range s.sorted {
 		if s.willChangeLocked(c) {
 			p.Transitions++

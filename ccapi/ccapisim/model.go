@@ -68,11 +68,17 @@ type connection struct {
 	updatedAt      time.Time
 	approvedAt     time.Time // when it became ACCEPTED; start of the activation timer for B2B
 	withdrawnAt    time.Time // when its requester deleted it (zero: never)
+	// statusBeforeWithdrawal is what it was until then, which a lagging
+	// read (Consistency.ReadLag) may still show.
+	statusBeforeWithdrawal string
 
 	// created: made through the API (not the fixture), so it is in the ledger.
 	created bool
 	// orderID is the order whose PUT made it (CorrelationHeader), if any.
 	orderID string
+	// foreign: ordered by another company toward a port in the
+	// consistency mode's scope (Ledger.Foreign), not through the API.
+	foreign bool
 	// Draws in [0, 1) that place this connection within each delay of the
 	// API's eventual consistency: it shows in a list after listDraw × the
 	// list's lag, answers GET after readDraw × the read gap, is decided by

@@ -43,7 +43,9 @@ type Options struct {
 	AutoApproveJitter time.Duration
 	Now               func() time.Time // clock; nil means time.Now
 	Faults            Faults
-	Seed              int64 // seeds the fault RNG so fault runs are reproducible
+	// Consistency is the adversarial consistency mode (off when zero).
+	Consistency Consistency
+	Seed        int64 // seeds the fault RNG so fault runs are reproducible
 	// Observe, when set, is called with the endpoint's name as each API
 	// request arrives, before anything is decided or done about it: a
 	// chaos test uses it to crash a client between sending a request and
@@ -85,7 +87,20 @@ type Server struct {
 	connSeq uint64
 	faults  Faults
 	rng     *rand.Rand
-	buckets map[string]*tokenBucket // rate limits: "" for the API, else per endpoint
+	// The consistency mode: its settings, its own random source (so that
+	// switching it on does not move the faults' draws), each port's latest
+	// lagged view, the ports given their standing foreign connections, and
+	// the sequence naming those connections.
+	consistency Consistency
+	advRng      *rand.Rand
+	portAsOf    map[string]time.Time
+	standing    map[string]bool
+	foreignSeq  int
+	// Late work (late commits, late effects) not landed yet, and when the
+	// last of it is due.
+	pendingEffects int
+	pendingUntil   time.Time
+	buckets        map[string]*tokenBucket // rate limits: "" for the API, else per endpoint
 	// authBurstUntil ends the current burst of 401/403 answers.
 	authBurstUntil time.Time
 	requests       map[string]int
@@ -94,9 +109,9 @@ type Server struct {
 	// orderRequests counts requests by order (CorrelationHeader, "" for
 	// none), then by endpoint.
 	orderRequests map[string]map[string]int
-	// inFlight and lateCommits count what may still change the ledger
-	// without a new request: see Pending.
-	inFlight, lateCommits atomic.Int64
+	// inFlight counts requests not yet answered, which may still change
+	// the ledger: see Pending (late work: pendingEffects).
+	inFlight atomic.Int64
 }
 
 // New builds a server from a fixture (nil means DefaultFixture). The fixture
@@ -122,6 +137,10 @@ func New(fx *Fixture, opts Options) *Server {
 		faults:            opts.Faults,
 		buckets:           map[string]*tokenBucket{},
 		rng:               rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed)),
+		consistency:       opts.Consistency,
+		advRng:            rand.New(rand.NewPCG(uint64(opts.Seed), 0xad7e)),
+		portAsOf:          map[string]time.Time{},
+		standing:          map[string]bool{},
 		requests:          map[string]int{},
 		created:           map[string]int{},
 		orderRequests:     map[string]map[string]int{},
@@ -130,6 +149,8 @@ func New(fx *Fixture, opts Options) *Server {
 		s.now = time.Now
 	}
 	s.loadFixture(fx)
+	s.consistency.Ports = slices.Clone(s.consistency.Ports)
+	s.plantStandingLocked(s.now())
 	s.mux = s.routes()
 	return s
 }
@@ -222,6 +243,8 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("GET /_sim/faults", s.requireAuth(s.handleGetFaults))
 	mux.Handle("PUT /_sim/faults", s.requireAuth(s.handlePutFaults))
 	mux.Handle("GET /_sim/ledger", s.requireAuth(s.handleLedger))
+	mux.Handle("GET /_sim/consistency", s.requireAuth(s.handleGetConsistency))
+	mux.Handle("PUT /_sim/consistency", s.requireAuth(s.handlePutConsistency))
 	mux.Handle("GET /_sim/pending", s.requireAuth(s.handlePending))
 	mux.Handle("PUT /_sim/connections/{id}/change/approve", s.requireAuth(s.handlePartnerApproveChange))
 	mux.Handle("PUT /_sim/connections/{id}/change/reject", s.requireAuth(s.handlePartnerRejectChange))

@@ -22,6 +22,7 @@ type config struct {
 	activationJitter time.Duration
 	approveJitter    time.Duration
 	faults           ccapisim.Faults
+	consistency      ccapisim.Consistency
 	seed             int64
 }
 
@@ -34,6 +35,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (co
 		dropMode string
 		single   ccapisim.Faults // the one-fault flags, applied over -faults
 		base     faultsFlag
+		cons     consistencyFlag
 	)
 	fs := flag.NewFlagSet("ccapi-sim", flag.ContinueOnError)
 	fs.SetOutput(usage)
@@ -45,6 +47,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (co
 	fs.DurationVar(&cfg.activationJitter, "activation-jitter", 0, "each connection activates up to this much later than -activation-delay")
 	fs.DurationVar(&cfg.approveJitter, "auto-approve-jitter", 0, "each automatic decision comes up to this much later than -auto-approve-delay")
 	fs.Var(&base, "faults", `every fault setting as JSON, as PUT /_sim/faults takes it, e.g. {"lateCommitRate":0.1,"lateCommitMax":"1m","endpoints":{"listConnections":{"pageCap":20}}}; the flags below override its top-level keys`)
+	fs.Var(&cons, "consistency", `the adversarial consistency mode as JSON, as PUT /_sim/consistency takes it, e.g. {"ports":["601000000000000000000001"],"readLag":"10s","pageShiftRate":0.3}`)
 	fs.Float64Var(&single.ErrorRate, "error-rate", 0, "fraction of API requests answered 500/502/503/504")
 	fs.Float64Var(&single.ThrottleRate, "throttle-rate", 0, "fraction of API requests answered 429")
 	fs.DurationVar(&single.RetryAfter, "retry-after", time.Second, "Retry-After of throttled requests")
@@ -98,6 +101,10 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (co
 	if err := cfg.faults.Validate(); err != nil {
 		return cfg, fmt.Errorf("invalid fault flags: %w", err)
 	}
+	cfg.consistency = cons.consistency
+	if err := cfg.consistency.Validate(); err != nil {
+		return cfg, fmt.Errorf("invalid consistency flag: %w", err)
+	}
 	return cfg, nil
 }
 
@@ -120,3 +127,21 @@ func (f *faultsFlag) String() string {
 }
 
 func (f *faultsFlag) Set(value string) error { return json.Unmarshal([]byte(value), &f.faults) }
+
+// consistencyFlag is -consistency: the consistency mode as JSON.
+type consistencyFlag struct{ consistency ccapisim.Consistency }
+
+func (f *consistencyFlag) String() string {
+	if f == nil {
+		return ""
+	}
+	b, err := json.Marshal(f.consistency)
+	if err != nil || string(b) == "{}" {
+		return ""
+	}
+	return string(b)
+}
+
+func (f *consistencyFlag) Set(value string) error {
+	return json.Unmarshal([]byte(value), &f.consistency)
+}

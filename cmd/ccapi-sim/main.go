@@ -57,6 +57,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ActivationJitter:  cfg.activationJitter,
 		AutoApproveJitter: cfg.approveJitter,
 		Faults:            cfg.faults,
+		Consistency:       cfg.consistency,
 		Seed:              cfg.seed,
 	})
 
@@ -79,7 +80,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger.Info("simulator started",
 		"fixture", cmp.Or(cfg.fixturePath, "embedded"),
 		"activationDelay", cfg.activationDelay, "autoApproveDelay", cfg.autoApproveDelay,
-		"faults", cfg.faults, "seed", cfg.seed)
+		"faults", cfg.faults, "consistency", cfg.consistency, "seed", cfg.seed)
 
 	select {
 	case err := <-served:

@@ -94,6 +94,11 @@ func TestParseConfig(t *testing.T) {
 					c.faults.RetryAfter == time.Second
 			}, ""},
 		{"bad faults JSON", []string{"-faults", `{"errorRat":1}`}, nil, nil, "errorRat"},
+		{"consistency as JSON", nil, map[string]string{"CCSIM_CONSISTENCY": `{"ports":["p1"],"readLag":"10s","stray404Rate":0.1}`},
+			func(c config) bool {
+				return len(c.consistency.Ports) == 1 && c.consistency.ReadLag == 10*time.Second && c.consistency.Stray404Rate == 0.1
+			}, ""},
+		{"bad consistency", []string{"-consistency", `{"lateEffectRate":0.5}`}, nil, nil, "lateEffectMax"},
 		{"bad env value", nil, map[string]string{"CCSIM_ACTIVATION_DELAY": "soon"}, nil, "CCSIM_ACTIVATION_DELAY"},
 		{"bad drop mode", []string{"-drop-mode", "explode"}, nil, nil, "dropMode"},
 		{"rate out of range", []string{"-throttle-rate", "2"}, nil, nil, "throttleRate"},

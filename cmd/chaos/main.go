@@ -1,10 +1,11 @@
 // Command chaos runs the chaos suite (`make chaos`): many orders through a
 // real dev server, the simulator and the worker binary, under every fault
 // the simulator models, kill -9s of the worker and restarts of the dev
-// server; then, once nothing can still land, it reconciles the simulator's
-// ledger (every connection and change, attributed to the order that made
-// it) with every order's outcome. It prints a table and, last, one summary
-// line:
+// server, with a share of the orders (CHAOS_ADVERSARY, default 0.25)
+// against the simulator's adversarial consistency mode; then, once nothing
+// can still land, it reconciles the simulator's ledger (every connection
+// and change, attributed to the order that made it) with every order's
+// outcome. It prints a table and, last, one summary line:
 //
 //	chaos: orders=N ended=N duplicates=0 orphans=0 untruthful=0 puts=P kills=K restarts=R seed=S
 //
@@ -39,6 +40,9 @@ type config struct {
 	ChaosTail  time.Duration `env:"CHAOS_TAIL" envDefault:"30s"`
 	EndTimeout time.Duration `env:"CHAOS_END_TIMEOUT" envDefault:"20m"`
 	Dir        string        `env:"CHAOS_DIR" envDefault:".data/chaos"`
+	// Adversary: the share of orders against the simulator's adversarial
+	// consistency mode; 0 turns it off.
+	Adversary float64 `env:"CHAOS_ADVERSARY" envDefault:"0.25"`
 }
 
 func main() {
@@ -56,6 +60,10 @@ func run(ctx context.Context, stdout, stderr io.Writer) int {
 	}
 	if cfg.Seed == 0 {
 		cfg.Seed = uint64(time.Now().UnixNano() % 1_000_000)
+	}
+	if cfg.Adversary < 0 || cfg.Adversary > 1 {
+		fmt.Fprintf(stderr, "chaos: CHAOS_ADVERSARY must be within [0, 1], got %v\n", cfg.Adversary)
+		return 2
 	}
 	if cfg.Arrival == 0 {
 		cfg.Arrival = max(20*time.Second, time.Duration(cfg.Orders)*120*time.Millisecond)
@@ -78,7 +86,7 @@ func run(ctx context.Context, stdout, stderr io.Writer) int {
 	rep, err := chaos.Run(ctx, chaos.Config{
 		Orders: cfg.Orders, Seed: cfg.Seed, Kills: cfg.Kills, Restarts: cfg.Restarts,
 		Arrival: cfg.Arrival, ChaosTail: cfg.ChaosTail, EndTimeout: cfg.EndTimeout,
-		ClientTimeout: chaos.ClientTimeout, SettleWindow: chaos.SettleWindow,
+		ClientTimeout: chaos.ClientTimeout, SettleWindow: chaos.SettleWindow, Adversary: cfg.Adversary,
 		Dir: dir, CLI: cli, WorkerBinary: worker, Progress: stderr,
 	})
 	if err != nil {

@@ -63,6 +63,10 @@ type Config struct {
 	// run.
 	Settle        time.Duration
 	SettleTimeout time.Duration
+	// Adversary is the share of orders, in [0, 1], placed on ports where
+	// the simulator is an adversary within what the API may do (its
+	// consistency mode, adversary.go); 0 for none.
+	Adversary float64
 	// Dir holds the dev server's database and every log.
 	Dir string
 	// CLI is the Temporal CLI; WorkerBinary the worker (see BuildWorker).
@@ -114,6 +118,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		r.progress = io.Discard
 	}
 	r.orders = plan(rng, cfg.Orders, cfg.Arrival)
+	markAdversary(r.orders, cfg.Adversary, cfg.Seed)
 	r.states = make([]orderState, len(r.orders))
 	window := cfg.Arrival + cfg.ChaosTail
 	phases := schedule(rng, window, cfg.ClientTimeout)
@@ -162,7 +167,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("the simulator never settled: %+v still pending when the ledger was read", unsettled))
 	}
 	rep.Seed, rep.Kills, rep.KillsAtPUT, rep.Restarts = cfg.Seed, r.worker.kills, int(r.killsAtPUT.Load()), int(r.restarts.Load())
-	rep.Faults = kindsCovered(phases)
+	rep.Faults = kindsCovered(phases) + adversaryNote(r.orders, r.sim.CurrentConsistency())
 	rep.Duration = time.Since(begin)
 	return rep, nil
 }
@@ -170,8 +175,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // startSimulator serves the simulator on a free local port. Its Observe
 // hook fires the armed kill between a PUT's arrival and its answer.
 func (r *run) startSimulator() (stop func(), err error) {
+	var consistency ccapisim.Consistency
+	if slices.ContainsFunc(r.orders, func(p plannedOrder) bool { return p.Adversary }) {
+		consistency = adversary(r.cfg)
+	}
 	r.sim = ccapisim.New(fixture(r.orders), ccapisim.Options{
 		APIKey:          simKey,
+		Consistency:     consistency,
 		ActivationDelay: time.Second, ActivationJitter: 3 * time.Second,
 		AutoApproveDelay: time.Second, AutoApproveJitter: 5 * time.Second,
 		Seed: int64(r.cfg.Seed),

@@ -53,6 +53,9 @@ type plannedOrder struct {
 	// adopt) acts on, as the fixture holds it before the run; nil for an
 	// order that creates one.
 	Target *ccapisim.Connection
+	// Adversary: the order's source port is in the scope of the
+	// simulator's consistency mode (see adversary.go).
+	Adversary bool
 }
 
 // The ports orders use: sources big enough for every order of a run, p2p
@@ -63,6 +66,12 @@ const (
 	sourcePorts  = 6
 	destPorts    = 2
 	faultyPortNo = 99
+	// The adversarial API's ports, as sourcePorts and faultyPortNo are the
+	// others': fewer of them, so that their connection lists run to
+	// several pages.
+	adversarySourceNo = 100
+	adversarySources  = 2
+	adversaryFaultyNo = 98
 )
 
 // fixture is the default world plus the chaos ports, and the connections
@@ -83,6 +92,10 @@ func fixture(orders []plannedOrder) *ccapisim.Fixture {
 		add(sourcePorts+i, fmt.Sprintf("CHAOS-DST-%02d", i), false)
 	}
 	add(faultyPortNo, "CHAOS-FAULTY", true)
+	for i := range adversarySources {
+		add(adversarySourceNo+i, fmt.Sprintf("CHAOS-ADV-SRC-%02d", i), false)
+	}
+	add(adversaryFaultyNo, "CHAOS-ADV-FAULTY", true)
 	for _, p := range orders {
 		if p.Target == nil {
 			continue
