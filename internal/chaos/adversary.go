@@ -90,6 +90,11 @@ func markAdversary(orders []plannedOrder, share float64, seed uint64) {
 			continue
 		}
 		p.Adversary = true
+		if p.Target != nil {
+			// An action names no port: its connection is placed on one.
+			p.Target.SrcPortID = chaosPortID(adversarySourceNo + port)
+			continue
+		}
 		if p.Order.PortID == chaosPortID(faultyPortNo) {
 			p.Order.PortID = chaosPortID(adversaryFaultyNo)
 		} else {

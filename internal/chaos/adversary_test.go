@@ -32,8 +32,15 @@ func TestMarkAdversary(t *testing.T) {
 				if p.Kind != w.Kind || p.StartAt != w.StartAt || p.Cancel != w.Cancel || p.Twin != w.Twin || p.Order.Name != w.Order.Name {
 					t.Fatalf("order %d changed beyond its port: %+v, was %+v", i, p, w)
 				}
-				if p.Adversary != slices.Contains(ports, p.Order.PortID) {
-					t.Fatalf("order %d: adversary %v on port %s", i, p.Adversary, p.Order.PortID)
+				port := p.Order.PortID
+				if p.Target != nil {
+					port = p.Target.SrcPortID // an action names no port of its own
+					if p.Order.PortID != "" {
+						t.Fatalf("action %d (%s) moved to port %s: it names none", i, p.Kind, p.Order.PortID)
+					}
+				}
+				if p.Adversary != slices.Contains(ports, port) {
+					t.Fatalf("order %d: adversary %v on port %s", i, p.Adversary, port)
 				}
 				if !p.Adversary && p.Order.PortID != w.Order.PortID {
 					t.Fatalf("order %d moved to %s without the adversary", i, p.Order.PortID)
