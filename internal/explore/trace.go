@@ -1,0 +1,234 @@
+package explore
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/cc-l2/provisioner/workflows"
+)
+
+// A boundary is a moment the workflow under test resumes after blocking,
+// in a workflow task of its own: an activity's answer, or a timer firing.
+// (Local activities run inside the task that asks for them, so their
+// answers are no boundary.) The trace counts the target workflow's
+// boundaries as the test environment reaches them and delivers the run's
+// interrupt just before the k-th one is handled:
+//
+//   - a signal (cancel, refresh) is put in the workflow's buffer without a
+//     task of its own, so the workflow sees it in the same task as the
+//     boundary's event, as the server delivers a signal that arrived
+//     while the task was being scheduled;
+//   - a Temporal cancel comes in a task of its own, just before the
+//     event; in the task right after the answer of an activity that waits
+//     for its cancellation (the PUT), since the test environment does not
+//     model WaitForCancellation and the server would record the answer.
+//
+// Runs are deterministic, so boundary k of a run with an interrupt is the
+// same moment as boundary k of the run without.
+type trace struct {
+	mu     sync.Mutex
+	target string // workflow id whose boundaries count
+	env    *testsuite.TestWorkflowEnvironment
+
+	n      int     // boundaries so far
+	events []event // each boundary, in order
+	sends  []send  // each side effect sent
+
+	at      int       // deliver at this boundary (0: never)
+	kind    Interrupt
+	deliver func(*testsuite.TestWorkflowEnvironment) // the interrupt
+	// afterAnswer: the interrupt goes right after the answer of the
+	// activity that is boundary at, not before it (see above).
+	afterAnswer bool
+	onStart     func(int) // pairs: called at every boundary (the second order's start)
+
+	delivered   bool
+	deliveredN  int
+	deliveredAt time.Time
+	// runStartedDelivered: the run now running started after the
+	// delivery (a continued run), so it cannot have ended in the
+	// delivery's task.
+	runStartedDelivered bool
+}
+
+// send is a side effect sent after After boundaries.
+type send struct {
+	Name  string
+	After int
+}
+
+// event is one boundary: what woke the workflow, and when.
+type event struct {
+	Name string
+	At   time.Time
+}
+
+// waitsForCancellation are the activities whose options set
+// WaitForCancellation.
+var waitsForCancellation = map[string]bool{"PlaceLayer2Order": true}
+
+// boundary is reached: count it, and deliver the interrupt if it is the
+// one. name is what woke the workflow; activityType is set for an
+// activity's answer.
+func (t *trace) boundary(name string, now time.Time) {
+	t.mu.Lock()
+	t.n++
+	n := t.n
+	t.events = append(t.events, event{Name: name, At: now})
+	deliver := t.at == n && !t.delivered && t.deliver != nil
+	if deliver && t.kind == TemporalCancel && waitsForCancellation[name] {
+		t.afterAnswer, deliver = true, false // see above: the answer first
+	}
+	if deliver {
+		t.delivered, t.deliveredN, t.deliveredAt = true, n, now
+	}
+	env, onStart := t.env, t.onStart
+	t.mu.Unlock()
+	if onStart != nil {
+		onStart(n)
+	}
+	if deliver {
+		t.deliver(env)
+	}
+}
+
+// sideEffects are the activities that change something the order did
+// not make itself: a cancel that arrived before one of them is sent must
+// stop it.
+var sideEffects = map[string]bool{"PlaceLayer2Order": true, "DecommissionConnection": true, "UpdateSpeed": true, "RequestSpeedChange": true}
+
+// sent records a side effect's start, with the boundaries reached by then.
+func (t *trace) sent(name string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.sends = append(t.sends, send{Name: name, After: t.n})
+}
+
+func (t *trace) now() time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.env.Now()
+}
+
+func (t *trace) count() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.n
+}
+
+// interceptors count the target's boundaries.
+func (t *trace) interceptors() []interceptor.WorkerInterceptor {
+	return []interceptor.WorkerInterceptor{&workerHook{t: t}}
+}
+
+type workerHook struct {
+	interceptor.WorkerInterceptorBase
+	t *trace
+}
+
+func (h *workerHook) InterceptActivity(_ context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
+	return &activityHook{ActivityInboundInterceptorBase: interceptor.ActivityInboundInterceptorBase{Next: next}, t: h.t}
+}
+
+func (h *workerHook) InterceptWorkflow(_ workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
+	return &workflowHook{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}, t: h.t}
+}
+
+// activityHook: an activity's answer is a boundary of the workflow that
+// asked for it. The interrupt is posted before the answer, so the test
+// environment handles the two in that order.
+type activityHook struct {
+	interceptor.ActivityInboundInterceptorBase
+	t *trace
+}
+
+func (a *activityHook) ExecuteActivity(ctx context.Context, in *interceptor.ExecuteActivityInput) (any, error) {
+	info := activity.GetInfo(ctx)
+	mine := !info.IsLocalActivity && info.WorkflowExecution.ID == a.t.target
+	if mine && sideEffects[info.ActivityType.Name] {
+		a.t.sent(info.ActivityType.Name)
+	}
+	res, err := a.Next.ExecuteActivity(ctx, in)
+	if mine {
+		a.t.boundary(info.ActivityType.Name, a.t.now())
+	}
+	return res, err
+}
+
+type workflowHook struct {
+	interceptor.WorkflowInboundInterceptorBase
+	t *trace
+}
+
+func (w *workflowHook) Init(outbound interceptor.WorkflowOutboundInterceptor) error {
+	return w.Next.Init(&timerHook{WorkflowOutboundInterceptorBase: interceptor.WorkflowOutboundInterceptorBase{Next: outbound}, t: w.t})
+}
+
+// timerHook: a timer that fires is a boundary. Just before it fires (a
+// millisecond before, in the environment's clock) the hook checks that it
+// is still pending — not cancelled by a condition met or a cancel — and
+// counts it then, so that the interrupt is buffered before the timer's
+// task.
+type timerHook struct {
+	interceptor.WorkflowOutboundInterceptorBase
+	t *trace
+}
+
+func (h *timerHook) NewTimer(ctx workflow.Context, d time.Duration) workflow.Future {
+	return h.watch(ctx, d, h.Next.NewTimer(ctx, d))
+}
+
+func (h *timerHook) NewTimerWithOptions(ctx workflow.Context, d time.Duration, o workflow.TimerOptions) workflow.Future {
+	return h.watch(ctx, d, h.Next.NewTimerWithOptions(ctx, d, o))
+}
+
+func (h *timerHook) watch(ctx workflow.Context, d time.Duration, f workflow.Future) workflow.Future {
+	if d <= 0 || workflow.GetInfo(ctx).WorkflowExecution.ID != h.t.target {
+		return f
+	}
+	early := min(time.Millisecond, d/2)
+	h.t.env.RegisterDelayedCallback(func() {
+		if !f.IsReady() {
+			h.t.boundary("timer", h.t.now().Add(early))
+		}
+	}, d-early)
+	return f
+}
+
+// answered is called by the environment once it has handled an
+// activity's answer: a Temporal cancel held back for it goes now.
+func (t *trace) answered(activityType string) {
+	t.mu.Lock()
+	go_ := t.afterAnswer && !t.delivered && waitsForCancellation[activityType]
+	if go_ {
+		t.delivered, t.deliveredN, t.deliveredAt = true, t.n, t.env.Now()
+	}
+	env := t.env
+	t.mu.Unlock()
+	if go_ {
+		t.deliver(env)
+	}
+}
+
+// deliverer is how an interrupt reaches the workflow.
+func deliverer(kind Interrupt) func(*testsuite.TestWorkflowEnvironment) {
+	switch kind {
+	case CancelSignal:
+		return func(env *testsuite.TestWorkflowEnvironment) {
+			env.SignalWorkflowSkippingWorkflowTask(workflows.SignalCancel, workflows.CancelRequest{Reason: "explore: cancelled at a boundary"})
+		}
+	case Refresh:
+		return func(env *testsuite.TestWorkflowEnvironment) {
+			env.SignalWorkflowSkippingWorkflowTask(workflows.SignalRefresh, nil)
+		}
+	case TemporalCancel:
+		return func(env *testsuite.TestWorkflowEnvironment) { env.CancelWorkflow() }
+	}
+	return nil // the deadline is set before the run; none is delivered
+}
