@@ -130,7 +130,7 @@ func interruptProblems(r *orderRun, said saying) []string {
 		if !r.waitAt.IsZero() && r.waitAt.After(from) {
 			from = r.waitAt
 		}
-		if c.EndAt.After(from.Add(refreshWithin)) && r.world.readsBetween(t.deliveredAt, from.Add(refreshWithin)) == 0 {
+		if c.EndAt.After(from.Add(refreshWithin)) && r.world.readsAfter(t.readsBefore, from.Add(refreshWithin)) == 0 {
 			out = append(out, fmt.Sprintf("a refresh accepted at %s was not acted on: no status read until %s; the order ended %s at %s",
 				t.deliveredAt.Format(time.TimeOnly), from.Add(refreshWithin).Format(time.TimeOnly), said.Label, c.EndAt.Format(time.TimeOnly)))
 		}

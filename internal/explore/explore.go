@@ -176,7 +176,7 @@ func (x *explorer) runOrder(s scenario, can bool, intr Interrupt, k int, base *o
 		return nil, err
 	}
 	w.sim.SetFaults(s.Faults)
-	t := &trace{target: workflows.WorkflowID(s.Order.OrderID), kind: intr}
+	t := &trace{target: workflows.WorkflowID(s.Order.OrderID), kind: intr, mark: w.readCount}
 	cfg := config(s, can)
 	r := &orderRun{trace: t, world: w}
 	if base != nil {

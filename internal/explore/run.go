@@ -110,13 +110,13 @@ func runChain(w *world, t *trace, cfg workflows.Config, order workflows.Order) *
 
 // execute runs the workflow; the test environment panics when a workflow
 // is stuck past its test timeout.
-func execute(env *testsuite.TestWorkflowEnvironment, wfType string, in any) (err error) {
+func execute(env *testsuite.TestWorkflowEnvironment, wfType string, args ...any) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("the test environment gave up: %v", p)
 		}
 	}()
-	env.ExecuteWorkflow(wfType, in)
+	env.ExecuteWorkflow(wfType, args...)
 	return nil
 }
 

@@ -39,8 +39,10 @@ type trace struct {
 	n      int     // boundaries so far
 	events []event // each boundary, in order
 	sends  []send  // each side effect sent
+	// endings are how the run's workflows ended, by workflow id.
+	endings map[string]ending
 
-	at      int       // deliver at this boundary (0: never)
+	at      int // deliver at this boundary (0: never)
 	kind    Interrupt
 	deliver func(*testsuite.TestWorkflowEnvironment) // the interrupt
 	// afterAnswer: the interrupt goes right after the answer of the
@@ -49,6 +51,10 @@ type trace struct {
 	onStart     func(int) // pairs: called at every boundary (the second order's start)
 
 	delivered   bool
+	// mark counts the status reads so far; readsBefore is its count when
+	// the interrupt was delivered.
+	mark        func() int
+	readsBefore int
 	deliveredN  int
 	deliveredAt time.Time
 	// runStartedDelivered: the run now running started after the
@@ -87,6 +93,9 @@ func (t *trace) boundary(name string, now time.Time) {
 	}
 	if deliver {
 		t.delivered, t.deliveredN, t.deliveredAt = true, n, now
+		if t.mark != nil {
+			t.readsBefore = t.mark()
+		}
 	}
 	env, onStart := t.env, t.onStart
 	t.mu.Unlock()
@@ -166,6 +175,14 @@ type workflowHook struct {
 	t *trace
 }
 
+// ExecuteWorkflow keeps how each workflow of the run ended, by id: a
+// pair's orders run as children of a driver.
+func (w *workflowHook) ExecuteWorkflow(ctx workflow.Context, in *interceptor.ExecuteWorkflowInput) (any, error) {
+	res, err := w.Next.ExecuteWorkflow(ctx, in)
+	w.t.ended(workflow.GetInfo(ctx).WorkflowExecution.ID, res, err, workflow.Now(ctx))
+	return res, err
+}
+
 func (w *workflowHook) Init(outbound interceptor.WorkflowOutboundInterceptor) error {
 	return w.Next.Init(&timerHook{WorkflowOutboundInterceptorBase: interceptor.WorkflowOutboundInterceptorBase{Next: outbound}, t: w.t})
 }
@@ -201,6 +218,22 @@ func (h *timerHook) watch(ctx workflow.Context, d time.Duration, f workflow.Futu
 	return f
 }
 
+// ending is how one workflow of the run ended.
+type ending struct {
+	Result any
+	Err    error
+	At     time.Time
+}
+
+func (t *trace) ended(id string, res any, err error, at time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.endings == nil {
+		t.endings = map[string]ending{}
+	}
+	t.endings[id] = ending{Result: res, Err: err, At: at}
+}
+
 // answered is called by the environment once it has handled an
 // activity's answer: a Temporal cancel held back for it goes now.
 func (t *trace) answered(activityType string) {
@@ -208,6 +241,9 @@ func (t *trace) answered(activityType string) {
 	go_ := t.afterAnswer && !t.delivered && waitsForCancellation[activityType]
 	if go_ {
 		t.delivered, t.deliveredN, t.deliveredAt = true, t.n, t.env.Now()
+		if t.mark != nil {
+			t.readsBefore = t.mark()
+		}
 	}
 	env := t.env
 	t.mu.Unlock()

@@ -120,13 +120,21 @@ func newWorld(srv *server, opts ccapisim.Options, settle time.Duration) (*world,
 	return w, nil
 }
 
-// readsBetween counts the status reads in [from, to].
-func (w *world) readsBetween(from, to time.Time) int {
+// readCount is how many status reads there were so far.
+func (w *world) readCount() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.reads)
+}
+
+// readsAfter counts the status reads after the first skip ones, up to
+// time to.
+func (w *world) readsAfter(skip int, to time.Time) int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	n := 0
-	for _, t := range w.reads {
-		if !t.Before(from) && !t.After(to) {
+	for _, t := range w.reads[min(skip, len(w.reads)):] {
+		if !t.After(to) {
 			n++
 		}
 	}
