@@ -45,7 +45,7 @@ func TestExplorerCatchesKnownHoles(t *testing.T) {
 	var out strings.Builder
 	_ = rep.Write(&out)
 	for _, want := range []string{
-		"cancel+continue-as-new | a cancel signal accepted",     // issue 22, 2: a cancel lost at continue-as-new
+		"cancel+continue-as-new | a cancel signal accepted",       // issue 22, 2: a cancel lost at continue-as-new
 		"temporal-cancel | untruthful: the order ended cancelled", // issue 22, 4: "nothing was done" while the DELETE landed
 	} {
 		if !strings.Contains(out.String(), want) {

@@ -50,7 +50,7 @@ type trace struct {
 	afterAnswer bool
 	onStart     func(int) // pairs: called at every boundary (the second order's start)
 
-	delivered   bool
+	delivered bool
 	// mark counts the status reads so far; readsBefore is its count when
 	// the interrupt was delivered.
 	mark        func() int
