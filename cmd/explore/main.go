@@ -16,7 +16,11 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	cfg := explore.Config{Short: os.Getenv("EXPLORE_SHORT") == "1", Progress: os.Stderr}
+	cfg := explore.Config{
+		Short:    os.Getenv("EXPLORE_SHORT") == "1",
+		Restarts: os.Getenv("EXPLORE_RESTARTS") != "0", // the class that needs the dev server
+		Progress: os.Stderr,
+	}
 	rep, err := explore.Run(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "explore:", err)

@@ -27,6 +27,10 @@ import (
 type Config struct {
 	// Short keeps one scenario per type and the pairs' first boundaries.
 	Short bool
+	// Restarts runs the worker-restart class against a Temporal dev
+	// server (bin/temporal): every order scenario with a fresh worker at
+	// every workflow task.
+	Restarts bool
 	// Progress receives a line per scenario; nil for none.
 	Progress io.Writer
 }
@@ -76,7 +80,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	srv := newServer()
 	defer srv.close()
-	x := &explorer{srv: srv, rep: &Report{}, types: map[string]bool{}, progress: progress}
+	x := &explorer{srv: srv, rep: &Report{}, types: map[string]bool{}, want: map[string]string{}, progress: progress}
 	for _, s := range orderScenarios(cfg.Short) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -103,6 +107,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return nil, fmt.Errorf("%s, %s: %w", TypeCallbacks, s.Name, err)
 		}
 	}
+	if cfg.Restarts {
+		if err := x.exploreRestarts(ctx, orderScenarios(cfg.Short), x.want); err != nil {
+			return nil, fmt.Errorf("worker restarts: %w", err)
+		}
+	}
 	x.rep.Workflows = len(x.types)
 	x.rep.Took = time.Since(began)
 	return x.rep, nil
@@ -112,6 +121,7 @@ type explorer struct {
 	srv      *server
 	rep      *Report
 	types    map[string]bool
+	want     map[string]string // each order scenario's outcome without interrupt, for the restart class
 	progress io.Writer
 }
 
@@ -136,6 +146,7 @@ func (x *explorer) exploreOrder(s scenario) error {
 			label = string(ContinueAsNew)
 		}
 		x.check(s, base, label, "-")
+		x.want[wantKey(s, can)] = describe(base.chain).Label
 		n := len(base.trace.events)
 		x.rep.Boundaries += n
 		for k := 1; k <= n; k++ {

@@ -16,7 +16,7 @@ func TestExploreShort(t *testing.T) {
 		t.Skip("the explorer still finds the holes of issue 22; set EXPLORE_SHORT=1 to run it (make explore runs the full one)")
 	}
 	var progress strings.Builder
-	rep, err := Run(context.Background(), Config{Short: true, Progress: &progress})
+	rep, err := Run(context.Background(), Config{Short: true, Restarts: true, Progress: &progress})
 	if err != nil {
 		t.Fatal(err)
 	}

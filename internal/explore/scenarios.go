@@ -25,7 +25,8 @@ const (
 	silentPeer = "initech" // never answers
 )
 
-func fixture() *ccapisim.Fixture {
+// fixture is the world as of at (the connection asked for just now).
+func fixture(at time.Time) *ccapisim.Fixture {
 	fx := ccapisim.DefaultFixture()
 	for i, id := range []string{portA, portB} {
 		fx.Ports = append(fx.Ports, ccapisim.Port{
@@ -33,7 +34,7 @@ func fixture() *ccapisim.Fixture {
 			MetroID: metroHKG, DCFID: dcfHKG, SupportedServices: []string{"L2"}, VLANRanges: []ccapisim.VLANRange{{Start: 100, End: 4000}},
 		})
 	}
-	before := start.Add(-24 * time.Hour)
+	before := at.Add(-24 * time.Hour)
 	fx.Connections = append(fx.Connections,
 		ccapisim.Connection{ID: connSelf, Name: nameSelf, Company: company, SrcPortID: portA, DestPortID: portB, DestCompany: company,
 			Speed: 100, Status: ccapisim.StatusActive, CreatedAt: before},
@@ -41,7 +42,7 @@ func fixture() *ccapisim.Fixture {
 			Speed: 100, Status: ccapisim.StatusActive, CreatedAt: before},
 		// Asked for just now: the partner decides after AutoApproveDelay.
 		ccapisim.Connection{ID: connAsked, Name: "EXP-ASKED", Company: company, SrcPortID: portA, DestCompany: partner,
-			Speed: 100, Status: ccapisim.StatusPending, CreatedAt: start},
+			Speed: 100, Status: ccapisim.StatusPending, CreatedAt: at},
 	)
 	return fx
 }

@@ -101,7 +101,13 @@ type world struct {
 var start = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 
 func newWorld(srv *server, opts ccapisim.Options, settle time.Duration) (*world, error) {
-	w := &world{clock: &clock{at: start}, locks: newLockRegistry()}
+	return newWorldAt(srv, opts, settle, start, nil)
+}
+
+// newWorldAt is a world whose fixture is as of at, on the clock now (nil:
+// the test environments' clocks, as runs follow them).
+func newWorldAt(srv *server, opts ccapisim.Options, settle time.Duration, at time.Time, now func() time.Time) (*world, error) {
+	w := &world{clock: &clock{at: at, now: now}, locks: newLockRegistry()}
 	opts.APIKey, opts.Now, opts.Seed = simKey, w.clock.Now, 1
 	opts.Observe = func(endpoint string) {
 		if endpoint == ccapisim.EndpointGetConnection {
@@ -110,7 +116,7 @@ func newWorld(srv *server, opts ccapisim.Options, settle time.Duration) (*world,
 			w.mu.Unlock()
 		}
 	}
-	w.sim = ccapisim.New(fixture(), opts)
+	w.sim = ccapisim.New(fixture(at), opts)
 	srv.sim.Store(w.sim)
 	api, err := ccapi.NewClient(srv.http.URL, simKey, srv.http.Client())
 	if err != nil {
