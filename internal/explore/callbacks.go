@@ -11,7 +11,6 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/worker"
 
 	"github.com/cc-l2/provisioner/activities"
 	"github.com/cc-l2/provisioner/workflows"
@@ -116,7 +115,7 @@ func (x *explorer) runCallbacks(s callbackScenario, intr Interrupt, k int) *call
 	env.SetStartTime(start)
 	env.SetTestTimeout(time.Minute)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: id})
-	env.SetWorkerOptions(worker.Options{Interceptors: t.interceptors()})
+	env.SetWorkerOptions(t.workerOptions())
 	workflows.Register(env, workflows.DefaultConfig())
 	env.RegisterActivityWithOptions(func(ctx context.Context, e activities.CallbackEvent) error {
 		r.mu.Lock()

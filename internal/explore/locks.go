@@ -10,7 +10,6 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cc-l2/provisioner/activities"
@@ -97,10 +96,12 @@ func (x *explorer) runLock(s lockScenario, intr Interrupt, k int) *lockRunResult
 		env.SetStartTime(at)
 		env.SetTestTimeout(time.Minute)
 		env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: id})
-		env.SetWorkerOptions(worker.Options{Interceptors: t.interceptors()})
+		env.SetWorkerOptions(t.workerOptions())
 		workflows.Register(env, cfg)
 		env.RegisterActivityWithOptions(func(context.Context, string) (bool, error) {
-			return t.now().Before(orderEnd), nil
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			return t.askedAt.Before(orderEnd), nil
 		}, activity.RegisterOptions{Name: "OrderIsOpen"})
 		t.mu.Lock()
 		t.env = env
@@ -114,12 +115,16 @@ func (x *explorer) runLock(s lockScenario, intr Interrupt, k int) *lockRunResult
 			firstRunEnd = at
 		}
 		var can *workflow.ContinueAsNewError
-		if err := env.GetWorkflowError(); errors.As(err, &can) {
+		switch err := env.GetWorkflowError(); {
+		case errors.As(err, &can):
 			if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &in); err != nil {
 				r.problem = err.Error()
 				return r
 			}
 			continue
+		case err != nil && !(intr == TemporalCancel && t.delivered):
+			r.problem = "the lock failed: " + err.Error()
+			return r
 		}
 		break
 	}

@@ -10,7 +10,6 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cc-l2/provisioner/ccapi/ccapisim"
@@ -144,7 +143,8 @@ func (x *explorer) runPair(s pairScenario, k int) (*pairRun, error) {
 	env.SetStartTime(start)
 	env.SetTestTimeout(time.Minute)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: "explore-pair"})
-	env.SetWorkerOptions(worker.Options{Interceptors: t.interceptors()})
+	env.SetWorkerOptions(t.workerOptions())
+	env.SetOnActivityCanceledListener(t.cancelledActivity)
 	env.SetOnActivityCompletedListener(func(info *activity.Info, _ converter.EncodedValue, _ error) { t.answered(info.ActivityType.Name) })
 	workflows.Register(env, cfg)
 	env.RegisterWorkflowWithOptions(pairDriver, workflow.RegisterOptions{Name: pairWorkflow})

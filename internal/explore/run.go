@@ -8,8 +8,8 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cc-l2/provisioner/workflows"
@@ -62,8 +62,9 @@ func runChain(w *world, t *trace, cfg workflows.Config, order workflows.Order) *
 		env.SetStartTime(at)
 		env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.WorkflowID(order.OrderID)})
 		env.SetTestTimeout(time.Minute)
-		env.SetWorkerOptions(worker.Options{Interceptors: t.interceptors()})
-		env.SetOnActivityCompletedListener(func(info *activity.Info, _ converter.EncodedValue, _ error) {
+		env.SetWorkerOptions(t.workerOptions())
+		env.SetOnActivityCanceledListener(t.cancelledActivity)
+	env.SetOnActivityCompletedListener(func(info *activity.Info, _ converter.EncodedValue, _ error) {
 			t.answered(info.ActivityType.Name)
 		})
 		workflows.Register(env, cfg)
@@ -94,6 +95,11 @@ func runChain(w *world, t *trace, cfg workflows.Config, order workflows.Order) *
 			}
 			in, c.Type = next, can.WorkflowType.Name
 			continue
+		}
+		var panicked *temporal.PanicError
+		if errors.As(werr, &panicked) {
+			c.Problem = "the workflow panicked: " + werr.Error()
+			return c
 		}
 		c.Ended, c.Err = true, werr
 		if werr == nil {

@@ -7,7 +7,9 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cc-l2/provisioner/workflows"
@@ -39,6 +41,10 @@ type trace struct {
 	n      int     // boundaries so far
 	events []event // each boundary, in order
 	sends  []send  // each side effect sent
+	// askedAt is when the workflow last asked for an activity.
+	askedAt time.Time
+	// cancelled are the activities the workflow cancelled (run/activity id).
+	cancelled map[string]bool
 	// endings are how the run's workflows ended, by workflow id.
 	endings map[string]ending
 
@@ -112,6 +118,37 @@ func (t *trace) boundary(name string, now time.Time) {
 // stop it.
 var sideEffects = map[string]bool{"PlaceLayer2Order": true, "DecommissionConnection": true, "UpdateSpeed": true, "RequestSpeedChange": true}
 
+// settle waits until the environment's main loop has handled everything
+// posted so far, twice: the workflow task that scheduled an activity is
+// then over, and so is whatever that task asked for.
+func (t *trace) settle() {
+	for range 2 {
+		done := make(chan struct{})
+		t.mu.Lock()
+		env := t.env
+		t.mu.Unlock()
+		env.RegisterDelayedCallback(func() { close(done) }, 0)
+		<-done
+	}
+}
+
+// cancelledActivity is the environment's listener for cancelled
+// activities.
+func (t *trace) cancelledActivity(info *activity.Info) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.cancelled == nil {
+		t.cancelled = map[string]bool{}
+	}
+	t.cancelled[info.WorkflowExecution.RunID+"/"+info.ActivityID] = true
+}
+
+func (t *trace) wasCancelled(info *activity.Info) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.cancelled[info.WorkflowExecution.RunID+"/"+info.ActivityID]
+}
+
 // sent records a side effect's start, with the boundaries reached by then.
 func (t *trace) sent(name string) {
 	t.mu.Lock()
@@ -129,6 +166,14 @@ func (t *trace) count() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.n
+}
+
+// workerOptions are the test environments' worker options: the
+// interceptors, and no deadlock detection, which a machine busy with
+// other work would otherwise trip at random (a workflow task that took a
+// second of wall time) and make a run's outcome depend on the load.
+func (t *trace) workerOptions() worker.Options {
+	return worker.Options{Interceptors: t.interceptors(), DeadlockDetectionTimeout: 24 * time.Hour}
 }
 
 // interceptors count the target's boundaries.
@@ -161,6 +206,14 @@ func (a *activityHook) ExecuteActivity(ctx context.Context, in *interceptor.Exec
 	info := activity.GetInfo(ctx)
 	mine := !info.IsLocalActivity && info.WorkflowExecution.ID == a.t.target
 	if mine && sideEffects[info.ActivityType.Name] {
+		// The test environment starts an activity as soon as it is
+		// scheduled, even when the workflow cancels it in that same task;
+		// the server would never dispatch it. So a side effect waits for
+		// its task to be over, and is not sent if it was cancelled there.
+		a.t.settle()
+		if a.t.wasCancelled(&info) {
+			return nil, temporal.NewCanceledError()
+		}
 		a.t.sent(info.ActivityType.Name)
 	}
 	res, err := a.Next.ExecuteActivity(ctx, in)
@@ -195,6 +248,16 @@ func (w *workflowHook) Init(outbound interceptor.WorkflowOutboundInterceptor) er
 type timerHook struct {
 	interceptor.WorkflowOutboundInterceptorBase
 	t *trace
+}
+
+// ExecuteActivity notes when the workflow asked for an activity, in its
+// own clock: the lock's OrderIsOpen answers as of then, whatever the
+// environment's clock has moved to by the time it runs.
+func (h *timerHook) ExecuteActivity(ctx workflow.Context, activityType string, args ...any) workflow.Future {
+	h.t.mu.Lock()
+	h.t.askedAt = workflow.Now(ctx)
+	h.t.mu.Unlock()
+	return h.Next.ExecuteActivity(ctx, activityType, args...)
 }
 
 func (h *timerHook) NewTimer(ctx workflow.Context, d time.Duration) workflow.Future {
