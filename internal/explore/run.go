@@ -64,7 +64,7 @@ func runChain(w *world, t *trace, cfg workflows.Config, order workflows.Order) *
 		env.SetTestTimeout(time.Minute)
 		env.SetWorkerOptions(t.workerOptions())
 		env.SetOnActivityCanceledListener(t.cancelledActivity)
-	env.SetOnActivityCompletedListener(func(info *activity.Info, _ converter.EncodedValue, _ error) {
+		env.SetOnActivityCompletedListener(func(info *activity.Info, _ converter.EncodedValue, _ error) {
 			t.answered(info.ActivityType.Name)
 		})
 		workflows.Register(env, cfg)
