@@ -89,7 +89,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return nil, fmt.Errorf("%s, %s: %w", s.Type, s.Name, err)
 		}
 	}
-	for _, s := range pairScenarios(cfg.Short) {
+	for _, s := range pairScenarios() {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}

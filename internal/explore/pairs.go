@@ -27,7 +27,8 @@ type pairScenario struct {
 	Faults, SecondFaults ccapisim.Faults
 }
 
-func pairScenarios(short bool) []pairScenario {
+// pairScenarios are few runs each, so the short exploration keeps them all.
+func pairScenarios() []pairScenario {
 	pair := func(name string) (workflows.Order, workflows.Order) {
 		a, b := p2p(name+"-1"), p2p(name+"-2")
 		a.Name, b.Name = name, name
@@ -36,17 +37,13 @@ func pairScenarios(short bool) []pairScenario {
 	a1, b1 := pair("EXP-PAIR")
 	a2, b2 := pair("EXP-PAIR-LAG")
 	lag := ccapisim.Faults{ListLag: 90 * time.Second}
-	all := []pairScenario{
+	return []pairScenario{
 		{Type: TypeCreateP2P, Name: "pair for one name", First: a1, Second: b1},
 		// The API's lists lag (90 s, within the 2-minute settle window), and
 		// the second order's PUT answer is lost after the commit.
 		{Type: TypeCreateP2P, Name: "pair for one name, lists lag, second PUT answer lost", First: a2, Second: b2,
 			Faults: lag, SecondFaults: ccapisim.Faults{ListLag: 90 * time.Second, CommitThenDrop: 1, DropMode: ccapisim.DropWith502}},
 	}
-	if short {
-		return all[:1]
-	}
-	return all
 }
 
 // pairWorkflow starts the first order, then the second when told to (a
