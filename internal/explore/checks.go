@@ -30,6 +30,9 @@ func (x *explorer) check(s scenario, r *orderRun, interrupt, boundary string) {
 		x.violate(Violation{Type: s.Type, Scenario: s.Name, Boundary: boundary, Interrupt: interrupt, What: fmt.Sprintf(format, args...)})
 	}
 	c := r.chain
+	if t := r.trace; t.at > 0 && t.deliver != nil && !t.delivered {
+		broke("the explorer never delivered its interrupt (boundary %d of %d reached): the run proves nothing", t.at, t.count())
+	}
 	if !c.Ended {
 		broke("the order did not end: %s", c.Problem)
 		return

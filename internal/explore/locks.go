@@ -141,6 +141,9 @@ func (x *explorer) checkLock(s lockScenario, r *lockRunResult, interrupt, at str
 	broke := func(format string, args ...any) {
 		x.violate(Violation{Type: TypeNameLock, Scenario: s.Name, Boundary: at, Interrupt: interrupt, What: fmt.Sprintf(format, args...)})
 	}
+	if t := r.trace; t.at > 0 && t.deliver != nil && !t.delivered {
+		broke("the explorer never delivered its interrupt (boundary %d of %d reached): the run proves nothing", t.at, t.count())
+	}
 	if r.problem != "" {
 		broke("the lock did not end: %s", r.problem)
 		return

@@ -178,6 +178,9 @@ func (x *explorer) checkPair(s pairScenario, r *pairRun, at string) {
 	broke := func(format string, args ...any) {
 		x.violate(Violation{Type: s.Type, Scenario: s.Name, Boundary: at, Interrupt: "second order", What: fmt.Sprintf(format, args...)})
 	}
+	if t := r.trace; t.at > 0 && t.deliver != nil && !t.delivered {
+		broke("the explorer never delivered its interrupt (boundary %d of %d reached): the run proves nothing", t.at, t.count())
+	}
 	if r.err != "" {
 		broke("the pair did not end: %s", r.err)
 		return

@@ -128,7 +128,11 @@ func (t *trace) settle() {
 		env := t.env
 		t.mu.Unlock()
 		env.RegisterDelayedCallback(func() { close(done) }, 0)
-		<-done
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second): // the run ended meanwhile
+			return
+		}
 	}
 }
 
