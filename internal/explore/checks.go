@@ -110,11 +110,15 @@ func interruptProblems(r *orderRun, said saying) []string {
 		// The workflow had the cancel in its buffer in the task of boundary
 		// deliveredN: nothing it sends from that task on may be a new side
 		// effect.
+		var late []string
 		for _, s := range t.sends {
 			if s.After >= t.deliveredN {
-				out = append(out, fmt.Sprintf("a cancel signal accepted at %s (boundary %d) did not stop %s, sent after it",
-					t.deliveredAt.Format(time.TimeOnly), t.deliveredN, s.Name))
+				late = append(late, s.Name)
 			}
+		}
+		if len(late) > 0 {
+			out = append(out, fmt.Sprintf("a cancel signal accepted at %s (boundary %d) did not stop %s, sent after it (%d sends)",
+				t.deliveredAt.Format(time.TimeOnly), t.deliveredN, late[0], len(late)))
 		}
 		if !said.Cancelled && !settledBy(r, said) {
 			out = append(out, fmt.Sprintf("a cancel signal accepted at %s did not cancel the order: it ended %s at %s (%s)",

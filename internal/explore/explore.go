@@ -125,7 +125,19 @@ type explorer struct {
 	progress io.Writer
 }
 
-func (x *explorer) violate(v Violation) { x.rep.Violations = append(x.rep.Violations, v) }
+// violate records what a run broke. Runs are checked one after the
+// other, so what the same run broke is merged into one violation: V counts
+// violating runs.
+func (x *explorer) violate(v Violation) {
+	if n := len(x.rep.Violations); n > 0 {
+		last := &x.rep.Violations[n-1]
+		if last.Type == v.Type && last.Scenario == v.Scenario && last.Boundary == v.Boundary && last.Interrupt == v.Interrupt {
+			last.What += "; " + v.What
+			return
+		}
+	}
+	x.rep.Violations = append(x.rep.Violations, v)
+}
 
 // exploreOrder runs one order scenario: without an interrupt, then with
 // each interrupt at each of its boundaries, first as it is and then with
@@ -182,7 +194,11 @@ type orderRun struct {
 }
 
 func (x *explorer) runOrder(s scenario, can bool, intr Interrupt, k int, base *orderRun) (*orderRun, error) {
-	w, err := newWorld(x.srv, simOptions(), config(s, can).PutSettleWindow)
+	opts := simOptions()
+	if s.DecideIn > 0 {
+		opts.AutoApproveDelay = s.DecideIn
+	}
+	w, err := newWorld(x.srv, opts, config(s, can).PutSettleWindow)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ const (
 	connSelf   = "6e1000000000000000000001" // ACTIVE, portA to portB
 	connB2B    = "6e1000000000000000000002" // ACTIVE, portA to globex
 	connAsked  = "6e1000000000000000000003" // PENDING, portA to globex
+	connRefuse = "6e1000000000000000000004" // ACTIVE, portA to umbrella, which refuses every change
 	nameSelf   = "EXP-SELF"
 	metroHKG   = "5d1000000000000000000001"
 	dcfHKG     = "5f10000000000000000000a1"
@@ -30,7 +31,7 @@ func fixture(at time.Time) *ccapisim.Fixture {
 	fx := ccapisim.DefaultFixture()
 	for i, id := range []string{portA, portB} {
 		fx.Ports = append(fx.Ports, ccapisim.Port{
-			ID: id, Company: company, Name: []string{"EXP-A", "EXP-B"}[i], Status: "ACTIVE", Speed: 10_000, Utilised: 300 - 300*i,
+			ID: id, Company: company, Name: []string{"EXP-A", "EXP-B"}[i], Status: "ACTIVE", Speed: 10_000, Utilised: 400 - 400*i,
 			MetroID: metroHKG, DCFID: dcfHKG, SupportedServices: []string{"L2"}, VLANRanges: []ccapisim.VLANRange{{Start: 100, End: 4000}},
 		})
 	}
@@ -39,6 +40,8 @@ func fixture(at time.Time) *ccapisim.Fixture {
 		ccapisim.Connection{ID: connSelf, Name: nameSelf, Company: company, SrcPortID: portA, DestPortID: portB, DestCompany: company,
 			Speed: 100, Status: ccapisim.StatusActive, CreatedAt: before},
 		ccapisim.Connection{ID: connB2B, Name: "EXP-B2B-ACTIVE", Company: company, SrcPortID: portA, DestCompany: partner,
+			Speed: 100, Status: ccapisim.StatusActive, CreatedAt: before},
+		ccapisim.Connection{ID: connRefuse, Name: "EXP-B2B-REFUSING", Company: company, SrcPortID: portA, DestCompany: "umbrella",
 			Speed: 100, Status: ccapisim.StatusActive, CreatedAt: before},
 		// Asked for just now: the partner decides after AutoApproveDelay.
 		ccapisim.Connection{ID: connAsked, Name: "EXP-ASKED", Company: company, SrcPortID: portA, DestCompany: partner,
@@ -63,6 +66,8 @@ type scenario struct {
 	RateLimited bool
 	// Faults are the simulator's faults for the run.
 	Faults ccapisim.Faults
+	// DecideIn, when set, is how soon partners decide (else 2 minutes).
+	DecideIn time.Duration
 }
 
 // Workflow types, as reported.
@@ -100,6 +105,12 @@ func orderScenarios(short bool) []scenario {
 			OrderID: "EXP-DECOM", Action: workflows.ActionDecommission, Company: company, ConnectionID: connSelf, Name: nameSelf}},
 		{Type: TypeModify, Name: "change request the partner approves", Order: workflows.Order{
 			OrderID: "EXP-MODIFY-B2B", Action: workflows.ActionModify, Company: company, ConnectionID: connB2B, Speed: 200}},
+		// Every answer to a change request is lost after the commit, and the
+		// partner refuses within a second, before the activity's retry reads.
+		{Type: TypeModify, Name: "change request answer lost, the partner refuses before the retry", Order: workflows.Order{
+			OrderID: "EXP-MODIFY-REFUSED", Action: workflows.ActionModify, Company: company, ConnectionID: connRefuse, Speed: 200},
+			DecideIn: time.Second,
+			Faults:   ccapisim.Faults{Endpoints: map[string]ccapisim.Faults{ccapisim.EndpointRequestChange: {CommitThenErrorRate: 1}}}},
 		{Type: TypeModify, Name: "update of a self-connection", Order: workflows.Order{
 			OrderID: "EXP-MODIFY-SELF", Action: workflows.ActionModify, Company: company, ConnectionID: connSelf, Speed: 200}},
 		{Type: TypeAdopt, Name: "follows a pending request to ACTIVE", Order: workflows.Order{
