@@ -45,6 +45,9 @@ func (x *explorer) exploreRestarts(ctx context.Context, scenarios []scenario, wa
 	}
 	defer c.Close()
 	for i, s := range scenarios {
+		if s.NoRestart {
+			continue
+		}
 		for _, can := range []bool{false, true} {
 			if ctx.Err() != nil {
 				return ctx.Err()

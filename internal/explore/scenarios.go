@@ -68,6 +68,9 @@ type scenario struct {
 	Faults ccapisim.Faults
 	// DecideIn, when set, is how soon partners decide (else 2 minutes).
 	DecideIn time.Duration
+	// NoRestart leaves the scenario out of the worker-restart class: its
+	// retries take minutes of real time.
+	NoRestart bool
 }
 
 // Workflow types, as reported.
@@ -109,8 +112,8 @@ func orderScenarios(short bool) []scenario {
 		// partner refuses within a second, before the activity's retry reads.
 		{Type: TypeModify, Name: "change request answer lost, the partner refuses before the retry", Order: workflows.Order{
 			OrderID: "EXP-MODIFY-REFUSED", Action: workflows.ActionModify, Company: company, ConnectionID: connRefuse, Speed: 200},
-			DecideIn: time.Second,
-			Faults:   ccapisim.Faults{Endpoints: map[string]ccapisim.Faults{ccapisim.EndpointRequestChange: {CommitThenErrorRate: 1}}}},
+			DecideIn: time.Second, NoRestart: true,
+			Faults: ccapisim.Faults{Endpoints: map[string]ccapisim.Faults{ccapisim.EndpointRequestChange: {CommitThenErrorRate: 1}}}},
 		{Type: TypeModify, Name: "update of a self-connection", Order: workflows.Order{
 			OrderID: "EXP-MODIFY-SELF", Action: workflows.ActionModify, Company: company, ConnectionID: connSelf, Speed: 200}},
 		{Type: TypeAdopt, Name: "follows a pending request to ACTIVE", Order: workflows.Order{
