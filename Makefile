@@ -30,7 +30,7 @@ chaos: temporal
 ## each violating run, and exits 1 if any (EXPLORE_FLAGS=-restarts=false skips
 ## the class that needs the dev server)
 explore: temporal
-	$(GO) run ./cmd/explore $(EXPLORE_FLAGS)
+	@$(GO) run ./cmd/explore $(EXPLORE_FLAGS)
 
 ## bench: performance and API economy side by side in one run: the bare engine
 ## ceiling, BENCH_ORDERS orders (default 1000) of each kind, API calls, history
