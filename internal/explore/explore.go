@@ -17,6 +17,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 
@@ -125,10 +126,15 @@ type explorer struct {
 	progress io.Writer
 }
 
+var requestID = regexp.MustCompile(`request id [A-Za-z0-9]+-[0-9]+`)
+
 // violate records what a run broke. Runs are checked one after the
 // other, so what the same run broke is merged into one violation: V counts
 // violating runs.
 func (x *explorer) violate(v Violation) {
+	// The simulator's request ids are random: left out, two explorations
+	// of the same code print the same lines.
+	v.What = requestID.ReplaceAllString(v.What, "request id *")
 	if n := len(x.rep.Violations); n > 0 {
 		last := &x.rep.Violations[n-1]
 		if last.Type == v.Type && last.Scenario == v.Scenario && last.Boundary == v.Boundary && last.Interrupt == v.Interrupt {

@@ -54,15 +54,16 @@ type trace struct {
 	// afterAnswer: the interrupt goes right after the answer of the
 	// activity that is boundary at, not before it (see above).
 	afterAnswer bool
-	onStart     func(int) // pairs: called at every boundary (the second order's start)
 
-	delivered bool
+	// delivered: the interrupt went, at boundary deliveredN, at
+	// deliveredAt in the workflow's clock.
+	delivered   bool
+	deliveredN  int
+	deliveredAt time.Time
 	// mark counts the status reads so far; readsBefore is its count when
 	// the interrupt was delivered.
 	mark        func() int
 	readsBefore int
-	deliveredN  int
-	deliveredAt time.Time
 	// runStartedDelivered: the run now running started after the
 	// delivery (a continued run), so it cannot have ended in the
 	// delivery's task.
@@ -86,8 +87,8 @@ type event struct {
 var waitsForCancellation = map[string]bool{"PlaceLayer2Order": true}
 
 // boundary is reached: count it, and deliver the interrupt if it is the
-// one. name is what woke the workflow; activityType is set for an
-// activity's answer.
+// one. name is what wakes the workflow (an activity type, or "timer"), now
+// when, in the workflow's clock.
 func (t *trace) boundary(name string, now time.Time) {
 	t.mu.Lock()
 	t.n++
@@ -103,11 +104,8 @@ func (t *trace) boundary(name string, now time.Time) {
 			t.readsBefore = t.mark()
 		}
 	}
-	env, onStart := t.env, t.onStart
+	env := t.env
 	t.mu.Unlock()
-	if onStart != nil {
-		onStart(n)
-	}
 	if deliver {
 		t.deliver(env)
 	}
@@ -305,8 +303,8 @@ func (t *trace) ended(id string, res any, err error, at time.Time) {
 // activity's answer: a Temporal cancel held back for it goes now.
 func (t *trace) answered(activityType string) {
 	t.mu.Lock()
-	go_ := t.afterAnswer && !t.delivered && waitsForCancellation[activityType]
-	if go_ {
+	now := t.afterAnswer && !t.delivered && waitsForCancellation[activityType]
+	if now {
 		t.delivered, t.deliveredN, t.deliveredAt = true, t.n, t.env.Now()
 		if t.mark != nil {
 			t.readsBefore = t.mark()
@@ -314,7 +312,7 @@ func (t *trace) answered(activityType string) {
 	}
 	env := t.env
 	t.mu.Unlock()
-	if go_ {
+	if now {
 		t.deliver(env)
 	}
 }
