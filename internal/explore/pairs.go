@@ -36,13 +36,13 @@ func pairScenarios() []pairScenario {
 	}
 	a1, b1 := pair("EXP-PAIR")
 	a2, b2 := pair("EXP-PAIR-LAG")
-	lag := ccapisim.Faults{ListLag: 90 * time.Second}
+	lag := ccapisim.Faults{ListLag: time.Minute}
 	return []pairScenario{
 		{Type: TypeCreateP2P, Name: "pair for one name", First: a1, Second: b1},
-		// The API's lists lag (90 s, within the 2-minute settle window), and
+		// The API's lists lag (a minute, within the 2-minute settle window), and
 		// the second order's PUT answer is lost after the commit.
 		{Type: TypeCreateP2P, Name: "pair for one name, lists lag, second PUT answer lost", First: a2, Second: b2,
-			Faults: lag, SecondFaults: ccapisim.Faults{ListLag: 90 * time.Second, CommitThenDrop: 1, DropMode: ccapisim.DropWith502}},
+			Faults: lag, SecondFaults: ccapisim.Faults{ListLag: time.Minute, CommitThenDrop: 1, DropMode: ccapisim.DropWith502}},
 	}
 }
 
