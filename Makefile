@@ -4,7 +4,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: demo test chaos bench fuzz mutate temporal build record-histories clean
+.PHONY: demo test chaos explore bench fuzz mutate temporal build record-histories clean
 
 ## demo: dev server + API simulator + worker + the sample orders, end to end
 demo: temporal
@@ -22,6 +22,16 @@ test: temporal
 ## exits 1 if any order doubled, left or lied about a connection, or did not end
 chaos: temporal
 	$(GO) run ./cmd/chaos
+
+## explore: every interrupt (cancel, Temporal cancel, refresh, the deadline,
+## each also with a continue-as-new in the same task) at every workflow-task
+## boundary of every scenario, and pairs of orders for one name, in the
+## workflow test environment against the simulator; prints one line
+## (explore: workflows=W scenarios=S boundaries=B runs=R violations=V), then
+## each violating run, and exits 1 if any (EXPLORE_FLAGS=-restarts=false skips
+## the class that needs the dev server)
+explore: temporal
+	@$(GO) run ./cmd/explore $(EXPLORE_FLAGS)
 
 ## bench: performance and API economy side by side in one run: the bare engine
 ## ceiling, BENCH_ORDERS orders (default 1000) of each kind, API calls, history
