@@ -20,6 +20,9 @@ func (p *Provisioner) Decommission(ctx workflow.Context, in Input) (Result, erro
 func (r *orderRun) decommission(ctx workflow.Context, cfg Config, f activities.ConnectionFacts) (Result, error) {
 	o := r.order
 	describe := fmt.Sprintf("connection %s (%q, %d Mbps, %s)", o.ConnectionID, f.Name, f.SpeedMbps, f.Status)
+	if cfg.actionsOnce() {
+		r.takeSignals(ctx) // a cancel that came with the last read stops the DELETE
+	}
 	switch {
 	case f.Name != o.Name:
 		return r.failNothingOrdered(ErrTypePrecheckFailed, fmt.Sprintf("nothing was deleted: connection %s is named %q, not %q as the order says", o.ConnectionID, f.Name, o.Name))

@@ -47,6 +47,9 @@ func (r *orderRun) modify(ctx workflow.Context, cfg Config, f activities.Connect
 	}
 	direct := !f.BusinessToBusiness() || to < from
 	how := map[bool]string{true: "update", false: "change request to the other party"}[direct]
+	if cfg.actionsOnce() {
+		r.takeSignals(ctx) // a cancel that came with the last read stops the change
+	}
 	switch {
 	case o.DryRun:
 		return r.end(Result{Stage: StageDryRun, NothingOrdered: true, Reason: fmt.Sprintf("dry run: would change connection %s from %d to %d Mbps by %s", o.ConnectionID, from, to, how)}), nil

@@ -113,14 +113,15 @@ func (r *orderRun) takeCancel(req CancelRequest) {
 }
 
 // takeSignals takes the signals delivered in this workflow task that the
-// listeners have not run to take yet. A run about to continue as new
-// calls it first: a signal it has not taken would end with it. The SDK
-// hands a signal to its blocked listener as the task's events are
-// applied, but the listener runs only once this coroutine blocks: so it
-// blocks once (an Await that holds for one round, sending no command),
-// then reads what is still buffered. Only a task that continues as new
-// calls it, and such a task ends its run, so a history recorded before it
-// replays as it was.
+// listeners have not run to take yet. The SDK hands a signal to its
+// blocked listener as the task's events are applied, but the listener
+// runs only once this coroutine blocks: so it blocks once (an Await that
+// holds for one round, sending no command), then reads what is still
+// buffered. Called before a decision that a signal must be able to stop:
+// continuing as new (a signal not taken would end with the run; such a
+// task ends its run, so histories from before replay as they were), and,
+// since revisionActionsOnce, sending a PUT, DELETE, update or change
+// request.
 func (r *orderRun) takeSignals(ctx workflow.Context) {
 	yielded := false
 	_ = workflow.Await(ctx, func() bool {

@@ -66,6 +66,10 @@ const (
 	// cancel waits for a side effect in flight, then says what it did; the
 	// connection is the company's only if its source port is; an order
 	// ends from one decision about what happened to the connection.
+	// Orders of every kind, the create order too, take the signals of a
+	// workflow task before they send a PUT, a DELETE, an update or a
+	// change request (takeSignals): a cancel that came in the same task
+	// as the answer before it stops it.
 	// Revision 2 was set aside for the create order's part of issue 22
 	// and never used: those changes send no command of their own (see
 	// pathsSinceAdversarialTiming in replay_test.go), so none is gated.

@@ -18,6 +18,10 @@ type Claim struct {
 	Err    error
 	// Ended is false for an order that was started but did not end.
 	Ended bool
+	// Target is the connection an action order (decommission, modify,
+	// adopt) acts on, as the fixture held it before the run; nil for an
+	// order that creates one.
+	Target *ccapisim.Connection
 }
 
 // Reconcile compares the simulator's ledger with the claims exactly as
@@ -27,7 +31,7 @@ func Reconcile(claims []Claim, ledger ccapisim.Ledger) *Report {
 	orders := make([]plannedOrder, len(claims))
 	outcomes := make([]outcome, len(claims))
 	for i, c := range claims {
-		orders[i] = plannedOrder{Order: c.Order, Kind: c.Kind, Twin: -1}
+		orders[i] = plannedOrder{Order: c.Order, Kind: c.Kind, Twin: -1, Target: c.Target}
 		if c.Ended {
 			outcomes[i] = describeOutcome(c.Result, c.Err)
 		}

@@ -168,6 +168,28 @@ func (x *explorer) runCallbacks(s callbackScenario, intr Interrupt, k int) *call
 		t.delivered = true
 		send(env, last)
 	}
+	// An order whose signal the server refused (the workflow had ended)
+	// starts the callbacks workflow again with that milestone
+	// (workflows.notify, since changeCallbacksRestart): each such restart
+	// is run here as the order would start it.
+	refused := r.lost
+	r.lost = nil
+	for _, m := range refused {
+		again := suite.NewTestWorkflowEnvironment()
+		again.SetStartTime(env.Now())
+		again.SetTestTimeout(time.Minute)
+		again.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: id})
+		workflows.Register(again, workflows.DefaultConfig())
+		again.RegisterActivityWithOptions(func(ctx context.Context, e activities.CallbackEvent) error {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.delivered = append(r.delivered, e.Milestone)
+			return nil
+		}, activity.RegisterOptions{Name: "DeliverCallback"})
+		if err := execute(again, workflows.CallbacksWorkflowName, event(m)); err != nil || !again.IsWorkflowCompleted() {
+			r.lost = append(r.lost, m) // not restarted: lost after all
+		}
+	}
 	return r
 }
 

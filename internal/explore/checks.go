@@ -38,7 +38,7 @@ func (x *explorer) check(s scenario, r *orderRun, interrupt, boundary string) {
 		return
 	}
 	ledger := r.world.sim.Ledger()
-	rep := chaos.Reconcile([]chaos.Claim{{Order: c.Order, Kind: s.Type, Result: c.Result, Err: c.Err, Ended: true}}, ledger)
+	rep := chaos.Reconcile([]chaos.Claim{{Order: c.Order, Kind: s.Type, Result: c.Result, Err: c.Err, Ended: true, Target: r.world.target(c.Order)}}, ledger)
 	if rep.Failed() {
 		broke("reconciled as make chaos does: duplicates=%d orphans=%d untruthful=%d: %s",
 			rep.Duplicates, rep.Orphans, rep.Untruthful, strings.Join(rep.Problems, "; "))
@@ -125,7 +125,7 @@ func interruptProblems(r *orderRun, said saying) []string {
 				t.deliveredAt.Format(time.TimeOnly), said.Label, c.EndAt.Format(time.TimeOnly), said.Message))
 		}
 	case TemporalCancel:
-		if t.delivered && !said.Cancelled {
+		if t.delivered && !said.Cancelled && !settledBy(r, said) {
 			out = append(out, fmt.Sprintf("a Temporal cancel accepted at %s did not cancel the order: it ended %s (%s)",
 				t.deliveredAt.Format(time.TimeOnly), said.Label, said.Message))
 		}
@@ -151,10 +151,11 @@ func interruptProblems(r *orderRun, said saying) []string {
 }
 
 // settledBy reports whether an action order that ended otherwise than
-// cancelled after a cancel signal was decided by what the API had already
-// done when the cancel came: the answer the order was waiting for came at
-// that very instant (a read, an update), or the other party had approved
-// the change by then. A create order has no such excuse: after a cancel
+// cancelled after a cancel (the signal, or a Temporal cancel) was decided
+// by what the API had already done when the cancel came: the answer the
+// order was waiting for came at that very instant (a read, an update), or
+// the change had been applied (approved, updated) or refused by then: one
+// decision, one truth. A create order has no such excuse: after a cancel
 // it withdraws what it ordered.
 func settledBy(r *orderRun, said saying) bool {
 	o, t := r.chain.Order, r.trace
@@ -163,12 +164,22 @@ func settledBy(r *orderRun, said saying) bool {
 		return false
 	case r.chain.EndAt.Equal(t.deliveredAt):
 		return true
-	case o.Action == workflows.ActionModify && said.Stage == workflows.StageModified:
-		for _, ch := range r.world.sim.Ledger().ChangesTo(o.ConnectionID) {
-			if ch.Kind == ccapisim.ChangeKindApproved && !ch.At.After(t.deliveredAt) {
-				return true
-			}
+	case o.Action != workflows.ActionModify:
+		return false
+	}
+	// What the order ended with had happened already: the change applied
+	// (approved, or updated directly), or the other party's refusal.
+	decided := map[ccapisim.ChangeKind]bool{}
+	for _, ch := range r.world.sim.Ledger().ChangesTo(o.ConnectionID) {
+		if !ch.At.After(t.deliveredAt) {
+			decided[ch.Kind] = true
 		}
+	}
+	switch {
+	case said.Stage == workflows.StageModified:
+		return decided[ccapisim.ChangeKindApproved] || decided[ccapisim.ChangeKindUpdated]
+	case said.Label == "failed: "+workflows.ErrTypeOrderRejected:
+		return decided[ccapisim.ChangeKindRejected]
 	}
 	return false
 }

@@ -128,12 +128,17 @@ func (x *explorer) runLock(s lockScenario, intr Interrupt, k int) *lockRunResult
 		}
 		break
 	}
-	// The order releases the lock by terminating the run it took: that
-	// ends the lock only if that run was still running then.
+	// The order releases the lock by identity
+	// (activities.ReleaseConnectionName): it ends whatever run of the lock
+	// is current and held for it, the one the order took or one that run
+	// continued as new into, so a lock still running when its order ends
+	// ends then. (Before, it terminated the run it took, which ended the
+	// lock only if that run still ran: firstRunEnd.)
 	r.heldUntil = at
-	if s.Releases && !firstRunEnd.Before(orderEnd) && orderEnd.Before(at) {
+	if s.Releases && orderEnd.Before(at) {
 		r.heldUntil = orderEnd
 	}
+	_ = firstRunEnd
 	return r
 }
 

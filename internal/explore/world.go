@@ -20,6 +20,7 @@ import (
 	"github.com/cc-l2/provisioner/activities"
 	"github.com/cc-l2/provisioner/ccapi"
 	"github.com/cc-l2/provisioner/ccapi/ccapisim"
+	"github.com/cc-l2/provisioner/workflows"
 )
 
 // simKey is the simulator's API key in every run.
@@ -86,6 +87,7 @@ func (c *clock) stop() {
 // the orders' own, the real activities calling it over HTTP, and the
 // connection-name locks.
 type world struct {
+	fx    *ccapisim.Fixture // as the run began
 	sim   *ccapisim.Server
 	clock *clock
 	acts  *activities.Activities
@@ -107,7 +109,8 @@ func newWorld(srv *server, opts ccapisim.Options, settle time.Duration) (*world,
 // newWorldAt is a world whose fixture is as of at, on the clock now (nil:
 // the test environments' clocks, as runs follow them).
 func newWorldAt(srv *server, opts ccapisim.Options, settle time.Duration, at time.Time, now func() time.Time) (*world, error) {
-	w := &world{clock: &clock{at: at, now: now}, locks: newLockRegistry()}
+	w := &world{clock: &clock{at: at, now: now}}
+	w.locks = newLockRegistry(w.clock.Now)
 	opts.APIKey, opts.Now, opts.Seed = simKey, w.clock.Now, 1
 	opts.Observe = func(endpoint string) {
 		if endpoint == ccapisim.EndpointGetConnection {
@@ -116,7 +119,8 @@ func newWorldAt(srv *server, opts ccapisim.Options, settle time.Duration, at tim
 			w.mu.Unlock()
 		}
 	}
-	w.sim = ccapisim.New(fixture(at), opts)
+	w.fx = fixture(at)
+	w.sim = ccapisim.New(w.fx, opts)
 	srv.sim.Store(w.sim)
 	api, err := ccapi.NewClient(srv.http.URL, simKey, srv.http.Client())
 	if err != nil {
@@ -147,33 +151,67 @@ func (w *world) readsAfter(skip int, to time.Time) int {
 	return n
 }
 
+// target is the fixture connection an action order acts on, as the run
+// began with it; nil for an order that creates one.
+func (w *world) target(o workflows.Order) *ccapisim.Connection {
+	if o.IsCreate() {
+		return nil
+	}
+	for _, c := range w.fx.Connections {
+		if c.ID == o.ConnectionID {
+			return &c
+		}
+	}
+	return nil
+}
+
 // lockRegistry stands in for the Temporal server in the name lock
 // activities: a lock is held while its run is live; the server refuses a
-// second start of a live lock and tells who holds it; a release ends the
-// run it names, only that one. The lock workflow itself (its checks, its
-// continue-as-new) is explored on its own (locks.go).
+// second start of a live lock and tells who holds it (a start with
+// conflict policy TERMINATE_EXISTING replaces it instead); a release ends
+// the run it names, only that one. A run started with a StartDelay
+// and memo reservedUntil is a reservation after its order ended: it is
+// live until then, when the real lock would start, see its order ended,
+// and end. The lock workflow itself (its checks, its continue-as-new) is
+// explored on its own (locks.go).
 type lockRegistry struct {
 	mu   sync.Mutex
+	now  func() time.Time
 	runs map[string]*lockRun // by lock workflow id: the latest run
 	seq  int
 }
 
 type lockRun struct {
-	id, holder string
-	live       bool
+	id, holder    string
+	live          bool
+	reservedUntil string // memo, RFC 3339
+	until         time.Time
 }
 
-func newLockRegistry() *lockRegistry { return &lockRegistry{runs: map[string]*lockRun{}} }
+func newLockRegistry(now func() time.Time) *lockRegistry {
+	return &lockRegistry{now: now, runs: map[string]*lockRun{}}
+}
+
+// liveLocked reports whether r still holds its name.
+func (l *lockRegistry) liveLocked(r *lockRun) bool {
+	if r != nil && r.live && !r.until.IsZero() && !l.now().Before(r.until) {
+		r.live = false // the reservation's run started, saw its order ended, and ended
+	}
+	return r != nil && r.live
+}
 
 func (l *lockRegistry) ExecuteWorkflow(_ context.Context, o client.StartWorkflowOptions, _ any, _ ...any) (client.WorkflowRun, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if r := l.runs[o.ID]; r != nil && r.live {
+	if r := l.runs[o.ID]; l.liveLocked(r) && o.WorkflowIDConflictPolicy != enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING {
 		return nil, serviceerror.NewWorkflowExecutionAlreadyStarted("lock held", "", r.id)
 	}
 	holder, _ := o.Memo["orderId"].(string)
 	l.seq++
 	r := &lockRun{id: fmt.Sprintf("lock-run-%d", l.seq), holder: holder, live: true}
+	if until, _ := o.Memo["reservedUntil"].(string); until != "" {
+		r.reservedUntil, r.until = until, l.now().Add(o.StartDelay)
+	}
 	l.runs[o.ID] = r
 	return lockHandle{id: o.ID, run: r.id}, nil
 }
@@ -186,17 +224,24 @@ func (l *lockRegistry) DescribeWorkflowExecution(_ context.Context, id, _ string
 		return nil, serviceerror.NewNotFound("no workflow " + id)
 	}
 	status := enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED
-	if r.live {
+	if l.liveLocked(r) {
 		status = enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
 	}
-	holder, err := converter.GetDefaultDataConverter().ToPayload(r.holder)
+	dc := converter.GetDefaultDataConverter()
+	holder, err := dc.ToPayload(r.holder)
 	if err != nil {
 		return nil, err
+	}
+	memo := map[string]*commonpb.Payload{"orderId": holder}
+	if r.reservedUntil != "" {
+		if memo["reservedUntil"], err = dc.ToPayload(r.reservedUntil); err != nil {
+			return nil, err
+		}
 	}
 	return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: &workflowpb.WorkflowExecutionInfo{
 		Execution: &commonpb.WorkflowExecution{WorkflowId: id, RunId: r.id},
 		Status:    status,
-		Memo:      &commonpb.Memo{Fields: map[string]*commonpb.Payload{"orderId": holder}},
+		Memo:      &commonpb.Memo{Fields: memo},
 	}}, nil
 }
 
@@ -204,7 +249,7 @@ func (l *lockRegistry) TerminateWorkflow(_ context.Context, id, runID, _ string,
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	r := l.runs[id]
-	if r == nil || !r.live || runID != "" && runID != r.id {
+	if !l.liveLocked(r) || runID != "" && runID != r.id {
 		return serviceerror.NewNotFound("no such run of " + id)
 	}
 	r.live = false
