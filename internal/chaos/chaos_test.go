@@ -34,7 +34,7 @@ func TestChaosShort(t *testing.T) {
 	rep, err := Run(context.Background(), Config{
 		Orders: 100, Seed: shortRunSeed, Kills: 4, Restarts: 1,
 		Arrival: 15 * time.Second, ChaosTail: 10 * time.Second, EndTimeout: 4 * time.Minute,
-		ClientTimeout: ClientTimeout, SettleWindow: SettleWindow,
+		ClientTimeout: ClientTimeout, SettleWindow: SettleWindow, Adversary: 0.25,
 		Dir: dir, CLI: cli, WorkerBinary: worker, Progress: &progress,
 	})
 	if err != nil {

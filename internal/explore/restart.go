@@ -1,8 +1,10 @@
 package explore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -101,6 +103,13 @@ func (x *explorer) runRestarted(ctx context.Context, c client.Client, tq string,
 
 	order := s.Order
 	order.ActivationTimeout = 0 // the worker's, scaled to real time
+	if order.IsCreate() {
+		// Every run takes its name's lock on the one dev server, which
+		// keeps a name reserved for the settle window after an order that
+		// ordered: each run orders under a name of its own.
+		name := cmp.Or(order.Name, order.OrderID)
+		order.Name = name + "-" + strings.TrimPrefix(tq, "explore-restart-")
+	}
 	ch := &chain{Order: order, Type: workflows.WorkflowType(order)}
 	r := &orderRun{chain: ch, trace: &trace{}, world: w}
 	runCtx, cancel := context.WithTimeout(ctx, restartTimeout)
