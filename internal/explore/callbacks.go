@@ -111,18 +111,24 @@ func (x *explorer) runCallbacks(s callbackScenario, intr Interrupt, k int) *call
 	}
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(quiet{})
-	env := suite.NewTestWorkflowEnvironment()
-	env.SetStartTime(start)
-	env.SetTestTimeout(time.Minute)
-	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: id})
+	// newEnv is a test environment running the callbacks workflow from
+	// at, whose deliveries are recorded.
+	newEnv := func(at time.Time) *testsuite.TestWorkflowEnvironment {
+		env := suite.NewTestWorkflowEnvironment()
+		env.SetStartTime(at)
+		env.SetTestTimeout(time.Minute)
+		env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: id})
+		workflows.Register(env, workflows.DefaultConfig())
+		env.RegisterActivityWithOptions(func(ctx context.Context, e activities.CallbackEvent) error {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.delivered = append(r.delivered, e.Milestone)
+			return nil
+		}, activity.RegisterOptions{Name: "DeliverCallback"})
+		return env
+	}
+	env := newEnv(start)
 	env.SetWorkerOptions(t.workerOptions())
-	workflows.Register(env, workflows.DefaultConfig())
-	env.RegisterActivityWithOptions(func(ctx context.Context, e activities.CallbackEvent) error {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		r.delivered = append(r.delivered, e.Milestone)
-		return nil
-	}, activity.RegisterOptions{Name: "DeliverCallback"})
 	t.env = env
 	ms := s.Milestones
 	send := func(env *testsuite.TestWorkflowEnvironment, m string) {
@@ -175,17 +181,7 @@ func (x *explorer) runCallbacks(s callbackScenario, intr Interrupt, k int) *call
 	refused := r.lost
 	r.lost = nil
 	for _, m := range refused {
-		again := suite.NewTestWorkflowEnvironment()
-		again.SetStartTime(env.Now())
-		again.SetTestTimeout(time.Minute)
-		again.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: id})
-		workflows.Register(again, workflows.DefaultConfig())
-		again.RegisterActivityWithOptions(func(ctx context.Context, e activities.CallbackEvent) error {
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			r.delivered = append(r.delivered, e.Milestone)
-			return nil
-		}, activity.RegisterOptions{Name: "DeliverCallback"})
+		again := newEnv(env.Now())
 		if err := execute(again, workflows.CallbacksWorkflowName, event(m)); err != nil || !again.IsWorkflowCompleted() {
 			r.lost = append(r.lost, m) // not restarted: lost after all
 		}
