@@ -4,11 +4,18 @@
 GO ?= go
 BIN := bin
 
-.PHONY: demo test chaos bench temporal build record-histories clean
+.PHONY: demo stack test chaos bench temporal temporal-server build record-histories clean
 
 ## demo: dev server + API simulator + worker + the sample orders, end to end
 demo: temporal
 	@scripts/demo.sh
+
+## stack: the production stack of docker-compose.yml without Docker: PostgreSQL
+## (.data/stack), the pinned Temporal server from deploy/temporal/production.yaml,
+## the namespace, the simulator and two workers; prints the addresses, stops
+## everything on Ctrl-C
+stack: temporal temporal-server
+	$(GO) run ./cmd/stack
 
 ## test: go vet and every test, end-to-end ones against the Temporal dev server
 test: temporal
@@ -32,6 +39,11 @@ bench: temporal
 ## temporal: build the pinned Temporal CLI into bin/ (once; reused after)
 temporal:
 	@scripts/install-temporal.sh
+
+## temporal-server: build the pinned Temporal server and its SQL schema tool
+## into bin/ (version in scripts/stack.env; once, reused after)
+temporal-server:
+	@scripts/install-temporal-server.sh
 
 ## build: the worker, starter and simulator binaries into bin/
 build:
