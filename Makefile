@@ -22,6 +22,7 @@ test: temporal
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
 	@echo "Figures measured by the end-to-end tests:" && cat .data/e2e-figures.txt
+	@cat .data/stack-test.txt 2>/dev/null || true
 
 ## chaos: the full chaos suite: CHAOS_ORDERS orders (default 1000) under every
 ## fault, kill -9s of the worker and dev server restarts (seed CHAOS_SEED, printed);

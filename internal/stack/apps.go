@@ -23,6 +23,9 @@ type Apps struct {
 	SimAddr string
 	Workers []*Process
 	Sim     *Process
+
+	binDir string
+	env    []string
 }
 
 // Process is one child process and its log.
@@ -49,54 +52,72 @@ func Build(dir string) error {
 	return nil
 }
 
+// TaskQueue is the workers' task queue on the stack (the worker's default).
+const TaskQueue = "l2-provisioning"
+
 // StartApps starts the simulator (binaries in binDir, see Build) and
 // workers workers on the stack, each with its own HTTP port and log in
 // s.Dir. env adds to or overrides the workers' settings.
 func (s *Stack) StartApps(ctx context.Context, binDir string, workers int, env []string) (*Apps, error) {
-	a := &Apps{}
-	simPort, err := FreePort()
-	if err != nil {
+	a := &Apps{binDir: binDir, env: env}
+	if err := s.startSimulator(ctx, a); err != nil {
 		return a, err
 	}
+	for range workers {
+		if _, err := s.AddWorker(a); err != nil {
+			return a, err
+		}
+	}
+	return a, nil
+}
+
+func (s *Stack) startSimulator(ctx context.Context, a *Apps) error {
+	simPort, err := FreePort()
+	if err != nil {
+		return err
+	}
 	a.SimAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(simPort))
-	a.Sim, err = s.startProcess("ccapi-sim", filepath.Join(binDir, "ccapi-sim"), nil,
+	a.Sim, err = s.startProcess("ccapi-sim", filepath.Join(a.binDir, "ccapi-sim"), nil,
 		"-addr", a.SimAddr, "-api-key", SimKey, "-activation-delay", "4s", "-auto-approve-delay", "3s")
 	if err != nil {
-		return a, err
+		return err
 	}
 	for deadline := time.Now().Add(time.Minute); ; {
 		conn, err := net.DialTimeout("tcp", a.SimAddr, time.Second)
 		if err == nil {
 			conn.Close()
-			break
+			return nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return a, fmt.Errorf("the simulator did not come up on %s", a.SimAddr)
+			return fmt.Errorf("the simulator did not come up on %s", a.SimAddr)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	for i := range workers {
-		port, err := FreePort()
-		if err != nil {
-			return a, err
-		}
-		httpAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		wenv := append([]string{
-			"TEMPORAL_ADDRESS=" + s.HostPort(),
-			"TEMPORAL_NAMESPACE=" + s.Namespace,
-			"CC_API_BASE_URL=http://" + a.SimAddr,
-			"CC_API_KEY=" + SimKey,
-			"WORKER_HTTP_ADDR=" + httpAddr,
-			"POLL_INITIAL=1s", "POLL_MAX=5s", "LOG_FORMAT=console",
-		}, env...)
-		w, err := s.startProcess(fmt.Sprintf("worker-%d", i+1), filepath.Join(binDir, "worker"), wenv)
-		if err != nil {
-			return a, err
-		}
-		w.HTTPAddr = httpAddr
-		a.Workers = append(a.Workers, w)
+}
+
+// AddWorker starts one more worker on the stack, named worker-N.
+func (s *Stack) AddWorker(a *Apps) (*Process, error) {
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
 	}
-	return a, nil
+	httpAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	env := append([]string{
+		"TEMPORAL_ADDRESS=" + s.HostPort(),
+		"TEMPORAL_NAMESPACE=" + s.Namespace,
+		"TEMPORAL_TASK_QUEUE=" + TaskQueue,
+		"CC_API_BASE_URL=http://" + a.SimAddr,
+		"CC_API_KEY=" + SimKey,
+		"WORKER_HTTP_ADDR=" + httpAddr,
+		"POLL_INITIAL=1s", "POLL_MAX=5s", "LOG_FORMAT=console",
+	}, a.env...)
+	w, err := s.startProcess(fmt.Sprintf("worker-%d", len(a.Workers)+1), filepath.Join(a.binDir, "worker"), env)
+	if err != nil {
+		return nil, err
+	}
+	w.HTTPAddr = httpAddr
+	a.Workers = append(a.Workers, w)
+	return w, nil
 }
 
 func (s *Stack) startProcess(name, binary string, env []string, args ...string) (*Process, error) {

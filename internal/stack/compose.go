@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/cli"
@@ -109,4 +110,22 @@ func (c *Compose) Mount(name, target string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s: service %s mounts nothing at %s", ComposeFile, name, target)
+}
+
+// OnFailureRetries is how often Docker restarts a failed one-shot job: N
+// of its `restart: on-failure:N` (0 without one).
+func (c *Compose) OnFailureRetries(name string) (int, error) {
+	s, err := c.Service(name)
+	if err != nil {
+		return 0, err
+	}
+	n, ok := strings.CutPrefix(s.Restart, "on-failure:")
+	if !ok {
+		return 0, nil
+	}
+	retries, err := strconv.Atoi(n)
+	if err != nil {
+		return 0, fmt.Errorf("%s: service %s: restart %q: %w", ComposeFile, name, s.Restart, err)
+	}
+	return retries, nil
 }

@@ -142,3 +142,16 @@ func (p *Postgres) chownToPostgres(path string) error {
 	gid, _ := strconv.Atoi(u.Gid)
 	return os.Chown(path, uid, gid)
 }
+
+// Query runs one query on database db with psql and returns its output,
+// unaligned and without headers (one value: the value).
+func (p *Postgres) Query(ctx context.Context, db, query string) (string, error) {
+	cmd := exec.CommandContext(ctx, filepath.Join(p.BinDir, "psql"), "-h", "127.0.0.1", "-p", strconv.Itoa(p.Port),
+		"-U", p.User, "-d", db, "-At", "-c", query)
+	cmd.Env = append(os.Environ(), "PGPASSWORD="+p.Password)
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("psql %s: %w", db, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}

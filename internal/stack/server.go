@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -54,7 +55,7 @@ func (s *Server) pickPorts() error {
 		if s.Env[name] != "" {
 			continue
 		}
-		port, err := FreePort()
+		port, err := freeLowPort()
 		if err != nil {
 			return err
 		}
@@ -146,6 +147,22 @@ func FreePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// freeLowPort finds a free port below 32768: the server records its
+// services' ports in a smallint column (cluster_membership.rpc_port), and
+// the kernel's own free ports (FreePort) are above it.
+func freeLowPort() (int, error) {
+	for range 200 {
+		port := 20000 + rand.IntN(12000)
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			continue // taken
+		}
+		_ = l.Close()
+		return port, nil
+	}
+	return 0, errors.New("finding a free port below 32768: 200 tries, all taken")
 }
 
 // quietLogger drops the SDK's lines while health checks retry.

@@ -176,6 +176,10 @@ func (s *Stack) runJob(ctx context.Context, service, script string, out io.Write
 	if err != nil {
 		return err
 	}
+	retries, err := s.compose.OnFailureRetries(service)
+	if err != nil {
+		return err
+	}
 	cmd := exec.CommandContext(ctx, "/bin/sh", "-ec", script)
 	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(s.cli)+string(os.PathListSeparator)+os.Getenv("PATH"))
 	for k, v := range env {
@@ -185,7 +189,18 @@ func (s *Stack) runJob(ctx context.Context, service, script string, out io.Write
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Run(); err != nil {
+	err = cmd.Run()
+	// Docker restarts a failed job as its restart policy says, and the
+	// namespace job needs it: on a new server, the namespace it just
+	// created is unknown to the frontend for some seconds.
+	for try := 1; err != nil && try <= retries && ctx.Err() == nil; try++ {
+		fmt.Fprintf(out, "stack: %s failed (%v); restarting it as compose's restart: on-failure:%d would (%d of %d)\n", service, err, retries, try, retries)
+		time.Sleep(2 * time.Second)
+		retry := exec.CommandContext(ctx, cmd.Path, cmd.Args[1:]...)
+		retry.Env, retry.Stdout, retry.Stderr = cmd.Env, out, out
+		err = retry.Run()
+	}
+	if err != nil {
 		return fmt.Errorf("compose's %s script: %w (log: %s)", service, err, filepath.Join(s.Dir, "jobs.log"))
 	}
 	return nil
