@@ -19,9 +19,16 @@ const localActivityMarker = "LocalActivity"
 // them. The SDK's default identity is pid@host@; other identities are not
 // counted.
 func CompletedActivities(ctx context.Context, c client.Client, id, runID string) map[int]int {
+	out, _ := CompletedActivitiesOfRun(ctx, c, id, runID)
+	return out
+}
+
+// CompletedActivitiesOfRun is CompletedActivities, and also the run id of
+// the run this one continued (empty for a first run).
+func CompletedActivitiesOfRun(ctx context.Context, c client.Client, id, runID string) (out map[int]int, previous string) {
 	startedBy := map[int64]string{}
 	var taskBy string
-	out := map[int]int{}
+	out = map[int]int{}
 	count := func(identity string) {
 		pid, _, _ := strings.Cut(identity, "@")
 		if n, err := strconv.Atoi(pid); err == nil {
@@ -32,9 +39,11 @@ func CompletedActivities(ctx context.Context, c client.Client, id, runID string)
 	for it.HasNext() {
 		e, err := it.Next()
 		if err != nil {
-			return out
+			return out, previous
 		}
 		switch {
+		case e.GetWorkflowExecutionStartedEventAttributes() != nil:
+			previous = e.GetWorkflowExecutionStartedEventAttributes().GetContinuedExecutionRunId()
 		case e.GetActivityTaskStartedEventAttributes() != nil:
 			startedBy[e.GetEventId()] = e.GetActivityTaskStartedEventAttributes().GetIdentity()
 		case e.GetActivityTaskCompletedEventAttributes() != nil:
@@ -45,5 +54,5 @@ func CompletedActivities(ctx context.Context, c client.Client, id, runID string)
 			count(taskBy)
 		}
 	}
-	return out
+	return out, previous
 }
