@@ -300,6 +300,9 @@ func (r *run) startWorkers(rng *rand.Rand) error {
 			log:    logFile,
 			rng:    rand.New(rand.NewPCG(seed, uint64(1+i))),
 			env: append(os.Environ(),
+				// No profile of the developer's own Temporal configuration
+				// (for workers that read one; main's temporalclient does).
+				"TEMPORAL_CONFIG_FILE="+os.DevNull,
 				"TEMPORAL_ADDRESS="+r.server.HostPort(),
 				"TEMPORAL_TASK_QUEUE="+taskQueue,
 				"CC_API_BASE_URL="+r.simURLs[i],

@@ -103,6 +103,8 @@ func (s *Stack) AddWorker(a *Apps) (*Process, error) {
 	}
 	httpAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	env := append([]string{
+		// No profile of the developer's own Temporal configuration.
+		"TEMPORAL_CONFIG_FILE=" + os.DevNull,
 		"TEMPORAL_ADDRESS=" + s.HostPort(),
 		"TEMPORAL_NAMESPACE=" + s.Namespace,
 		"TEMPORAL_TASK_QUEUE=" + TaskQueue,
