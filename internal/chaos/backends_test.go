@@ -2,6 +2,8 @@ package chaos
 
 import (
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -39,5 +41,22 @@ func TestDBRestartsLeaveTheSeedsOtherDisruptions(t *testing.T) {
 		if !d.DBRestart || d.At <= 0 || d.At >= 2*time.Minute {
 			t.Errorf("database restart %+v: want one inside the window", d)
 		}
+	}
+}
+
+// TestArmedKillWaitsForALiveWorker: a PUT that arrives from a worker that
+// is already gone (its request outlived it) does not use up the kill
+// armed for the next PUT, so every planned kill lands.
+func TestArmedKillWaitsForALiveWorker(t *testing.T) {
+	r := &run{workers: []*workerSupervisor{{}}} // never started: cannot be killed
+	r.armed.Store(1)
+	h := r.killAtPUT(0, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	req := httptest.NewRequest(http.MethodPut, "/api/v2/company/acme/connections/layer2", nil)
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	if got := r.armed.Load(); got != 1 {
+		t.Fatalf("armed kills after a PUT from a dead worker: %d; want 1", got)
+	}
+	if got := r.killsAtPUT.Load(); got != 0 {
+		t.Fatalf("kills at a PUT counted: %d; want 0", got)
 	}
 }

@@ -8,7 +8,9 @@
 // ledger of connections against the orders' outcomes.
 //
 // `make chaos` runs the full suite (cmd/chaos); `make test` runs a short
-// one with a fixed seed.
+// one with a fixed seed. With Config.Stack the same suite runs on the
+// production stack (internal/stack: PostgreSQL-backed Temporal server)
+// with several workers, and PostgreSQL crashes too.
 package chaos
 
 import (
@@ -152,7 +154,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	defer r.stopWorkers()
 	if r.temporal, err = client.DialContext(ctx, client.Options{HostPort: r.server.HostPort(), Logger: quietLogger{}}); err != nil {
-		return nil, fmt.Errorf("dialing the dev server: %w", err)
+		return nil, fmt.Errorf("dialing the Temporal server: %w", err)
 	}
 	defer r.temporal.Close()
 
@@ -230,8 +232,14 @@ var createLayer2 = regexp.MustCompile(`^/api/v2/company/[^/]+/connections/layer2
 func (r *run) killAtPUT(i int, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.Method == http.MethodPut && createLayer2.MatchString(req.URL.Path) {
-			if n := r.armed.Load(); n > 0 && r.armed.CompareAndSwap(n, n-1) && r.workers[i].kill() {
-				r.killsAtPUT.Add(1)
+			if n := r.armed.Load(); n > 0 && r.armed.CompareAndSwap(n, n-1) {
+				if r.workers[i].kill() {
+					r.killsAtPUT.Add(1)
+				} else {
+					// Its sender is already gone (the request outlived
+					// it): the kill waits for the next PUT.
+					r.armed.Add(1)
+				}
 			}
 		}
 		next.ServeHTTP(w, req)
@@ -330,6 +338,16 @@ func (r *run) stopWorkers() {
 	for _, w := range r.workers {
 		w.stop()
 	}
+}
+
+// killOne kills worker first, or if it is down the next one that is up.
+func (r *run) killOne(first int) bool {
+	for i := range r.workers {
+		if r.workers[(first+i)%len(r.workers)].kill() {
+			return true
+		}
+	}
+	return false
 }
 
 // kills counts the kills of every worker.
@@ -479,9 +497,9 @@ func (r *run) disrupt(ctx context.Context, d disruption) {
 		r.armed.Add(1)
 	default:
 		// A worker between a crash and its restart cannot crash again:
-		// wait for the replacement, so every planned kill lands.
-		w := r.workers[r.pick.IntN(len(r.workers))]
-		for deadline := time.Now().Add(10 * time.Second); !w.kill() && time.Now().Before(deadline); {
+		// another one can, or the replacement, so every planned kill lands.
+		first := r.pick.IntN(len(r.workers))
+		for deadline := time.Now().Add(10 * time.Second); !r.killOne(first) && time.Now().Before(deadline); {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
