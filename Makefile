@@ -4,17 +4,25 @@
 GO ?= go
 BIN := bin
 
-.PHONY: demo test chaos explore bench fuzz mutate temporal build record-histories clean
+.PHONY: demo stack test chaos explore bench fuzz mutate temporal temporal-server build record-histories clean
 
 ## demo: dev server + API simulator + worker + the sample orders, end to end
 demo: temporal
 	@scripts/demo.sh
+
+## stack: the production stack of docker-compose.yml without Docker: PostgreSQL
+## (.data/stack), the pinned Temporal server from deploy/temporal/production.yaml,
+## the namespace, the simulator and two workers; prints the addresses, stops
+## everything on Ctrl-C
+stack: temporal temporal-server
+	$(GO) run ./cmd/stack
 
 ## test: go vet and every test, end-to-end ones against the Temporal dev server
 test: temporal
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
 	@echo "Figures measured by the end-to-end tests:" && cat .data/e2e-figures.txt
+	@cat .data/stack-test.txt 2>/dev/null || true
 
 ## chaos: the full chaos suite: CHAOS_ORDERS orders (default 1000) under every
 ## fault, kill -9s of the worker and dev server restarts (seed CHAOS_SEED, printed),
@@ -55,6 +63,11 @@ mutate:
 ## temporal: build the pinned Temporal CLI into bin/ (once; reused after)
 temporal:
 	@scripts/install-temporal.sh
+
+## temporal-server: build the pinned Temporal server and its SQL schema tool
+## into bin/ (version in scripts/stack.env; once, reused after)
+temporal-server:
+	@scripts/install-temporal-server.sh
 
 ## build: the worker, starter and simulator binaries into bin/
 build:

@@ -9,6 +9,11 @@
 //
 //	bench: ratio=X.XX p2p_calls=N.N b2b_calls=N.N reads_14d=N rss_mib=N rate_use=0.NN failed=N
 //
+// BENCH_STACK=postgres also runs the port-to-port and business-to-business
+// batches on the production stack (PostgreSQL-backed Temporal server, as
+// `make stack`), with one worker and with two, in a table beside the dev
+// server's.
+//
 // It exits 0 whatever the figures; 2 when the harness itself broke (e.g.
 // orders did not end within BENCH_TIMEOUT) or the configuration is bad.
 package main
@@ -41,6 +46,9 @@ type config struct {
 	Samples     int           `env:"BENCH_HISTORY_SAMPLES" envDefault:"20"`
 	Timeout     time.Duration `env:"BENCH_TIMEOUT" envDefault:"30m"`
 	Dir         string        `env:"BENCH_DIR" envDefault:".data/bench"`
+	// Stack: empty, or "postgres" to run the project's batches on the
+	// production stack as well (internal/stack), with one worker and two.
+	Stack string `env:"BENCH_STACK"`
 }
 
 // problems checks what the tags cannot.
@@ -57,6 +65,9 @@ func (c config) problems() error {
 	}
 	if c.Timeout <= 0 || c.PlaceWithin <= 0 || c.Patience <= 0 {
 		errs = append(errs, errors.New("BENCH_TIMEOUT, BENCH_PLACE_WITHIN and BENCH_RATE_PATIENCE must be positive"))
+	}
+	if c.Stack != "" && c.Stack != "postgres" {
+		errs = append(errs, fmt.Errorf("BENCH_STACK=%q: the only stack is postgres", c.Stack))
 	}
 	return errors.Join(errs...)
 }
@@ -92,6 +103,7 @@ func run(ctx context.Context, stdout, stderr io.Writer) int {
 		Orders: cfg.Orders, Waiting: cfg.Waiting, Hold: cfg.Hold, PlaceWithin: cfg.PlaceWithin,
 		Rate: cfg.Rate, RatePatience: cfg.Patience, Connections: cfg.Connections,
 		HistorySamples: cfg.Samples, Timeout: cfg.Timeout, Dir: dir, Binaries: binaries, Progress: stderr,
+		Stack: cfg.Stack == "postgres",
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "bench: %v (logs in %s)\n", err, dir)

@@ -9,6 +9,12 @@
 //
 //	chaos: orders=N ended=N duplicates=0 orphans=0 untruthful=0 puts=P kills=K restarts=R seed=S
 //
+// CHAOS_STACK=postgres runs it on the production stack instead of the dev
+// server (internal/stack: PostgreSQL, the pinned Temporal server from
+// compose's configuration) with two workers and CHAOS_DB_RESTARTS (1)
+// PostgreSQL crash-restarts; the summary line then ends with
+// `stack=postgres workers=2 db_restarts=N`.
+//
 // and exits 1 when any order did not end, made a second connection or
 // change, left something billable behind, or said anything the ledger
 // contradicts, or when the ledger never settled.
@@ -35,6 +41,10 @@ type config struct {
 	Seed     uint64 `env:"CHAOS_SEED"` // 0: drawn from the clock, and printed
 	Kills    int    `env:"CHAOS_KILLS" envDefault:"24"`
 	Restarts int    `env:"CHAOS_RESTARTS" envDefault:"2"`
+	// Stack: empty for the dev server, or "postgres" for the stack.
+	Stack      string `env:"CHAOS_STACK"`
+	DBRestarts int    `env:"CHAOS_DB_RESTARTS" envDefault:"1"`
+	Workers    int    `env:"CHAOS_WORKERS"` // 0: 1 on the dev server, 2 on the stack
 	// Arrival 0: 120 ms per order, at least 20 s.
 	Arrival    time.Duration `env:"CHAOS_ARRIVAL"`
 	ChaosTail  time.Duration `env:"CHAOS_TAIL" envDefault:"30s"`
@@ -56,6 +66,19 @@ func run(ctx context.Context, stdout, stderr io.Writer) int {
 	var cfg config
 	if err := env.Parse(&cfg); err != nil {
 		fmt.Fprintf(stderr, "chaos: %v\n", err)
+		return 2
+	}
+	onStack := false
+	switch cfg.Stack {
+	case "":
+		cfg.DBRestarts = 0
+	case "postgres":
+		onStack = true
+		if cfg.Workers == 0 {
+			cfg.Workers = 2
+		}
+	default:
+		fmt.Fprintf(stderr, "chaos: CHAOS_STACK=%q: the only stack is postgres\n", cfg.Stack)
 		return 2
 	}
 	if cfg.Seed == 0 {
@@ -85,6 +108,7 @@ func run(ctx context.Context, stdout, stderr io.Writer) int {
 	}
 	rep, err := chaos.Run(ctx, chaos.Config{
 		Orders: cfg.Orders, Seed: cfg.Seed, Kills: cfg.Kills, Restarts: cfg.Restarts,
+		Stack: onStack, DBRestarts: cfg.DBRestarts, Workers: cfg.Workers,
 		Arrival: cfg.Arrival, ChaosTail: cfg.ChaosTail, EndTimeout: cfg.EndTimeout,
 		ClientTimeout: chaos.ClientTimeout, SettleWindow: chaos.SettleWindow, Adversary: cfg.Adversary,
 		Dir: dir, CLI: cli, WorkerBinary: worker, Progress: stderr,

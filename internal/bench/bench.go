@@ -58,6 +58,10 @@ type Config struct {
 	// Timeout bounds how long any batch may take to end: past it the
 	// harness is broken.
 	Timeout time.Duration
+	// Stack also runs the port-to-port and business-to-business batches
+	// on the production stack (internal/stack: PostgreSQL-backed Temporal
+	// server), with one worker and with two, kept in Dir/stack.
+	Stack bool
 	// Dir holds the binaries, order files and logs.
 	Dir      string
 	Binaries Binaries
@@ -147,6 +151,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if rep.RateLimited, err = r.rateLimitedBatch(ctx, queueRateLimited, cfg.Orders, cfg.Rate, cfg.RatePatience); err != nil {
 		return nil, err
+	}
+	if cfg.Stack {
+		if rep.Stack, err = r.stackBatches(ctx); err != nil {
+			return nil, err
+		}
 	}
 	rep.Took = time.Since(began)
 	return rep, nil

@@ -19,6 +19,9 @@ import (
 // batchOptions are what sets a batch apart.
 type batchOptions struct {
 	workerEnv []string // added to the worker's environment
+	// workers polling the batch's task queue (0: one); the processor time
+	// reported is the first one's.
+	workers int
 	// endWithin, when set, is how long after the submit the orders may
 	// take to end: those that have not by then count as failed and are
 	// terminated. Unset, an order that does not end within Config.Timeout
@@ -37,6 +40,15 @@ func (r *run) projectBatch(ctx context.Context, name, queue string, kind orderKi
 		return Batch{}, err
 	}
 	defer w.stop()
+	for i := 2; i <= opts.workers; i++ {
+		more, err := startWorkerLogging(ctx, r.temporal, r.cfg.Binaries.Worker,
+			filepath.Join(r.cfg.Dir, fmt.Sprintf("worker-%s-%d.log", queue, i)), queue,
+			append(workerEnv(r.hostPort, queue, r.sim.url), opts.workerEnv...))
+		if err != nil {
+			return Batch{}, err
+		}
+		defer more.stop()
+	}
 	b := Batch{Name: name, Orders: n}
 	before := r.sim.requests()
 	cpu := r.meterCPU(w.pid())

@@ -23,6 +23,9 @@ type Report struct {
 	PortToPortHistory, B2BHistory   Histories
 	Waiting                         Waiting
 	RateLimited                     RateLimited
+	// Stack is the batches on the production stack (Config.Stack); nil
+	// when not run.
+	Stack *StackBatches
 	// ReadsOver14d is what a 14-day wait costs in status reads on the
 	// polling schedule (workflows.ReadsOver with the default settings).
 	ReadsOver14d int
@@ -67,6 +70,10 @@ func (r *Report) Write(w io.Writer) error {
 
 	r.writeBatches(&b)
 	b.WriteString("\n")
+	if r.Stack != nil {
+		r.writeStack(&b)
+		b.WriteString("\n")
+	}
 	r.writeCPU(&b)
 	b.WriteString("\n")
 	r.writeCalls(&b)
@@ -107,6 +114,35 @@ func (r *Report) writeBatches(b *strings.Builder) {
 	}
 	writeTable(b, rows)
 	fmt.Fprintf(b, "(times from the submit to each end; project/bare = %.2f)\n", r.Ratio())
+}
+
+// writeStack sets the stack's batches beside the dev server's, and says
+// what the second worker bought.
+func (r *Report) writeStack(b *strings.Builder) {
+	fmt.Fprintf(b, "On the production stack (Temporal server %s on PostgreSQL, SQL visibility; make stack), the same batches:\n", r.Stack.Version)
+	rows := [][]string{{"BATCH", "WORKERS", "ORDERS", "FAILED", "ORDERS/S", "P50", "P99", "TOOK", "DEV SERVER ORDERS/S"}}
+	for _, k := range []struct {
+		dev   Batch
+		stack [2]Batch
+	}{{r.PortToPort, r.Stack.PortToPort}, {r.B2B, r.Stack.B2B}} {
+		for i, bt := range k.stack {
+			dev := "-"
+			if i == 0 {
+				dev = fmt.Sprintf("%.1f", k.dev.OrdersPerSecond())
+			}
+			rows = append(rows, []string{k.dev.Name, fmt.Sprint(i + 1), fmt.Sprint(bt.Orders), fmt.Sprint(bt.Failed),
+				fmt.Sprintf("%.1f", bt.OrdersPerSecond()), seconds(bt.P50), seconds(bt.P99), seconds(bt.Took), dev})
+		}
+	}
+	writeTable(b, rows)
+	gain := func(two [2]Batch) string {
+		if one := two[0].OrdersPerSecond(); one > 0 {
+			return fmt.Sprintf("x%.2f", two[1].OrdersPerSecond()/one)
+		}
+		return "-"
+	}
+	fmt.Fprintf(b, "(a second worker: %s port-to-port, %s business-to-business, on %d CPUs shared by the server,\n"+
+		" PostgreSQL, the workers, the starter and the simulator)\n", gain(r.Stack.PortToPort), gain(r.Stack.B2B), r.CPUs)
 }
 
 func (r *Report) writeCPU(b *strings.Builder) {

@@ -56,7 +56,11 @@ func workerEnv(temporalAddr, queue, simURL string) []string {
 // startWorker starts the binary with env, logging into dir, and waits
 // until it polls its task queue for workflow and activity tasks.
 func startWorker(ctx context.Context, c client.Client, binary, dir, queue string, env []string) (*workerProcess, error) {
-	logPath := filepath.Join(dir, "worker-"+queue+".log")
+	return startWorkerLogging(ctx, c, binary, filepath.Join(dir, "worker-"+queue+".log"), queue, env)
+}
+
+// startWorkerLogging is startWorker with the log at logPath.
+func startWorkerLogging(ctx context.Context, c client.Client, binary, logPath, queue string, env []string) (*workerProcess, error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, fmt.Errorf("creating the worker's log: %w", err)

@@ -8,7 +8,9 @@
 // ledger of connections against the orders' outcomes.
 //
 // `make chaos` runs the full suite (cmd/chaos); `make test` runs a short
-// one with a fixed seed.
+// one with a fixed seed. With Config.Stack the same suite runs on the
+// production stack (internal/stack: PostgreSQL-backed Temporal server)
+// with several workers, and PostgreSQL crashes too.
 package chaos
 
 import (
@@ -23,6 +25,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -34,6 +37,7 @@ import (
 
 	"github.com/cc-l2/provisioner/ccapi/ccapisim"
 	"github.com/cc-l2/provisioner/internal/devserver"
+	"github.com/cc-l2/provisioner/internal/stack"
 	"github.com/cc-l2/provisioner/workflows"
 )
 
@@ -44,8 +48,19 @@ type Config struct {
 	// Kills of the worker (kill -9); every third waits for the next PUT
 	// and lands between the PUT being sent and its answer.
 	Kills int
-	// Restarts of the dev server, on the same SQLite file.
+	// Restarts of the Temporal server, on the same state: of the dev
+	// server (its SQLite file), or, with Stack, of the stack's server
+	// (always SIGKILL).
 	Restarts int
+	// Stack runs the orders on the production stack (internal/stack:
+	// PostgreSQL, the pinned Temporal server from compose's configuration)
+	// instead of the dev server, kept in Dir/stack; DBRestarts crash
+	// PostgreSQL (pg_ctl stop -m immediate) and start it again.
+	Stack      bool
+	DBRestarts int
+	// Workers poll the task queue side by side (default 1), each kept
+	// running by its own supervisor; a kill picks one.
+	Workers int
 	// Orders start spread over Arrival; faults, kills and restarts go on
 	// for ChaosTail after it. Then faults stop and every order has
 	// EndTimeout to end.
@@ -87,14 +102,17 @@ type run struct {
 	orders   []plannedOrder
 	states   []orderState
 	sim      *ccapisim.Server
-	server   *devserver.Process
-	worker   *workerSupervisor
+	server   temporalServer
+	stack    *stack.Stack // with Config.Stack
+	workers  []*workerSupervisor
 	temporal client.Client
-	simURL   string
+	simURLs  []string // one listener per worker, so a kill at a PUT hits its sender
+	pick     *rand.Rand
 
 	armed      atomic.Int64 // kills to land at the next PUTs
 	killsAtPUT atomic.Int64
 	restarts   atomic.Int64
+	dbRestarts atomic.Int64
 	started    atomic.Int64
 	progress   io.Writer
 }
@@ -113,7 +131,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0xc4a05))
-	r := &run{cfg: cfg, progress: cfg.Progress}
+	cfg.Workers = max(cfg.Workers, 1)
+	// Which worker each kill hits draws from its own stream, so that a
+	// seed's orders, faults and times stay those of a one-worker run.
+	r := &run{cfg: cfg, progress: cfg.Progress, pick: rand.New(rand.NewPCG(cfg.Seed, 0x3012e5))}
 	if r.progress == nil {
 		r.progress = io.Discard
 	}
@@ -132,18 +153,18 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := r.startServer(ctx); err != nil {
 		return nil, err
 	}
-	defer func() { _ = r.server.Stop(false) }()
-	if err := r.startWorker(rng); err != nil {
+	defer r.stopServer()
+	if err := r.startWorkers(rng); err != nil {
 		return nil, err
 	}
-	defer r.worker.stop()
+	defer r.stopWorkers()
 	if r.temporal, err = client.DialContext(ctx, client.Options{HostPort: r.server.HostPort(), Logger: quietLogger{}}); err != nil {
-		return nil, fmt.Errorf("dialing the dev server: %w", err)
+		return nil, fmt.Errorf("dialing the Temporal server: %w", err)
 	}
 	defer r.temporal.Close()
 
-	fmt.Fprintf(r.progress, "chaos: seed %d: %d orders over %s, %d kills, %d restarts, faults: %s\n",
-		cfg.Seed, len(r.orders), cfg.Arrival, cfg.Kills, cfg.Restarts, kindsCovered(phases))
+	fmt.Fprintf(r.progress, "chaos: seed %d: %d orders over %s, %d workers, %d kills, %d restarts, %d database restarts, faults: %s\n",
+		cfg.Seed, len(r.orders), cfg.Arrival, cfg.Workers, cfg.Kills, cfg.Restarts, cfg.DBRestarts, kindsCovered(phases))
 	begin := time.Now()
 	var wg sync.WaitGroup
 	for i := range r.orders {
@@ -166,14 +187,21 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if rep.Unsettled = unsettled; unsettled.Total() > 0 {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("the simulator never settled: %+v still pending when the ledger was read", unsettled))
 	}
-	rep.Seed, rep.Kills, rep.KillsAtPUT, rep.Restarts = cfg.Seed, r.worker.kills, int(r.killsAtPUT.Load()), int(r.restarts.Load())
+	rep.Seed, rep.Kills, rep.KillsAtPUT, rep.Restarts = cfg.Seed, r.kills(), int(r.killsAtPUT.Load()), int(r.restarts.Load())
+	if cfg.Stack {
+		rep.Stack, rep.DBRestarts = "postgres", int(r.dbRestarts.Load())
+	}
+	rep.Workers = r.workerReports(ctx)
 	rep.Faults = kindsCovered(phases) + adversaryNote(r.orders, r.sim.CurrentConsistency())
 	rep.Duration = time.Since(begin)
 	return rep, nil
 }
 
-// startSimulator serves the simulator on a free local port. Its Observe
-// hook fires the armed kill between a PUT's arrival and its answer.
+// startSimulator serves the simulator on a free local port per worker.
+// A kill armed for the next PUT fires as that PUT arrives, before the
+// simulator decides anything about it, and hits the worker that sent it
+// (the one on that port): it dies between sending the PUT and reading the
+// answer.
 func (r *run) startSimulator() (stop func(), err error) {
 	var consistency ccapisim.Consistency
 	if slices.ContainsFunc(r.orders, func(p plannedOrder) bool { return p.Adversary }) {
@@ -185,26 +213,71 @@ func (r *run) startSimulator() (stop func(), err error) {
 		ActivationDelay: time.Second, ActivationJitter: 3 * time.Second,
 		AutoApproveDelay: time.Second, AutoApproveJitter: 5 * time.Second,
 		Seed: int64(r.cfg.Seed),
-		Observe: func(endpoint string) {
-			if endpoint != ccapisim.EndpointCreateLayer2 {
-				return
-			}
-			if n := r.armed.Load(); n > 0 && r.armed.CompareAndSwap(n, n-1) && r.worker.kill() {
-				r.killsAtPUT.Add(1)
-			}
-		},
 	})
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
+	var servers []*http.Server
+	stop = func() {
+		for _, srv := range servers {
+			_ = srv.Close()
+		}
 	}
-	srv := &http.Server{Handler: r.sim, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(listener) }()
-	r.simURL = "http://" + listener.Addr().String()
-	return func() { _ = srv.Close() }, nil
+	for i := range r.cfg.Workers {
+		listener, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			stop()
+			return nil, err
+		}
+		srv := &http.Server{Handler: r.killAtPUT(i, r.sim), ReadHeaderTimeout: 10 * time.Second}
+		servers = append(servers, srv)
+		go func() { _ = srv.Serve(listener) }()
+		r.simURLs = append(r.simURLs, "http://"+listener.Addr().String())
+	}
+	return stop, nil
 }
 
+// createLayer2 is the path of the simulator's PUT that orders a connection
+// (ccapisim.EndpointCreateLayer2).
+var createLayer2 = regexp.MustCompile(`^/api/v2/company/[^/]+/connections/layer2$`)
+
+// killAtPUT fires an armed kill of worker i as its PUT arrives.
+func (r *run) killAtPUT(i int, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Method == http.MethodPut && createLayer2.MatchString(req.URL.Path) {
+			if n := r.armed.Load(); n > 0 && r.armed.CompareAndSwap(n, n-1) {
+				if r.workers[i].kill() {
+					r.killsAtPUT.Add(1)
+				} else {
+					// Its sender is already gone (the request outlived
+					// it): the kill waits for the next PUT.
+					r.armed.Add(1)
+				}
+			}
+		}
+		next.ServeHTTP(w, req)
+	})
+}
+
+// temporalServer is the Temporal server the orders run on.
+type temporalServer interface {
+	HostPort() string
+	Start(ctx context.Context) error
+	Stop(kill bool)
+}
+
+// devServer is the dev server as a temporalServer.
+type devServer struct{ *devserver.Process }
+
+func (d devServer) Stop(kill bool) { _ = d.Process.Stop(kill) }
+
 func (r *run) startServer(ctx context.Context) error {
+	if r.cfg.Stack {
+		s, err := stack.Start(ctx, stack.Options{Dir: filepath.Join(r.cfg.Dir, "stack"), Progress: r.progress})
+		r.stack = s
+		if err != nil {
+			return err
+		}
+		r.server = s.Server
+		return nil
+	}
 	db := filepath.Join(r.cfg.Dir, "temporal.db")
 	for _, f := range []string{db, db + "-wal", db + "-shm"} {
 		_ = os.Remove(f)
@@ -213,38 +286,87 @@ func (r *run) startServer(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.server = &devserver.Process{CLI: r.cfg.CLI, DBFile: db, Output: logFile, ExtraArgs: devserver.SearchAttributeArgs()}
+	r.server = devServer{&devserver.Process{CLI: r.cfg.CLI, DBFile: db, Output: logFile, ExtraArgs: devserver.SearchAttributeArgs()}}
 	return r.server.Start(ctx)
 }
 
-func (r *run) startWorker(rng *rand.Rand) error {
-	logFile, err := os.Create(filepath.Join(r.cfg.Dir, "worker.log"))
-	if err != nil {
-		return err
+func (r *run) stopServer() {
+	if r.stack != nil {
+		r.stack.Stop() // the server, then PostgreSQL
+		return
 	}
-	r.worker = &workerSupervisor{
-		binary: r.cfg.WorkerBinary,
-		log:    logFile,
-		rng:    rand.New(rand.NewPCG(rng.Uint64(), 1)),
-		env: append(os.Environ(),
-			// No profile of the developer's own Temporal configuration.
-			"TEMPORAL_CONFIG_FILE="+os.DevNull,
-			"TEMPORAL_ADDRESS="+r.server.HostPort(),
-			"TEMPORAL_TASK_QUEUE="+taskQueue,
-			"CC_API_BASE_URL="+r.simURL,
-			"CC_API_KEY="+simKey,
-			"CC_API_TIMEOUT="+r.cfg.ClientTimeout.String(),
-			"PUT_SETTLE_WINDOW="+r.cfg.SettleWindow.String(),
-			"POLL_INITIAL=500ms",
-			"POLL_MAX=3s",
-			"WORKER_MAX_CONCURRENT_ACTIVITIES=100",
-			"WORKER_MAX_CONCURRENT_WORKFLOW_TASKS=20",
-			"LOG_LEVEL=warn",
-			"WORKER_HTTP_ADDR=",
-			"LOG_FORMAT=console",
-		),
+	if r.server != nil {
+		r.server.Stop(false)
 	}
-	return r.worker.start()
+}
+
+// startWorkers starts cfg.Workers supervised workers: worker.log for one,
+// worker-1.log, worker-2.log ... for more.
+func (r *run) startWorkers(rng *rand.Rand) error {
+	seed := rng.Uint64()
+	for i := range r.cfg.Workers {
+		name := "worker.log"
+		if r.cfg.Workers > 1 {
+			name = fmt.Sprintf("worker-%d.log", i+1)
+		}
+		logFile, err := os.Create(filepath.Join(r.cfg.Dir, name))
+		if err != nil {
+			return err
+		}
+		w := &workerSupervisor{
+			binary: r.cfg.WorkerBinary,
+			log:    logFile,
+			rng:    rand.New(rand.NewPCG(seed, uint64(1+i))),
+			env: append(os.Environ(),
+				// No profile of the developer's own Temporal configuration
+				// (for workers that read one; main's temporalclient does).
+				"TEMPORAL_CONFIG_FILE="+os.DevNull,
+				"TEMPORAL_ADDRESS="+r.server.HostPort(),
+				"TEMPORAL_TASK_QUEUE="+taskQueue,
+				"CC_API_BASE_URL="+r.simURLs[i],
+				"CC_API_KEY="+simKey,
+				"CC_API_TIMEOUT="+r.cfg.ClientTimeout.String(),
+				"PUT_SETTLE_WINDOW="+r.cfg.SettleWindow.String(),
+				"POLL_INITIAL=500ms",
+				"POLL_MAX=3s",
+				"WORKER_MAX_CONCURRENT_ACTIVITIES=100",
+				"WORKER_MAX_CONCURRENT_WORKFLOW_TASKS=20",
+				"LOG_LEVEL=warn",
+				"WORKER_HTTP_ADDR=",
+				"LOG_FORMAT=console",
+			),
+		}
+		r.workers = append(r.workers, w)
+		if err := w.start(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *run) stopWorkers() {
+	for _, w := range r.workers {
+		w.stop()
+	}
+}
+
+// killOne kills worker first, or if it is down the next one that is up.
+func (r *run) killOne(first int) bool {
+	for i := range r.workers {
+		if r.workers[(first+i)%len(r.workers)].kill() {
+			return true
+		}
+	}
+	return false
+}
+
+// kills counts the kills of every worker.
+func (r *run) kills() int {
+	n := 0
+	for _, w := range r.workers {
+		n += w.killCount()
+	}
+	return n
 }
 
 // placeOrder starts one order at its time, then cancels it if planned.
@@ -318,8 +440,8 @@ func (r *run) shake(ctx context.Context, begin time.Time, phases []phase, events
 		s.do()
 		if time.Since(lastReport) > 10*time.Second {
 			lastReport = time.Now()
-			fmt.Fprintf(r.progress, "chaos: %s: %d orders started, %d kills (%d at a PUT), %d restarts\n",
-				time.Since(begin).Round(time.Second), r.started.Load(), r.worker.kills, r.killsAtPUT.Load(), r.restarts.Load())
+			fmt.Fprintf(r.progress, "chaos: %s: %d orders started, %d kills (%d at a PUT), %d restarts, %d database restarts\n",
+				time.Since(begin).Round(time.Second), r.started.Load(), r.kills(), r.killsAtPUT.Load(), r.restarts.Load(), r.dbRestarts.Load())
 		}
 	}
 	sleepUntil(ctx, begin.Add(end))
@@ -333,9 +455,10 @@ func (r *run) shake(ctx context.Context, begin time.Time, phases []phase, events
 
 // disruption is one kill or restart.
 type disruption struct {
-	At      time.Duration
-	Restart bool
-	AtPUT   bool // kill at the next PUT's arrival
+	At        time.Duration
+	Restart   bool
+	DBRestart bool // crash-restart PostgreSQL (the stack only)
+	AtPUT     bool // kill at the next PUT's arrival
 }
 
 // disruptions draws when the kills and restarts happen within the window.
@@ -352,15 +475,30 @@ func disruptions(rng *rand.Rand, cfg Config, window time.Duration) []disruption 
 	for range cfg.Restarts {
 		out = append(out, disruption{At: time.Duration((0.1 + 0.8*rng.Float64()) * float64(window)), Restart: true})
 	}
+	// From a stream of their own, so that a seed's other disruptions stay
+	// where they were without them.
+	db := rand.New(rand.NewPCG(cfg.Seed, 0xdb))
+	for range cfg.DBRestarts {
+		out = append(out, disruption{At: time.Duration((0.1 + 0.8*db.Float64()) * float64(window)), DBRestart: true})
+	}
 	return out
 }
 
 func (r *run) disrupt(ctx context.Context, d disruption) {
 	switch {
+	case d.DBRestart:
+		if r.stack == nil {
+			return
+		}
+		r.dbRestarts.Add(1)
+		for r.stack.CrashRestartDB(ctx) != nil && ctx.Err() == nil {
+			time.Sleep(time.Second)
+		}
 	case d.Restart:
-		// Odd restarts are crashes (SIGKILL), even ones graceful.
+		// Odd restarts of the dev server are crashes (SIGKILL), even ones
+		// graceful; the stack's are all crashes.
 		n := r.restarts.Add(1)
-		_ = r.server.Stop(n%2 == 1)
+		r.server.Stop(n%2 == 1 || r.stack != nil)
 		time.Sleep(time.Second)
 		for r.server.Start(ctx) != nil && ctx.Err() == nil {
 			time.Sleep(time.Second)
@@ -369,8 +507,9 @@ func (r *run) disrupt(ctx context.Context, d disruption) {
 		r.armed.Add(1)
 	default:
 		// A worker between a crash and its restart cannot crash again:
-		// wait for the replacement, so every planned kill lands.
-		for deadline := time.Now().Add(10 * time.Second); !r.worker.kill() && time.Now().Before(deadline); {
+		// another one can, or the replacement, so every planned kill lands.
+		first := r.pick.IntN(len(r.workers))
+		for deadline := time.Now().Add(10 * time.Second); !r.killOne(first) && time.Now().Before(deadline); {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}

@@ -80,8 +80,14 @@ type Report struct {
 	SettledAfter                         time.Duration
 	Puts, Created, Withdrawn, ActiveConn int
 	Kills, KillsAtPUT, Restarts          int
-	Faults                               string
-	Duration                             time.Duration
+	// Stack names the backend when it is not the dev server ("postgres":
+	// internal/stack); DBRestarts are its PostgreSQL crash-restarts.
+	Stack      string
+	DBRestarts int
+	// Workers is what each worker did.
+	Workers  []WorkerReport
+	Faults   string
+	Duration time.Duration
 	// Outcomes counts orders by kind, then by outcome label.
 	Outcomes map[string]map[string]int
 	Requests map[string]int
@@ -97,8 +103,12 @@ func (r *Report) Failed() bool {
 
 // Summary is the one line runs are compared by.
 func (r *Report) Summary() string {
-	return fmt.Sprintf("chaos: orders=%d ended=%d duplicates=%d orphans=%d untruthful=%d puts=%d kills=%d restarts=%d seed=%d",
+	line := fmt.Sprintf("chaos: orders=%d ended=%d duplicates=%d orphans=%d untruthful=%d puts=%d kills=%d restarts=%d seed=%d",
 		r.Orders, r.Ended, r.Duplicates, r.Orphans, r.Untruthful, r.Puts, r.Kills, r.Restarts, r.Seed)
+	if r.Stack != "" {
+		line += fmt.Sprintf(" stack=%s workers=%d db_restarts=%d", r.Stack, len(r.Workers), r.DBRestarts)
+	}
+	return line
 }
 
 // reconcile compares the ledger with the orders' outcomes.

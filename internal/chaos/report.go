@@ -17,8 +17,18 @@ const maxProblems = 30
 // Write prints the report as tables, ending with the summary line.
 func (r *Report) Write(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Chaos run, seed %d: %d orders in %s; %d kill -9s of the worker (%d between a PUT sent and its answer); %d dev server restarts\n",
-		r.Seed, r.Orders, r.Duration.Round(time.Second), r.Kills, r.KillsAtPUT, r.Restarts)
+	if r.Stack == "" {
+		fmt.Fprintf(&b, "Chaos run, seed %d: %d orders in %s; %d kill -9s of the worker (%d between a PUT sent and its answer); %d dev server restarts\n",
+			r.Seed, r.Orders, r.Duration.Round(time.Second), r.Kills, r.KillsAtPUT, r.Restarts)
+	} else {
+		fmt.Fprintf(&b, "Chaos run on the stack (%s), seed %d: %d orders in %s; %d workers, %d kill -9s of them (%d between a PUT sent and its answer); %d Temporal server kill -9s and restarts; %d PostgreSQL crash-restarts\n",
+			r.Stack, r.Seed, r.Orders, r.Duration.Round(time.Second), len(r.Workers), r.Kills, r.KillsAtPUT, r.Restarts, r.DBRestarts)
+	}
+	if len(r.Workers) > 1 {
+		for i, w := range r.Workers {
+			fmt.Fprintf(&b, "  worker-%d: %d activities completed, %d kill -9s\n", i+1, w.Activities, w.Kills)
+		}
+	}
 	fmt.Fprintf(&b, "Faults: %s\n\n", r.Faults)
 
 	labels := map[string]bool{}

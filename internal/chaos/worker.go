@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -40,6 +41,7 @@ type workerSupervisor struct {
 	exited  chan struct{} // closed when cmd exits
 	stopped bool
 	kills   int
+	pids    []int      // every process it started, for telling whose work is whose
 	rng     *rand.Rand // pauses before a restart
 }
 
@@ -54,6 +56,7 @@ func (s *workerSupervisor) start() error {
 	}
 	exited := make(chan struct{})
 	s.cmd, s.exited = cmd, exited
+	s.pids = append(s.pids, cmd.Process.Pid)
 	go func() {
 		_ = cmd.Wait()
 		close(exited)
@@ -96,6 +99,20 @@ func (s *workerSupervisor) kill() bool {
 	_ = cmd.Process.Signal(syscall.SIGKILL)
 	<-exited
 	return true
+}
+
+// killCount is how many times it was killed.
+func (s *workerSupervisor) killCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.kills
+}
+
+// processes lists the pids of every process it started.
+func (s *workerSupervisor) processes() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.pids)
 }
 
 // running reports whether a worker process is up now.
