@@ -132,8 +132,14 @@ func (c Config) withDefaults() Config {
 // connection-name lock, the callbacks workflow, and the workflows of the
 // decommission, modify and adopt actions.
 func Register(r worker.WorkflowRegistry, cfg Config) {
+	registerAt(r, cfg, codeRevision)
+}
+
+// registerAt is Register with runs started at an older revision: tests
+// of the paths runs of that revision still take.
+func registerAt(r worker.WorkflowRegistry, cfg Config, revision int) {
 	p := &Provisioner{cfg: cfg.withDefaults()}
-	p.cfg.Revision = codeRevision
+	p.cfg.Revision = revision
 	r.RegisterWorkflowWithOptions(p.Run, workflow.RegisterOptions{Name: WorkflowName})
 	r.RegisterWorkflowWithOptions(p.NameLock, workflow.RegisterOptions{Name: NameLockWorkflowName})
 	r.RegisterWorkflowWithOptions(p.OrderCallbacks, workflow.RegisterOptions{Name: CallbacksWorkflowName})
