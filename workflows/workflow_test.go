@@ -73,7 +73,7 @@ func newWFTest(t *testing.T, cfg Config) *wfTest {
 func newWFTestAt(t *testing.T, cfg Config, revision int) *wfTest {
 	w := &wfTest{t: t}
 	w.env = w.NewTestWorkflowEnvironment()
-	registerAt(w.env, cfg, revision)
+	RegisterAt(w.env, cfg, revision)
 	w.env.RegisterActivity(&activities.Activities{})
 	w.env.OnActivity(a.LockConnectionName, mock.Anything, mock.Anything).Return(
 		func(context.Context, activities.NameLockInput) (activities.NameLock, error) {
