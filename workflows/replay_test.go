@@ -72,7 +72,11 @@ var pathsSinceAdversarialTiming = []string{
 
 // pathsSinceWaitAtFloor are the waits' paths recorded since
 // revisionWaitAtFloor: one AwaitConnection activity per phase of the
-// polling budget, and no continue-as-new.
+// polling budget, and no continue-as-new. The waiting paths of the lists
+// above were recorded again at revision 4 too (activation timeout,
+// adopt, business-to-business, cancel after order, connection error, the
+// decommissions, the modifies, worker restarted mid-wait); v6 keeps them
+// as revision 3 recorded them.
 var pathsSinceWaitAtFloor = []string{
 	"long-wait-one-run",              // many reads, one run, then accepted
 	"cancel-in-the-task-of-a-read",   // a read's news and a cancel in one task
