@@ -7,7 +7,7 @@
 // internal/bench). It prints a table, writes it to .data/bench.txt, and
 // ends with one line runs are compared by:
 //
-//	bench: ratio=X.XX p2p_calls=N.N b2b_calls=N.N reads_14d=N rss_mib=N rate_use=0.NN failed=N
+//	bench: ratio=X.XX p2p_calls=N.N b2b_calls=N.N reads_14d=N rss_mib=N rate_use=0.NN failed=N events_14d=N actions_14d=N waiting_5000_s=N
 //
 // It exits 0 whatever the figures; 2 when the harness itself broke (e.g.
 // orders did not end within BENCH_TIMEOUT) or the configuration is bad.
