@@ -16,12 +16,15 @@ import "time"
 // from this schedule); a `refresh` signal reads at once in between.
 // Since revisionWaitAtFloor each tier is a phase of reads at its cap
 // (within PollMax), retried by the server (wait_floor.go).
-var pollTiers = []struct {
-	until time.Duration // age of the wait, since the connection was ordered
-	max   time.Duration // longest interval before the next read
-}{
+var pollTiers = []pollTier{
 	{10 * time.Minute, 30 * time.Second},
 	{24 * time.Hour, 5 * time.Minute},
+}
+
+// pollTier is one tier of the polling budget.
+type pollTier struct {
+	until time.Duration // age of the wait, since the connection was ordered
+	max   time.Duration // longest interval before the next read
 }
 
 // pollTierMax is the longest interval after the first day.

@@ -81,15 +81,24 @@ func (wt waiter) read(ctx workflow.Context, in activities.AwaitInput) *activitie
 }
 
 // readPhase is the phase of the polling budget a wait of age is in at
-// now: its interval and its end (the tier's end, or the deadline). A tier
-// that ends within one interval gives way to the next: its reads would
-// fall after its end.
+// now: its interval and its end (the tier's end, or the deadline). A wait
+// starts with a short phase at PollInitial (three reads, as the loops'
+// first reads came), so that a connection that comes up at once is seen
+// at once; then the tiers of poll.go, each at its cap within PollMax. A
+// tier that ends within one interval gives way to the next: its reads
+// would fall after its end.
 func readPhase(age time.Duration, now, deadline time.Time, cfg Config) (interval time.Duration, end time.Time) {
+	first := max(min(cfg.PollInitial, pollCap(0), cfg.PollMax), time.Second)
+	tiers := pollTiers
+	if first < min(pollCap(0), cfg.PollMax) {
+		tiers = append([]pollTier{{3 * first, first}}, pollTiers...)
+	}
 	for {
-		interval = max(min(pollCap(age), cfg.PollMax), time.Second)
+		interval = max(min(pollTierMax, cfg.PollMax), time.Second)
 		end = deadline
-		for _, t := range pollTiers {
+		for _, t := range tiers {
 			if age < t.until {
+				interval = max(min(t.max, cfg.PollMax), time.Second)
 				end = now.Add(t.until - age)
 				break
 			}
