@@ -47,6 +47,10 @@ type AwaitInput struct {
 	// refusal is news when it starts and once it has lasted the limit.
 	AuthFailingSince time.Time     `json:"authFailingSince,omitzero"`
 	AuthFailureLimit time.Duration `json:"authFailureLimit,omitempty"`
+	// SettleUntil is the end of the settle window after the PUT: a 404
+	// before it is the API catching up, no news (the workflow judges the
+	// same way a 404 that reaches it).
+	SettleUntil time.Time `json:"settleUntil,omitzero"`
 }
 
 // Awaited is the read the workflow must act on: Status for a create
@@ -109,15 +113,17 @@ func AwaitAttempt(ctx context.Context, in AwaitInput, now time.Time, read AwaitR
 
 // activationNews reports whether a create order's wait must act on st:
 // a status other than the one it knows (ACTIVE, failed, PENDING for the
-// awaiting-acceptance milestone), a 404 (the workflow knows the settle
-// window), or a refusal that starts, ends or has lasted the limit.
+// awaiting-acceptance milestone), a 404 after the settle window, or a
+// refusal that starts, ends or has lasted the limit.
 func activationNews(in AwaitInput, st ConnectionStatus, now time.Time) bool {
 	refusing := !in.AuthFailingSince.IsZero()
 	switch {
 	case st.AuthFailure != nil:
 		return !refusing || now.Sub(in.AuthFailingSince) >= in.AuthFailureLimit
-	case refusing, st.NotFound:
+	case refusing:
 		return true
+	case st.NotFound:
+		return !now.Before(in.SettleUntil)
 	}
 	return st.Status != in.Known || st.Status.Phase() != ccapi.PhaseInProgress
 }

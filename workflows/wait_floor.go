@@ -153,8 +153,12 @@ func (r *orderRun) awaitAtFloor(ctx workflow.Context, cfg Config, w WaitState) (
 		if !w.AuthFailingSince.IsZero() && now.Sub(w.AuthFailingSince) >= cfg.AuthFailureLimit {
 			return r.refusedTooLong(ctx, cfg, w)
 		}
-		got := wt.read(ctx, activities.AwaitInput{ConnectionRef: ref, For: activities.AwaitActivation, Known: w.APIStatus,
-			AuthFailingSince: w.AuthFailingSince, AuthFailureLimit: cfg.AuthFailureLimit})
+		in := activities.AwaitInput{ConnectionRef: ref, For: activities.AwaitActivation, Known: w.APIStatus,
+			AuthFailingSince: w.AuthFailingSince, AuthFailureLimit: cfg.AuthFailureLimit}
+		if !w.OrderedAt.IsZero() {
+			in.SettleUntil = w.OrderedAt.Add(cfg.PutSettleWindow)
+		}
+		got := wt.read(ctx, in)
 		if got == nil || got.Status == nil {
 			continue
 		}
