@@ -154,3 +154,32 @@ func TestWaitAtFloorInterrupts(t *testing.T) {
 		}
 	})
 }
+
+// issue 26: a run that an order of an older revision continued as new
+// (Input.Wait, written by the loops) records today's revision in its own
+// settings and waits at the floor from its start.
+func TestContinuedRunWaitsAtFloor(t *testing.T) {
+	t.Run("create", func(t *testing.T) {
+		w := newWFTest(t, Config{})
+		w.statuses(st(ccapi.StatusPending), st(ccapi.StatusActive))
+		now := w.env.Now()
+		wait := &WaitState{ConnectionID: "conn-1", APIStatus: ccapi.StatusPending, Deadline: now.Add(fortnight), NextPoll: Duration(30 * time.Minute),
+			Polls: 300, OrderedAt: now.Add(-3 * 24 * time.Hour), StartedAt: now.Add(-3 * 24 * time.Hour)}
+		w.env.ExecuteWorkflow(WorkflowName, Input{Order: validB2B(), Wait: wait})
+		var res Result
+		if err := w.env.GetWorkflowResult(&res); err != nil || res.Stage != StageActive || w.awaits == 0 || w.submits != 0 {
+			t.Errorf("%+v, %v; %d read activities, %d PUTs", res, err, w.awaits, w.submits)
+		}
+	})
+	t.Run("modify", func(t *testing.T) {
+		at := newActionTest(t, conn(b2b, change(ccapi.ChangeRequestPending, 200)), conn(b2b, change(ccapi.ChangeRequestApproved, 200)))
+		now := at.env.Now()
+		wait := &WaitState{Phase: phaseApproval, ConnectionID: "c1", SpeedMbps: 200, FromMbps: 100, Deadline: now.Add(fortnight),
+			NextPoll: Duration(30 * time.Minute), OrderedAt: now.Add(-2 * 24 * time.Hour), StartedAt: now.Add(-2 * 24 * time.Hour)}
+		at.env.ExecuteWorkflow(ModifyWorkflowName, Input{Order: modify(200), Wait: wait})
+		var res Result
+		if err := at.env.GetWorkflowResult(&res); err != nil || res.Stage != StageModified || at.awaits == 0 || at.changes != 0 {
+			t.Errorf("%+v, %v; %d read activities, %d change requests", res, err, at.awaits, at.changes)
+		}
+	})
+}
