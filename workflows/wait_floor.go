@@ -31,6 +31,11 @@ type waiter struct {
 	deadline time.Time
 	// age is how long the wait has lasted at a given time (waitAge).
 	age func(now time.Time) time.Duration
+	// polls counts the reads (WaitState.Polls): those of a read that
+	// brought news, and those of a phase that ended without (its last
+	// attempt's failure says how many); a read a refresh or a cancel
+	// interrupted is not counted.
+	polls *int
 }
 
 // read returns the next read the workflow must act on, or nil when the
@@ -67,17 +72,27 @@ func (wt waiter) read(ctx workflow.Context, in activities.AwaitInput) *activitie
 		err := pending.Get(ctx, &got)
 		switch {
 		case err == nil:
+			wt.count(got.Reads)
 			return &got
-		case temporal.IsCanceledError(err), temporal.IsTimeoutError(err),
-			errors.As(err, &still) && still.Type() == activities.ErrTypeStillWaiting:
-			// Interrupted, or the phase is over (the server ends it on the
-			// last attempt that fits, with that attempt's failure): the
-			// next phase reads on.
+		case errors.As(err, &still) && still.Type() == activities.ErrTypeStillWaiting:
+			// The phase is over: the server ends it on the last attempt
+			// that fits, with that attempt's failure. The next reads on.
+			var seen activities.ReadOutcome
+			if still.Details(&seen) == nil {
+				wt.count(seen.Read)
+			}
+		case temporal.IsCanceledError(err), temporal.IsTimeoutError(err):
+			// Interrupted (checked above), or the phase timed out.
 		default:
 			r.view.Reason = "last status read failed: " + rootMessage(err)
 			r.logger.Warn("Status read failed", "error", err)
 		}
 	}
+}
+
+func (wt waiter) count(reads int) {
+	*wt.polls += reads
+	wt.r.view.Polls = *wt.polls
 }
 
 // readPhase is the phase of the polling budget a wait of age is in at
@@ -132,7 +147,7 @@ func readOptions(ctx workflow.Context, cfg Config, interval, phase time.Duration
 // through waiter.
 func (r *orderRun) awaitAtFloor(ctx workflow.Context, cfg Config, w WaitState) (Result, error) {
 	ref := activities.ConnectionRef{OrderID: r.order.OrderID, Company: r.order.Company, ConnectionID: w.ConnectionID, PortID: r.order.PortID}
-	wt := waiter{r: r, cfg: cfg, deadline: w.Deadline, age: func(now time.Time) time.Duration { return waitAge(now, w) }}
+	wt := waiter{r: r, cfg: cfg, deadline: w.Deadline, age: func(now time.Time) time.Duration { return waitAge(now, w) }, polls: &w.Polls}
 	for {
 		if ctx.Err() != nil {
 			return Result{}, ctx.Err() // a Temporal cancel: finish withdraws
@@ -163,8 +178,6 @@ func (r *orderRun) awaitAtFloor(ctx workflow.Context, cfg Config, w WaitState) (
 			continue
 		}
 		st := *got.Status
-		w.Polls += got.Reads
-		r.view.Polls = w.Polls
 		if st.AuthFailure != nil {
 			if w.AuthFailingSince.IsZero() {
 				w.AuthFailingSince = workflow.Now(ctx)
@@ -190,7 +203,7 @@ func (r *orderRun) awaitAtFloor(ctx workflow.Context, cfg Config, w WaitState) (
 // decides on each read the activity found news, as before.
 func (r *orderRun) awaitActionAtFloor(ctx workflow.Context, cfg Config, w WaitState) (Result, error) {
 	in := activities.AwaitInput{ConnectionRef: r.connectionRef(), For: awaitFor[w.Phase], SpeedMbps: w.SpeedMbps, FromMbps: w.FromMbps}
-	wt := waiter{r: r, cfg: cfg, deadline: w.Deadline, age: func(now time.Time) time.Duration { return waitAge(now, w) }}
+	wt := waiter{r: r, cfg: cfg, deadline: w.Deadline, age: func(now time.Time) time.Duration { return waitAge(now, w) }, polls: &w.Polls}
 	r.view.Polls = w.Polls
 	for {
 		if ctx.Err() != nil {
@@ -208,8 +221,6 @@ func (r *orderRun) awaitActionAtFloor(ctx workflow.Context, cfg Config, w WaitSt
 			continue
 		}
 		f := *got.Facts
-		w.Polls += got.Reads
-		r.view.Polls = w.Polls
 		r.view.APIStatus, r.view.Reason = f.Status, f.ErrorReason
 		if res, err, over := r.judge(ctx, w, f); over {
 			return res, err

@@ -78,6 +78,11 @@ func TestWaitAtFloor(t *testing.T) {
 			if want := ReadsOver(fortnight, DefaultConfig()); reads < want-4 || reads > want+4 {
 				t.Errorf("%d reads over 14 days, want about %d (ReadsOver)", reads, want)
 			}
+			// The reads are counted in the status, though none but the
+			// news reached the workflow one by one.
+			if polls := w.status().Polls; polls < reads-4 || polls > reads {
+				t.Errorf("status polls %d, want about %d", polls, reads)
+			}
 			t.Logf("%d activities, %d attempts, %d timers", w.awaits, w.attempts, timers)
 		})
 	}
