@@ -23,8 +23,11 @@ type splitWorkers struct {
 	c     client.Client
 	queue string
 	cfg   workflows.Config
-	wf    worker.Worker // workflow tasks and local activities
-	acts  worker.Worker // activity tasks
+	// revision, when set, starts runs at that older revision (the paths
+	// runs recorded before today's code still take).
+	revision int
+	wf       worker.Worker // workflow tasks and local activities
+	acts     worker.Worker // activity tasks
 }
 
 func newSplitWorkers(t *testing.T, c client.Client, queue string, cfg workflows.Config) *splitWorkers {
@@ -40,7 +43,11 @@ func (s *splitWorkers) activities() *activities.Activities {
 func (s *splitWorkers) startWorkflows() {
 	s.t.Helper()
 	s.wf = worker.New(s.c, s.queue, worker.Options{LocalActivityWorkerOnly: true})
-	workflows.Register(s.wf, s.cfg)
+	if s.revision > 0 {
+		workflows.RegisterAt(s.wf, s.cfg, s.revision)
+	} else {
+		workflows.Register(s.wf, s.cfg)
+	}
 	activities.Register(s.wf, s.activities())
 	if err := s.wf.Start(); err != nil {
 		s.t.Fatal(err)
@@ -96,7 +103,9 @@ func pendingActivities(t *testing.T, c client.Client, orderID string, want ...st
 // new was taken by the ending run and lost: the order went on waiting and
 // its connection stayed. Here the server is made to hand the order both
 // in one task: the read completes while no workflow worker runs, the
-// cancel arrives, then the workflow worker starts.
+// cancel arrives, then the workflow worker starts. Runs since revision 4
+// (revisionWaitAtFloor) no longer continue as new; runs before it, still
+// in flight, do: this is theirs.
 func TestCancelInTheTaskThatContinuesAsNew(t *testing.T) {
 	need(t)
 	c := env.temporal.Client(t)
@@ -105,6 +114,7 @@ func TestCancelInTheTaskThatContinuesAsNew(t *testing.T) {
 	cfg.PollsPerRun = 1       // every read ends its run
 	cfg.APIRateLimited = true // reads are activities, not local ones
 	w := newSplitWorkers(t, c, "e2e-cancel-at-can", cfg)
+	w.revision = 3 // revisionActionsOnce: the loops
 	w.startWorkflows()
 	w.startActivities()
 
@@ -132,6 +142,82 @@ func TestCancelInTheTaskThatContinuesAsNew(t *testing.T) {
 		t.Errorf("connection after the cancel: %+v, %v", conn, err)
 	}
 	checkHistory(t, c, o.OrderID, "cancel-in-the-continue-as-new-task")
+}
+
+// Issue 26: since revision 4 a wait's reads are one activity the server
+// retries, which reaches the workflow only with news. A cancel that
+// arrives in the same task as that news is taken, whatever the news:
+// here the partner accepts while no workflow worker runs, the read sees
+// ACTIVE, the cancel arrives, and then the workflow worker starts.
+func TestCancelInTheTaskOfARead(t *testing.T) {
+	need(t)
+	c := env.temporal.Client(t)
+	cfg := workflows.DefaultConfig()
+	cfg.PollInitial, cfg.PollMax = 200*time.Millisecond, time.Second
+	w := newSplitWorkers(t, c, "e2e-cancel-at-read", cfg)
+	w.startWorkflows()
+	w.startActivities()
+
+	o := b2bOrder("E2E-CANCEL-AT-READ", "initech")
+	run := startOn(t, c, w.queue, o)
+	waiting := waitForStage(t, c, o.OrderID, workflows.StageAwaitingActivation)
+	pendingActivities(t, c, o.OrderID, "AwaitConnection")
+
+	w.stopWorkflows()
+	if _, err := env.api.ApproveConnection(context.Background(), "initech", waiting.ConnectionID); err != nil {
+		t.Fatal(err)
+	}
+	pendingActivities(t, c, o.OrderID) // the read saw ACTIVE; its task waits for a worker
+	if err := c.SignalWorkflow(context.Background(), workflows.WorkflowID(o.OrderID), "", workflows.SignalCancel,
+		workflows.CancelRequest{Reason: "cancelled in the task of a read"}); err != nil {
+		t.Fatal(err)
+	}
+	w.startWorkflows()
+
+	res, err := result(t, run)
+	if err != nil || res.Stage != workflows.StageCancelled || !res.Withdrawn {
+		t.Fatalf("outcome %+v, %v: the cancel was lost", res, err)
+	}
+	conn, err := env.api.GetConnection(context.Background(), "acme", waiting.ConnectionID)
+	if err == nil && conn.Status.Phase() != ccapi.PhaseFailed {
+		t.Errorf("connection after the cancel: %+v", conn)
+	}
+	checkHistory(t, c, o.OrderID, "cancel-in-the-task-of-a-read")
+}
+
+// Issue 26: a refresh and a cancel that reach a waiting order in one task
+// cancel the pending read; the cancel is taken and the order withdraws.
+func TestRefreshAndCancelInOneTask(t *testing.T) {
+	need(t)
+	c := env.temporal.Client(t)
+	cfg := workflows.DefaultConfig()
+	cfg.PollInitial, cfg.PollMax = 200*time.Millisecond, time.Second
+	w := newSplitWorkers(t, c, "e2e-refresh-cancel", cfg)
+	w.startWorkflows()
+	w.startActivities()
+
+	o := b2bOrder("E2E-REFRESH-CANCEL", "initech") // initech answers nothing
+	run := startOn(t, c, w.queue, o)
+	waiting := waitForStage(t, c, o.OrderID, workflows.StageAwaitingActivation)
+	pendingActivities(t, c, o.OrderID, "AwaitConnection")
+	w.stopWorkflows()
+	id := workflows.WorkflowID(o.OrderID)
+	if err := c.SignalWorkflow(context.Background(), id, "", workflows.SignalRefresh, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SignalWorkflow(context.Background(), id, "", workflows.SignalCancel, workflows.CancelRequest{Reason: "refreshed, then cancelled"}); err != nil {
+		t.Fatal(err)
+	}
+	w.startWorkflows()
+	res, err := result(t, run)
+	if err != nil || res.Stage != workflows.StageCancelled || !res.Withdrawn {
+		t.Fatalf("outcome %+v, %v: the cancel was lost", res, err)
+	}
+	conn, err := env.api.GetConnection(context.Background(), "acme", waiting.ConnectionID)
+	if err == nil && conn.Status.Phase() != ccapi.PhaseFailed {
+		t.Errorf("connection after the cancel: %+v", conn)
+	}
+	checkHistory(t, c, o.OrderID, "refresh-and-cancel-in-one-task")
 }
 
 // Issue 22, scenario 5: order A ends ACTIVE; order B, of the same name on

@@ -225,33 +225,41 @@ func TestWorkerRestartedMidWait(t *testing.T) {
 	}
 }
 
-// A wait longer than POLLS_PER_RUN polls continues as new, and the next
-// run picks the wait up where the last one left it.
-func TestLongWaitContinuesAsNew(t *testing.T) {
+// Issue 26: a wait of many reads stays in one run (POLLS_PER_RUN no
+// longer applies since revision 4): its reads are one activity the server
+// retries, and what the last one saw shows in `starter status` without a
+// workflow task per read.
+func TestLongWaitStaysInOneRun(t *testing.T) {
 	need(t)
 	const queue = "e2e-long-wait"
 	workerFor(t, queue, "POLLS_PER_RUN=3")
 	c := env.temporal.Client(t)
 	o := b2bOrder("E2E-LONG-WAIT", "initech")
 	first := startOn(t, c, queue, o)
+	waiting := waitForStage(t, c, o.OrderID, workflows.StageAwaitingActivation)
 
-	// Wait until the first run has handed over to a second one.
-	var latest string
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	// Wait until the read has been retried well past POLLS_PER_RUN.
+	var attempts int32
+	for deadline := time.Now().Add(time.Minute); attempts < 6 && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		desc, err := c.DescribeWorkflowExecution(context.Background(), workflows.WorkflowID(o.OrderID), "")
-		if err == nil {
-			latest = desc.WorkflowExecutionInfo.Execution.RunId
-			if latest != first.GetRunID() {
-				break
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run := desc.WorkflowExecutionInfo.Execution.RunId; run != first.GetRunID() {
+			t.Fatalf("the order continued as new (run %s)", run)
+		}
+		for _, a := range desc.GetPendingActivities() {
+			if a.GetActivityType().GetName() == "AwaitConnection" {
+				attempts = a.GetAttempt()
 			}
 		}
 	}
-	if latest == first.GetRunID() {
-		t.Fatal("the order never continued as new")
+	if attempts < 6 {
+		t.Fatalf("the read was tried %d times in a minute, want 6", attempts)
 	}
-	waiting := waitForStage(t, c, o.OrderID, workflows.StageAwaitingActivation)
-	if waiting.Polls < 3 || waiting.APIStatus != ccapi.StatusPending {
-		t.Errorf("after continue-as-new: %+v (polls are counted across runs)", waiting)
+	out, code := starter(t, "", "status", o.OrderID)
+	if code != 0 || !strings.Contains(out, "lastRead") || !strings.Contains(out, string(ccapi.StatusPending)) {
+		t.Errorf("starter status (%d) does not show the last read:\n%s", code, out)
 	}
 	if _, err := env.api.ApproveConnection(context.Background(), "initech", waiting.ConnectionID); err != nil {
 		t.Fatal(err)
@@ -268,6 +276,5 @@ func TestLongWaitContinuesAsNew(t *testing.T) {
 	if n := env.sim.ConnectionsCreated("acme", o.OrderID); n != 1 {
 		t.Errorf("simulator created %d connections, want 1", n)
 	}
-	checkRunHistory(t, c, o.OrderID, first.GetRunID(), "long-wait-continued-as-new")
-	checkRunHistory(t, c, o.OrderID, "", "long-wait-resumed-run")
+	checkRunHistory(t, c, o.OrderID, first.GetRunID(), "long-wait-one-run")
 }

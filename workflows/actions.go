@@ -212,6 +212,9 @@ func (r *orderRun) connectionRef() activities.ConnectionRef {
 // Like a create order's wait, it continues as new every PollsPerRun reads
 // or historyBudget bytes.
 func (r *orderRun) awaitAction(ctx workflow.Context, cfg Config, w WaitState) (Result, error) {
+	if cfg.waitsAtFloor() {
+		return r.awaitActionAtFloor(ctx, cfg, w)
+	}
 	r.view.Polls = w.Polls
 	var a *activities.Activities
 	interval := max(min(time.Duration(w.NextPoll), pollCap(waitAge(workflow.Now(ctx), w))), time.Second)

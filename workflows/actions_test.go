@@ -22,14 +22,24 @@ type actionTest struct {
 }
 
 func newActionTest(t *testing.T, reads ...activities.ConnectionFacts) *actionTest {
-	at := &actionTest{wfTest: newWFTest(t, Config{}), reads: reads, port: activities.PortInfo{Found: true, ID: "p1", Name: "ACME-HKG", RemainingMbps: 1000}}
+	return newActionTestAt(t, codeRevision, reads...)
+}
+
+// newActionTestAt runs the actions as runs started at revision do.
+func newActionTestAt(t *testing.T, revision int, reads ...activities.ConnectionFacts) *actionTest {
+	at := &actionTest{wfTest: newWFTestAt(t, Config{}, revision), reads: reads, port: activities.PortInfo{Found: true, ID: "p1", Name: "ACME-HKG", RemainingMbps: 1000}}
+	at.mockActions()
+	return at
+}
+
+// mockActions answers the action's activities from at.
+func (at *actionTest) mockActions() {
 	n := 0
-	at.env.OnActivity(a.ReadConnection, mock.Anything, mock.Anything).Return(
-		func(context.Context, activities.ConnectionRef) (activities.ConnectionFacts, error) {
-			f := at.reads[min(n, len(at.reads)-1)]
-			n++
-			return f, nil
-		}).Maybe()
+	at.onFacts(func(context.Context, activities.ConnectionRef) (activities.ConnectionFacts, error) {
+		f := at.reads[min(n, len(at.reads)-1)]
+		n++
+		return f, nil
+	})
 	at.env.OnActivity(a.ReadPort, mock.Anything, mock.Anything).Return(
 		func(context.Context, activities.PortRef) (activities.PortInfo, error) { return at.port, nil }).Maybe()
 	at.env.OnActivity(a.DecommissionConnection, mock.Anything, mock.Anything).Return(
@@ -58,7 +68,6 @@ func newActionTest(t *testing.T, reads ...activities.ConnectionFacts) *actionTes
 			f.Change = &activities.ChangeFacts{Status: ccapi.ChangeRequestWithdrawn}
 			return f, nil
 		}).Maybe()
-	return at
 }
 
 func (at *actionTest) run(o Order) (Result, error) {

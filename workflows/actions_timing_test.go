@@ -59,12 +59,11 @@ func fake(w *wfTest, c activities.ConnectionFacts) *fakeAPI {
 // register answers the activities from f (after any mock registered
 // before, which testify tries first).
 func (f *fakeAPI) register(w *wfTest) {
-	w.env.OnActivity(a.ReadConnection, mock.Anything, mock.Anything).Return(
-		func(context.Context, activities.ConnectionRef) (activities.ConnectionFacts, error) {
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			return f.read(), nil
-		}).Maybe()
+	w.onFacts(func(context.Context, activities.ConnectionRef) (activities.ConnectionFacts, error) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return f.read(), nil
+	})
 	w.env.OnActivity(a.ReadPort, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.PortRef) (activities.PortInfo, error) {
 			if f.portErr != nil {

@@ -115,6 +115,12 @@ type StatusView struct {
 	// Withdrawn: the order deleted its connection (a cancel, a timeout, a
 	// failure after the PUT).
 	Withdrawn bool `json:"withdrawn,omitempty"`
+	// LastRead is what the wait's last read saw (status, time, read
+	// number), since revisionWaitAtFloor: the reads the server retries
+	// send the workflow nothing, so the status query cannot know it;
+	// `starter status` and the webhook add it from the pending read
+	// activity's last failure (DescribeWorkflowExecution).
+	LastRead string `json:"lastRead,omitempty"`
 }
 
 // CancelRequest is the payload of the cancel signal.

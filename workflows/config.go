@@ -132,8 +132,15 @@ func (c Config) withDefaults() Config {
 // connection-name lock, the callbacks workflow, and the workflows of the
 // decommission, modify and adopt actions.
 func Register(r worker.WorkflowRegistry, cfg Config) {
+	RegisterAt(r, cfg, codeRevision)
+}
+
+// RegisterAt is Register with new runs started at an older revision
+// (versions.go), for tests of the paths runs of that revision still take
+// while they are in flight. Workers use Register.
+func RegisterAt(r worker.WorkflowRegistry, cfg Config, revision int) {
 	p := &Provisioner{cfg: cfg.withDefaults()}
-	p.cfg.Revision = codeRevision
+	p.cfg.Revision = revision
 	r.RegisterWorkflowWithOptions(p.Run, workflow.RegisterOptions{Name: WorkflowName})
 	r.RegisterWorkflowWithOptions(p.NameLock, workflow.RegisterOptions{Name: NameLockWorkflowName})
 	r.RegisterWorkflowWithOptions(p.OrderCallbacks, workflow.RegisterOptions{Name: CallbacksWorkflowName})

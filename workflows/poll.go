@@ -14,12 +14,17 @@ import "time"
 //
 // A fourteen-day wait costs under 1,000 reads (TestPollBudget computes it
 // from this schedule); a `refresh` signal reads at once in between.
-var pollTiers = []struct {
-	until time.Duration // age of the wait, since the connection was ordered
-	max   time.Duration // longest interval before the next read
-}{
+// Since revisionWaitAtFloor each tier is a phase of reads at its cap
+// (within PollMax), retried by the server (wait_floor.go).
+var pollTiers = []pollTier{
 	{10 * time.Minute, 30 * time.Second},
 	{24 * time.Hour, 5 * time.Minute},
+}
+
+// pollTier is one tier of the polling budget.
+type pollTier struct {
+	until time.Duration // age of the wait, since the connection was ordered
+	max   time.Duration // longest interval before the next read
 }
 
 // pollTierMax is the longest interval after the first day.
@@ -47,8 +52,29 @@ func firstPoll(cfg Config) time.Duration {
 }
 
 // ReadsOver is how many status reads a wait of length d costs on this
-// schedule (make bench prints it as reads_14d).
+// schedule as orders since revisionWaitAtFloor read it (make bench prints
+// it as reads_14d): in each phase (readPhase), one read an interval after
+// the last, for as long as the phase lasts; none in a last stretch
+// shorter than an interval. The read at the deadline is not counted.
 func ReadsOver(d time.Duration, cfg Config) int {
+	cfg = cfg.withDefaults()
+	var t0 time.Time
+	deadline := t0.Add(d)
+	reads := 0
+	for at := t0; ; {
+		interval, end := readPhase(at.Sub(t0), at, deadline, cfg)
+		n := int(end.Sub(at) / interval)
+		if n == 0 {
+			return reads
+		}
+		reads += n
+		at = at.Add(time.Duration(n) * interval)
+	}
+}
+
+// readsOverLoops is ReadsOver for the loops of runs before
+// revisionWaitAtFloor, one read per timer.
+func readsOverLoops(d time.Duration, cfg Config) int {
 	cfg = cfg.withDefaults()
 	reads := 0
 	for at, interval := time.Duration(0), firstPoll(cfg); ; {

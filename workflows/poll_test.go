@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/mock"
-
 	"github.com/cc-l2/provisioner/activities"
 	"github.com/cc-l2/provisioner/ccapi"
 )
@@ -18,7 +16,7 @@ import (
 func TestPollBudget(t *testing.T) {
 	cfg := DefaultConfig()
 	day := 24 * time.Hour
-	if reads := ReadsOver(14*day, cfg); reads > 1000 {
+	if reads := readsOverLoops(14*day, cfg); reads > 1000 {
 		t.Errorf("a 14-day wait costs %d reads, over the budget of 1000", reads)
 	} else {
 		t.Logf("a 14-day wait costs %d reads", reads)
@@ -68,23 +66,23 @@ func TestNextPoll(t *testing.T) {
 	}
 }
 
-// A waiting order reads its status on the budget's schedule: over three
-// days of a partner's silence, as many reads as ReadsOver says.
+// A waiting order of a run before revisionWaitAtFloor reads its status
+// on the budget's schedule: over three days of a partner's silence, as
+// many reads as readsOverLoops says.
 func TestWaitFollowsThePollBudget(t *testing.T) {
-	w := newWFTest(t, Config{PollsPerRun: 100000})
+	w := newWFTestAt(t, Config{PollsPerRun: 100000}, revisionActionsOnce)
 	w.b2bLookups(goodB2BLookups())
 	w.submit(ccapi.StatusPending)
 	var reads []time.Time
-	w.env.OnActivity(a.GetConnectionStatus, mock.Anything, mock.Anything).Return(
-		func(context.Context, activities.ConnectionRef) (activities.ConnectionStatus, error) {
-			reads = append(reads, w.env.Now())
-			return st(ccapi.StatusPending), nil
-		})
+	w.onStatus(func(context.Context, activities.ConnectionRef) (activities.ConnectionStatus, error) {
+		reads = append(reads, w.env.Now())
+		return st(ccapi.StatusPending), nil
+	})
 	o := validB2B()
 	o.ActivationTimeout, o.OnTimeout = Duration(3*24*time.Hour), OnTimeoutKeep
 	_, err := w.run(o)
 	failure(t, err, ErrTypeActivationTimeout)
-	want := ReadsOver(3*24*time.Hour, DefaultConfig())
+	want := readsOverLoops(3*24*time.Hour, DefaultConfig())
 	// The reads, and the one at the deadline that checks ACTIVE once more.
 	if got := len(reads); got < want || got > want+2 {
 		t.Errorf("%d status reads over 3 days, want %d (+ the deadline's)", got, want)
@@ -97,14 +95,13 @@ func TestRefreshReadsAtOnce(t *testing.T) {
 	w.b2bLookups(goodB2BLookups())
 	w.submit(ccapi.StatusPending)
 	var accepted, refreshed, sawActive time.Time
-	w.env.OnActivity(a.GetConnectionStatus, mock.Anything, mock.Anything).Return(
-		func(context.Context, activities.ConnectionRef) (activities.ConnectionStatus, error) {
-			if !accepted.IsZero() {
-				sawActive = w.env.Now()
-				return st(ccapi.StatusActive), nil
-			}
-			return st(ccapi.StatusPending), nil
-		})
+	w.onStatus(func(context.Context, activities.ConnectionRef) (activities.ConnectionStatus, error) {
+		if !accepted.IsZero() {
+			sawActive = w.env.Now()
+			return st(ccapi.StatusActive), nil
+		}
+		return st(ccapi.StatusPending), nil
+	})
 	// Two days in, reads are 30 minutes apart; the partner accepts, and
 	// the ticketing system says so.
 	w.env.RegisterDelayedCallback(func() {

@@ -173,7 +173,9 @@ func TestMetricsGoThroughTheWorkflowsHandler(t *testing.T) {
 // A run that resumes a wait (after a continue-as-new, or an order started
 // before the polling budget) reads no later than the budget's cap for the
 // wait's age, whatever interval the last run had reached: a wait a minute
-// old is read within 30 s, not after the 30 minutes it carried over.
+// old is read within 30 s, not after the 30 minutes it carried over. The
+// loops that carry this promise are those of runs started before
+// revisionWaitAtFloor (still in flight, and replayed), so they run as such.
 func TestResumedWaitReadsWithinTheCap(t *testing.T) {
 	start := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	wait := WaitState{
@@ -183,7 +185,7 @@ func TestResumedWaitReadsWithinTheCap(t *testing.T) {
 	const within = 30 * time.Second // pollCap for a wait under 10 minutes old
 
 	t.Run("create order", func(t *testing.T) {
-		w := newWFTest(t, Config{})
+		w := newWFTestAt(t, Config{}, revisionActionsOnce)
 		w.env.SetStartTime(start)
 		var firstRead time.Time
 		w.env.OnActivity(a.GetConnectionStatus, mock.Anything, mock.Anything).Return(
@@ -203,7 +205,7 @@ func TestResumedWaitReadsWithinTheCap(t *testing.T) {
 	})
 
 	t.Run("action order", func(t *testing.T) {
-		at := newActionTest(t, conn(notFound))
+		at := newActionTestAt(t, revisionActionsOnce, conn(notFound))
 		at.env.SetStartTime(start)
 		var firstRead time.Time
 		at.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {

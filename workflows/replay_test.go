@@ -21,7 +21,9 @@ import (
 // workflow, which `make record-histories` never rewrites: v1 is from before
 // the changes in versions.go up to changeSafeOrdering, v2 from before
 // changeSearchAttributes and changeCallbacks, v3 from before changePollBudget,
-// v4 from before changeRoundTrips, v5 from before revisionMarkerless.
+// v4 from before changeRoundTrips, v5 from before revisionMarkerless, v6
+// from before revisionWaitAtFloor (the waits' loops, which continue as
+// new).
 const historyDir = "testdata/histories"
 
 // pathsSinceV4 are the paths of the create order and the actions that
@@ -34,8 +36,6 @@ var pathsSinceV4 = []string{
 	"cancelled-after-order", // refreshed while waiting, then cancelled
 	"survived-retryable-errors",
 	"worker-restarted-mid-wait",
-	"long-wait-continued-as-new", // polled several times, then continued as new
-	"long-wait-resumed-run",      // the run after: starts from Input.Wait
 	"name-held-by-another-order",
 	"put-outcome-unknown-adopted",
 	"temporal-cancel-withdrawn",
@@ -70,13 +70,34 @@ var pathsSinceAdversarialTiming = []string{
 	"name-reserved-after-an-order",       // refused: the name's last order ended within the settle window
 }
 
+// pathsSinceWaitAtFloor are the waits' paths recorded since
+// revisionWaitAtFloor: one AwaitConnection activity per phase of the
+// polling budget, and no continue-as-new. The waiting paths of the lists
+// above were recorded again at revision 4 too (activation timeout,
+// adopt, business-to-business, cancel after order, connection error, the
+// decommissions, the modifies, worker restarted mid-wait); v6 keeps them
+// as revision 3 recorded them.
+var pathsSinceWaitAtFloor = []string{
+	"long-wait-one-run",              // many reads, one run, then accepted
+	"cancel-in-the-task-of-a-read",   // a read's news and a cancel in one task
+	"refresh-and-cancel-in-one-task", // a refresh and a cancel while a read is pending
+}
+
+// longWait are the create order's paths that continued as new, before
+// revisionWaitAtFloor.
+var longWait = []string{
+	"long-wait-continued-as-new", // polled several times, then continued as new
+	"long-wait-resumed-run",      // the run after: starts from Input.Wait
+}
+
 // recordedPaths are the paths each recorded set must cover.
 var recordedPaths = map[string][]string{
-	".":  slices.Concat(pathsSinceV4, pathsSinceActionsOnce, pathsSinceAdversarialTiming),
-	"v5": pathsSinceV4,
+	".":  slices.Concat(pathsSinceV4, pathsSinceActionsOnce, pathsSinceAdversarialTiming, pathsSinceWaitAtFloor),
+	"v6": slices.Concat(pathsSinceV4, longWait, pathsSinceActionsOnce, pathsSinceAdversarialTiming),
+	"v5": slices.Concat(pathsSinceV4, longWait),
 	// v4 also keeps a lock released by signal: today's locks leave no
 	// history to replay.
-	"v4": append(slices.Clone(pathsSinceV4), "name-lock-released"),
+	"v4": slices.Concat(pathsSinceV4, longWait, []string{"name-lock-released"}),
 	"v3": {
 		"port-to-port-active",
 		"business-to-business-accepted",

@@ -75,9 +75,30 @@ const (
 	// pathsSinceAdversarialTiming in replay_test.go), so none is gated.
 	revisionActionsOnce = 3
 
+	// revisionWaitAtFloor: every wait (create, modify, decommission,
+	// adopt) reads its connection through one activity per phase of the
+	// polling budget, retried by the server at that phase's interval
+	// (issue 26, wait_floor.go): no workflow task, timer or marker per
+	// read, and no continue-as-new. A run continued as new from an older
+	// run records this revision in its own settings and takes the new
+	// wait from its start.
+	//
+	// Retiring the old loops (await's and awaitAction's loops below
+	// revisionWaitAtFloor, with PollsPerRun, historyBudget and
+	// WaitState.NextPoll): once no run recorded before revision 4 is open
+	// — the longest wait is the order's activationTimeout (14 days by
+	// default; check `temporal workflow list --query "ExecutionStatus =
+	// 'Running'"` for older starts) — a run of an older revision can only
+	// be replayed, never resumed; the loops may then go, together with
+	// the histories under testdata/histories that only they replay.
+	revisionWaitAtFloor = 4
+
 	// codeRevision is this code's revision: the highest above.
-	codeRevision = revisionActionsOnce
+	codeRevision = revisionWaitAtFloor
 )
 
 // actionsOnce reports whether the run takes revisionActionsOnce.
 func (c Config) actionsOnce() bool { return c.Revision >= revisionActionsOnce }
+
+// waitsAtFloor reports whether the run takes revisionWaitAtFloor.
+func (c Config) waitsAtFloor() bool { return c.Revision >= revisionWaitAtFloor }

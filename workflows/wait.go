@@ -27,6 +27,9 @@ func (r *orderRun) await(ctx workflow.Context, cfg Config, w WaitState) (Result,
 	if w.APIStatus == ccapi.StatusPending {
 		r.notify(MilestoneAwaitingAcceptance)
 	}
+	if cfg.waitsAtFloor() {
+		return r.awaitAtFloor(ctx, cfg, w)
+	}
 	interval := time.Duration(w.NextPoll)
 	budgeted := r.since(ctx, changePollBudget)
 	if budgeted {

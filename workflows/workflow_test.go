@@ -35,6 +35,32 @@ type wfTest struct {
 	lookIns []activities.FindOrderConnectionInput
 	// lockHolder, when set, is the order that holds the name already.
 	lockHolder string
+	// readStatus and readFacts answer the reads of a wait, in both its
+	// forms: the loops of runs before revisionWaitAtFloor
+	// (GetConnectionStatus, ReadConnection) and each attempt of
+	// AwaitConnection since.
+	readStatus func(context.Context, activities.ConnectionRef) (activities.ConnectionStatus, error)
+	readFacts  func(context.Context, activities.ConnectionRef) (activities.ConnectionFacts, error)
+	// awaits are the AwaitConnection activities started (the phases of
+	// waits, and their restarts), attempts their attempts.
+	awaits, attempts int
+}
+
+// onStatus answers a create order's status reads with read.
+func (w *wfTest) onStatus(read func(context.Context, activities.ConnectionRef) (activities.ConnectionStatus, error)) {
+	w.env.OnActivity(a.GetConnectionStatus, mock.Anything, mock.Anything).Return(read)
+	if w.readStatus == nil {
+		w.readStatus = read
+	}
+}
+
+// onFacts answers an action's connection reads with read (the first one
+// set answers, like the first matching mock).
+func (w *wfTest) onFacts(read func(context.Context, activities.ConnectionRef) (activities.ConnectionFacts, error)) {
+	w.env.OnActivity(a.ReadConnection, mock.Anything, mock.Anything).Return(read).Maybe()
+	if w.readFacts == nil {
+		w.readFacts = read
+	}
 }
 
 var a *activities.Activities // method references for OnActivity
@@ -42,12 +68,17 @@ var a *activities.Activities // method references for OnActivity
 // newWFTest builds the environment; setup, if any, prepares the suite
 // first (e.g. its metrics handler).
 func newWFTest(t *testing.T, cfg Config, setup ...func(*testsuite.WorkflowTestSuite)) *wfTest {
+	return newWFTestAt(t, cfg, codeRevision, setup...)
+}
+
+// newWFTestAt runs the workflows as runs started at revision do.
+func newWFTestAt(t *testing.T, cfg Config, revision int, setup ...func(*testsuite.WorkflowTestSuite)) *wfTest {
 	w := &wfTest{t: t}
 	for _, s := range setup {
 		s(&w.WorkflowTestSuite)
 	}
 	w.env = w.NewTestWorkflowEnvironment()
-	Register(w.env, cfg)
+	RegisterAt(w.env, cfg, revision)
 	w.env.RegisterActivity(&activities.Activities{})
 	w.env.OnActivity(a.LockConnectionName, mock.Anything, mock.Anything).Return(
 		func(context.Context, activities.NameLockInput) (activities.NameLock, error) {
@@ -70,6 +101,14 @@ func newWFTest(t *testing.T, cfg Config, setup ...func(*testsuite.WorkflowTestSu
 		}).Maybe()
 	w.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, SignalReleaseName, mock.Anything).Return(
 		func(_, _, _, _ string, _ any) error { w.releases++; return nil }).Maybe()
+	w.env.OnActivity(a.AwaitConnection, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in activities.AwaitInput) (activities.Awaited, error) {
+			if activity.GetInfo(ctx).Attempt == 1 {
+				w.awaits++
+			}
+			w.attempts++
+			return activities.AwaitAttempt(ctx, in, w.env.Now(), activities.AwaitReads{Status: w.readStatus, Facts: w.readFacts})
+		}).Maybe()
 	return w
 }
 
@@ -116,12 +155,11 @@ func (w *wfTest) finds(found func(n int, now time.Time) ([]activities.ExistingCo
 // repeating.
 func (w *wfTest) statuses(seq ...activities.ConnectionStatus) {
 	i := 0
-	w.env.OnActivity(a.GetConnectionStatus, mock.Anything, mock.Anything).Return(
-		func(context.Context, activities.ConnectionRef) (activities.ConnectionStatus, error) {
-			s := seq[min(i, len(seq)-1)]
-			i++
-			return s, nil
-		})
+	w.onStatus(func(context.Context, activities.ConnectionRef) (activities.ConnectionStatus, error) {
+		s := seq[min(i, len(seq)-1)]
+		i++
+		return s, nil
+	})
 }
 
 func (w *wfTest) allowDelete() {
@@ -199,7 +237,8 @@ func TestPortToPortBecomesActive(t *testing.T) {
 // An order's reads of the API run as local activities, in the workflow
 // task that asks for them, unless the worker caps API calls across workers
 // (then the server's task-queue rate must count every call); the PUT is
-// always an activity of its own, the name lock always local.
+// always an activity of its own, the name lock always local, and so is a
+// wait's read (AwaitConnection, retried by the server).
 func TestReadsRunLocallyUnlessRateLimited(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
@@ -207,8 +246,8 @@ func TestReadsRunLocallyUnlessRateLimited(t *testing.T) {
 		wantLocal   []string
 		wantRemote  []string
 	}{
-		{"no rate limit", false, []string{"LockConnectionName", "LookupPorts", "GetConnectionStatus", "ReleaseConnectionName"}, []string{"PlaceLayer2Order"}},
-		{"CC_API_MAX_RPS", true, []string{"LockConnectionName", "ReleaseConnectionName"}, []string{"LookupPorts", "PlaceLayer2Order", "GetConnectionStatus"}},
+		{"no rate limit", false, []string{"LockConnectionName", "LookupPorts", "ReleaseConnectionName"}, []string{"PlaceLayer2Order", "AwaitConnection"}},
+		{"CC_API_MAX_RPS", true, []string{"LockConnectionName", "ReleaseConnectionName"}, []string{"LookupPorts", "PlaceLayer2Order", "AwaitConnection"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWFTest(t, Config{APIRateLimited: tc.rateLimited})
@@ -457,14 +496,13 @@ func TestRetryableErrorsAreRecovered(t *testing.T) {
 	unavailable := temporal.NewApplicationError("ccapi: 503 Service Unavailable", activities.ErrTypeAPIUnavailable)
 	w.submit(ccapi.StatusCreating)
 	polls := 0
-	w.env.OnActivity(a.GetConnectionStatus, mock.Anything, mock.Anything).Return(
-		func(context.Context, activities.ConnectionRef) (activities.ConnectionStatus, error) {
-			polls++
-			if polls == 1 {
-				return activities.ConnectionStatus{}, unavailable
-			}
-			return st(ccapi.StatusActive), nil
-		})
+	w.onStatus(func(context.Context, activities.ConnectionRef) (activities.ConnectionStatus, error) {
+		polls++
+		if polls == 1 {
+			return activities.ConnectionStatus{}, unavailable
+		}
+		return st(ccapi.StatusActive), nil
+	})
 	res, err := w.run(validP2P())
 	if err != nil {
 		t.Fatal(err)
@@ -505,7 +543,7 @@ func TestDryRunEndsWithTheRequest(t *testing.T) {
 }
 
 func TestLongWaitContinuesAsNew(t *testing.T) {
-	w := newWFTest(t, Config{PollsPerRun: 3})
+	w := newWFTestAt(t, Config{PollsPerRun: 3}, revisionActionsOnce)
 	w.b2bLookups(goodB2BLookups())
 	w.submit(ccapi.StatusPending)
 	w.statuses(st(ccapi.StatusPending))
@@ -518,7 +556,7 @@ func TestLongWaitContinuesAsNew(t *testing.T) {
 		t.Errorf("continued as %q", can.WorkflowType.Name)
 	}
 	// The next run resumes the wait where this one stopped.
-	w2 := newWFTest(t, Config{PollsPerRun: 3})
+	w2 := newWFTestAt(t, Config{PollsPerRun: 3}, revisionActionsOnce)
 	w2.statuses(st(ccapi.StatusActive))
 	w2.submit(ccapi.StatusCreating)
 	var next Input
@@ -570,7 +608,7 @@ func TestLookupErrors(t *testing.T) {
 // A wait continues as new once its history reaches the size budget, even
 // before PollsPerRun polls: a history of any wait stays under 64 KiB.
 func TestLongWaitContinuesAsNewAtTheSizeBudget(t *testing.T) {
-	w := newWFTest(t, Config{PollsPerRun: 1000})
+	w := newWFTestAt(t, Config{PollsPerRun: 1000}, revisionActionsOnce)
 	w.b2bLookups(goodB2BLookups())
 	w.submit(ccapi.StatusPending)
 	w.statuses(st(ccapi.StatusPending))

@@ -7,7 +7,7 @@
 // internal/bench). It prints a table, writes it to .data/bench.txt, and
 // ends with one line runs are compared by:
 //
-//	bench: ratio=X.XX p2p_calls=N.N b2b_calls=N.N reads_14d=N rss_mib=N rate_use=0.NN failed=N
+//	bench: ratio=X.XX p2p_calls=N.N b2b_calls=N.N reads_14d=N rss_mib=N rate_use=0.NN failed=N events_14d=N actions_14d=N waiting_5000_s=N
 //
 // BENCH_STACK=postgres also runs the port-to-port and business-to-business
 // batches on the production stack (PostgreSQL-backed Temporal server, as

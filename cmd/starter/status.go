@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/cc-l2/provisioner/activities"
 	"github.com/cc-l2/provisioner/workflows"
 )
 
@@ -104,13 +105,34 @@ func orderStatus(ctx context.Context, temporal statusReader, orderID string) (wo
 		qctx, cancel := context.WithTimeout(ctx, queryTimeout)
 		defer cancel()
 		if view, err := queryStatus(qctx, temporal, orderID); err == nil {
+			view.LastRead = lastRead(desc)
 			return view, nil
 		}
 		view := publishedView(orderID, info.GetSearchAttributes())
 		view.Reason = "no worker answered the status query: stage and connection as the order last published them"
+		view.LastRead = lastRead(desc)
 		return view, nil
 	}
 	return endedView(ctx, temporal, orderID, info.GetExecution().GetRunId())
+}
+
+// lastRead is what a waiting order's last status read saw: the reads
+// the server retries reach the workflow only with news, and each one
+// that saw none is the pending read activity's last failure, which
+// names the status, the time and the read's number.
+func lastRead(desc *workflowservice.DescribeWorkflowExecutionResponse) string {
+	for _, a := range desc.GetPendingActivities() {
+		failure := a.GetLastFailure()
+		if a.GetActivityType().GetName() != "AwaitConnection" || failure.GetApplicationFailureInfo().GetType() != activities.ErrTypeStillWaiting {
+			continue
+		}
+		var seen activities.ReadOutcome
+		if err := converter.GetDefaultDataConverter().FromPayloads(failure.GetApplicationFailureInfo().GetDetails(), &seen); err != nil || seen.Read == 0 {
+			continue // the first attempt of a phase waits an interval and reads nothing
+		}
+		return failure.GetMessage()
+	}
+	return ""
 }
 
 // publishedView is what an order's search attributes say of it.
@@ -233,6 +255,7 @@ func writeStatus(a *app, view workflows.StatusView, asJSON bool) error {
 		{"connectionId", view.ConnectionID},
 		{"apiStatus", string(view.APIStatus)},
 		{"reason", view.Reason},
+		{"lastRead", view.LastRead},
 		{"polls", strconv.Itoa(view.Polls)},
 	}
 	for _, row := range rows {

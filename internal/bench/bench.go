@@ -10,7 +10,10 @@
 //   - API calls per order by endpoint, with the ordering company holding
 //     many connections on the source port;
 //   - history bytes per order;
-//   - the worker's memory with many orders waiting for a partner;
+//   - the worker's memory with many orders waiting for a partner, and
+//     how long they took to all get to wait;
+//   - what one 14-day wait costs Temporal in history events and billable
+//     actions (in the SDK's test environment, which skips time);
 //   - the API request rate a rate limit lets through, and failed orders.
 //
 // Every figure is measured in the same run as the ones it is compared
@@ -128,6 +131,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	fmt.Fprintf(r.progress, "bench: %d orders a batch, %d waiting, rate limit %g/s, %d connections on the source port\n",
 		cfg.Orders, cfg.Waiting, cfg.Rate, cfg.Connections)
+	if rep.WaitCost, err = r.waitCost(); err != nil {
+		return nil, fmt.Errorf("the cost of a 14-day wait: %w", err)
+	}
 	if rep.Bare, err = r.bareBatch(ctx, queueBare, cfg.Orders); err != nil {
 		return nil, err
 	}

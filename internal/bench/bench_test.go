@@ -10,7 +10,7 @@ import (
 )
 
 // summaryLine is the exact form of the line runs are compared by.
-var summaryLine = regexp.MustCompile(`^bench: ratio=\d+\.\d\d p2p_calls=\d+\.\d b2b_calls=\d+\.\d reads_14d=\d+ rss_mib=\d+ rate_use=0\.\d\d failed=(\d+)$`)
+var summaryLine = regexp.MustCompile(`^bench: ratio=\d+\.\d\d p2p_calls=\d+\.\d b2b_calls=\d+\.\d reads_14d=\d+ rss_mib=\d+ rate_use=0\.\d\d failed=(\d+) events_14d=\d+ actions_14d=\d+ waiting_5000_s=\d+$`)
 
 // TestBenchSmoke runs the whole benchmark in small, on every `make test`:
 // it checks the report's form and that no order failed, never a figure,
@@ -64,7 +64,7 @@ func TestLineKeepsItsFormAtTheEdges(t *testing.T) {
 	if line := rep.Line(); !summaryLine.MatchString(line) {
 		t.Fatalf("%q is not of the form %s", line, summaryLine)
 	}
-	if got, want := rep.Line(), "bench: ratio=0.00 p2p_calls=0.0 b2b_calls=0.0 reads_14d=0 rss_mib=0 rate_use=0.99 failed=0"; got != want {
+	if got, want := rep.Line(), "bench: ratio=0.00 p2p_calls=0.0 b2b_calls=0.0 reads_14d=0 rss_mib=0 rate_use=0.99 failed=0 events_14d=0 actions_14d=0 waiting_5000_s=0"; got != want {
 		t.Fatalf("Line() = %q, want %q", got, want)
 	}
 }
