@@ -162,7 +162,7 @@ func (x *explorer) runCallbacks(s callbackScenario, intr Interrupt, k int) *call
 			}
 		}, 0)
 		if intr != None {
-			t.at, t.deliver = k, deliverer(intr)
+			t.at, t.deliver = k, t.deliverer(intr)
 		}
 	}
 	if err := execute(env, workflows.CallbacksWorkflowName, event(ms[0])); err != nil {

@@ -222,7 +222,7 @@ func (x *explorer) runOrder(s scenario, can bool, intr Interrupt, k int, base *o
 		r.deadline = base.waitAt.Add(d)
 	case None:
 	default:
-		t.at, t.deliver = k, deliverer(intr)
+		t.at, t.deliver = k, t.deliverer(intr)
 	}
 	order := s.Order
 	if intr == Deadline {

@@ -79,7 +79,7 @@ func (x *explorer) runLock(s lockScenario, intr Interrupt, k int) *lockRunResult
 	orderEnd := start.Add(time.Duration(s.Checks)*lockCheck + lockCheck/2)
 	t := &trace{target: id, kind: intr}
 	if intr != None {
-		t.at, t.deliver = k, deliverer(intr)
+		t.at, t.deliver = k, t.deliverer(intr)
 	}
 	r := &lockRunResult{trace: t, orderEnd: orderEnd}
 	cfg := workflows.DefaultConfig()

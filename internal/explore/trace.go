@@ -2,6 +2,7 @@ package explore
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/cc-l2/provisioner/activities"
 	"github.com/cc-l2/provisioner/workflows"
 )
 
@@ -51,6 +53,9 @@ type trace struct {
 	at      int // deliver at this boundary (0: never)
 	kind    Interrupt
 	deliver func(*testsuite.TestWorkflowEnvironment) // the interrupt
+	// quiet: the boundary is an attempt of a read the server retries,
+	// which wakes no workflow task: a signal there gets a task of its own.
+	quiet bool
 	// afterAnswer: the interrupt goes right after the answer of the
 	// activity that is boundary at, not before it (see above).
 	afterAnswer bool
@@ -220,9 +225,20 @@ func (a *activityHook) ExecuteActivity(ctx context.Context, in *interceptor.Exec
 	}
 	res, err := a.Next.ExecuteActivity(ctx, in)
 	if mine {
+		a.t.mu.Lock()
+		a.t.quiet = isStillWaiting(err)
+		a.t.mu.Unlock()
 		a.t.boundary(info.ActivityType.Name, a.t.now())
 	}
 	return res, err
+}
+
+// isStillWaiting reports whether an attempt of a wait at the engine's
+// floor read nothing to act on: the server tries it again later, and the
+// workflow hears nothing of it (but of the last attempt of a phase).
+func isStillWaiting(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeStillWaiting
 }
 
 type workflowHook struct {
@@ -277,6 +293,9 @@ func (h *timerHook) watch(ctx workflow.Context, d time.Duration, f workflow.Futu
 	early := min(time.Millisecond, d/2)
 	h.t.env.RegisterDelayedCallback(func() {
 		if !f.IsReady() {
+			h.t.mu.Lock()
+			h.t.quiet = false
+			h.t.mu.Unlock()
 			h.t.boundary("timer", h.t.now().Add(early))
 		}
 	}, d-early)
@@ -318,18 +337,30 @@ func (t *trace) answered(activityType string) {
 }
 
 // deliverer is how an interrupt reaches the workflow.
-func deliverer(kind Interrupt) func(*testsuite.TestWorkflowEnvironment) {
+func (t *trace) deliverer(kind Interrupt) func(*testsuite.TestWorkflowEnvironment) {
 	switch kind {
 	case CancelSignal:
 		return func(env *testsuite.TestWorkflowEnvironment) {
-			env.SignalWorkflowSkippingWorkflowTask(workflows.SignalCancel, workflows.CancelRequest{Reason: "explore: cancelled at a boundary"})
+			t.signal(env, workflows.SignalCancel, workflows.CancelRequest{Reason: "explore: cancelled at a boundary"})
 		}
 	case Refresh:
-		return func(env *testsuite.TestWorkflowEnvironment) {
-			env.SignalWorkflowSkippingWorkflowTask(workflows.SignalRefresh, nil)
-		}
+		return func(env *testsuite.TestWorkflowEnvironment) { t.signal(env, workflows.SignalRefresh, nil) }
 	case TemporalCancel:
 		return func(env *testsuite.TestWorkflowEnvironment) { env.CancelWorkflow() }
 	}
 	return nil // the deadline is set before the run; none is delivered
+}
+
+// signal sends a signal in the workflow task of the boundary it comes at
+// or, at a boundary that wakes no task (quiet), in a task of its own, as
+// the server would.
+func (t *trace) signal(env *testsuite.TestWorkflowEnvironment, name string, arg any) {
+	t.mu.Lock()
+	quiet := t.quiet
+	t.mu.Unlock()
+	if quiet {
+		env.SignalWorkflow(name, arg)
+		return
+	}
+	env.SignalWorkflowSkippingWorkflowTask(name, arg)
 }
