@@ -2,12 +2,15 @@ package workflows
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -470,10 +473,23 @@ func TestWithdrawalLateLandingDeleteSentOnce(t *testing.T) {
 			return nil
 		})
 	f.register(w)
+	// The reads for the DELETE's effect carry the order's port: a 404 the
+	// port does not agree with is no withdrawal (issue 22, point 8; a
+	// 1,000-order chaos run on the stack caught a stray 404 believed).
+	var readPorts []string
+	w.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, args converter.EncodedValues) {
+		var ref activities.ConnectionRef
+		if info.ActivityType.Name == "ReadConnection" && args.Get(&ref) == nil {
+			readPorts = append(readPorts, ref.PortID)
+		}
+	})
 	w.env.RegisterDelayedCallback(func() { w.env.SignalWorkflow(SignalCancel, CancelRequest{Reason: "no longer needed"}) }, time.Hour)
 	res, err := w.run(validB2B())
 	if f.deletes != 1 {
 		t.Errorf("%d DELETEs, want 1", f.deletes)
+	}
+	if len(readPorts) == 0 || slices.ContainsFunc(readPorts, func(p string) bool { return p != validB2B().PortID }) {
+		t.Errorf("the reads for the DELETE's effect named ports %q, want the order's %s", readPorts, validB2B().PortID)
 	}
 	if err != nil || res.Stage != StageCancelled || !res.Withdrawn {
 		t.Errorf("result %+v, %v; want cancelled and withdrawn", res, err)

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -39,7 +40,10 @@ func (r *orderRun) withdraw(ctx workflow.Context, cfg Config, connectionID strin
 // was an activity that Temporal retried, each retry a DELETE.
 func (r *orderRun) deleteConnection(ctx workflow.Context, cfg Config, connectionID string) error {
 	var a *activities.Activities
-	ref := activities.ConnectionRef{OrderID: r.order.OrderID, Company: r.order.Company, ConnectionID: connectionID}
+	// The port rides along: a read for the DELETE's effect believes a 404
+	// only when the port agrees (a stray 404 is no withdrawal).
+	ref := activities.ConnectionRef{OrderID: r.order.OrderID, Company: r.order.Company, ConnectionID: connectionID,
+		PortID: cmp.Or(r.srcPortID, r.order.PortID)}
 	if !cfg.actionsOnce() {
 		return workflow.ExecuteActivity(withdrawOptions(ctx, cfg), a.DeleteConnection, ref).Get(ctx, nil)
 	}
