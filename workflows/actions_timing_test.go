@@ -530,3 +530,29 @@ func TestTemporalCancelWhileChecking(t *testing.T) {
 		t.Errorf("milestones %s, want cancelled alone", names)
 	}
 }
+
+// A withdrawal is what a cancel asks for: a DELETE the API refuses for
+// its key (401/403, nothing done) is sent again after a pause, though a
+// cancel came. (A 1,000-order chaos run caught a cancelled order that gave
+// up at the first 401 and left its request PENDING.)
+func TestWithdrawalAfterACancelOutlastsARefusedKey(t *testing.T) {
+	w := newWFTest(t, Config{})
+	w.b2bLookups(goodB2BLookups())
+	w.submit(ccapi.StatusPending)
+	w.statuses(st(ccapi.StatusPending))
+	refusals := 0
+	w.env.OnActivity(a.DeleteConnection, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.ConnectionRef) error {
+			w.deletes++
+			if refusals < 2 {
+				refusals++
+				return temporal.NewApplicationError("the API answered 401", activities.ErrTypeAPIAuth)
+			}
+			return nil
+		})
+	w.env.RegisterDelayedCallback(func() { w.env.SignalWorkflow(SignalCancel, CancelRequest{Reason: "ticket closed"}) }, time.Hour)
+	res, err := w.run(validB2B())
+	if err != nil || res.Stage != StageCancelled || !res.Withdrawn || w.deletes != 3 {
+		t.Errorf("result %+v, %v after %d DELETEs; want cancelled and withdrawn after 3", res, err, w.deletes)
+	}
+}

@@ -37,6 +37,11 @@ type sideEffect struct {
 	// shows reports whether a read of the connection shows that the call
 	// took effect.
 	shows func(activities.ConnectionFacts) bool
+	// mustHappen, for a withdrawal: a cancel does not stop it (it is what
+	// a cancel asks for), and a refused key (401/403) is tried again until
+	// retryUntil, not only for AuthFailureLimit.
+	mustHappen bool
+	retryUntil time.Time
 }
 
 // sendOutcome is what became of a side effect.
@@ -71,10 +76,10 @@ func (r *orderRun) sendOnce(ctx workflow.Context, cfg Config, e sideEffect) sent
 	done, _ := workflow.NewDisconnectedContext(ctx)
 	var err error
 	// A refused key (401/403, a key being rotated) did nothing: it is sent
-	// again after a pause, for AuthFailureLimit, unless a cancel came.
+	// again after a pause (sendAgainAfterRefusal).
 	for pause, since := 5*time.Second, workflow.Now(ctx); ; pause = min(2*pause, 5*time.Minute) {
 		err = workflow.ExecuteActivity(sendOptions(done, cfg), e.activity, e.input).Get(done, e.result)
-		if !isAuthRefusal(err) || r.interrupted(ctx) || workflow.Now(ctx).Sub(since) >= cfg.AuthFailureLimit {
+		if !isAuthRefusal(err) || !r.sendAgainAfterRefusal(ctx, cfg, e, since) {
 			break
 		}
 		r.view.Reason = e.what + " was refused (" + rootMessage(err) + "); sending it again in " + pause.String()
@@ -91,6 +96,18 @@ func (r *orderRun) sendOnce(ctx workflow.Context, cfg Config, e sideEffect) sent
 	r.logger.Warn("Side effect's outcome unknown; nothing else is sent until it shows or the settle window has passed",
 		"what", e.what, "reason", reason, "settleWindow", cfg.PutSettleWindow)
 	return r.awaitEffect(done, cfg, e, reason)
+}
+
+// sendAgainAfterRefusal reports whether a send the API refused for its
+// key (401/403: nothing was done) goes out again: a withdrawal until its
+// budget ends, whatever cancel came (it is what a cancel asks for);
+// anything else for AuthFailureLimit, unless a cancel came.
+func (r *orderRun) sendAgainAfterRefusal(ctx workflow.Context, cfg Config, e sideEffect, since time.Time) bool {
+	now := workflow.Now(ctx)
+	if e.mustHappen {
+		return now.Before(e.retryUntil)
+	}
+	return !r.interrupted(ctx) && now.Sub(since) < cfg.AuthFailureLimit
 }
 
 // awaitEffect reads the connection until e's effect shows, or a read

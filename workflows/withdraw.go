@@ -47,11 +47,12 @@ func (r *orderRun) deleteConnection(ctx workflow.Context, cfg Config, connection
 	if !cfg.actionsOnce() {
 		return workflow.ExecuteActivity(withdrawOptions(ctx, cfg), a.DeleteConnection, ref).Get(ctx, nil)
 	}
+	until := workflow.Now(ctx).Add(withdrawBudget)
 	e := sideEffect{
 		what: "the DELETE of connection " + connectionID, ref: ref, activity: a.DeleteConnection, input: ref,
-		shows: func(f activities.ConnectionFacts) bool { return !f.Found || gone(f.Status) },
+		shows:      func(f activities.ConnectionFacts) bool { return !f.Found || gone(f.Status) },
+		mustHappen: true, retryUntil: until,
 	}
-	until := workflow.Now(ctx).Add(withdrawBudget)
 	for {
 		s := r.sendOnce(ctx, cfg, e)
 		switch s.outcome {
