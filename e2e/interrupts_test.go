@@ -174,15 +174,7 @@ func TestCancelInTheTaskOfARead(t *testing.T) {
 	}
 	w.startWorkflows()
 
-	res, err := result(t, run)
-	if err != nil || res.Stage != workflows.StageCancelled || !res.Withdrawn {
-		t.Fatalf("outcome %+v, %v: the cancel was lost", res, err)
-	}
-	conn, err := env.api.GetConnection(context.Background(), "acme", waiting.ConnectionID)
-	if err == nil && conn.Status.Phase() != ccapi.PhaseFailed {
-		t.Errorf("connection after the cancel: %+v", conn)
-	}
-	checkHistory(t, c, o.OrderID, "cancel-in-the-task-of-a-read")
+	withdrawnOnCancel(t, c, run, waiting.ConnectionID, "cancel-in-the-task-of-a-read")
 }
 
 // Issue 26: a refresh and a cancel that reach a waiting order in one task
@@ -209,15 +201,7 @@ func TestRefreshAndCancelInOneTask(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.startWorkflows()
-	res, err := result(t, run)
-	if err != nil || res.Stage != workflows.StageCancelled || !res.Withdrawn {
-		t.Fatalf("outcome %+v, %v: the cancel was lost", res, err)
-	}
-	conn, err := env.api.GetConnection(context.Background(), "acme", waiting.ConnectionID)
-	if err == nil && conn.Status.Phase() != ccapi.PhaseFailed {
-		t.Errorf("connection after the cancel: %+v", conn)
-	}
-	checkHistory(t, c, o.OrderID, "refresh-and-cancel-in-one-task")
+	withdrawnOnCancel(t, c, run, waiting.ConnectionID, "refresh-and-cancel-in-one-task")
 }
 
 // Issue 22, scenario 5: order A ends ACTIVE; order B, of the same name on
@@ -257,4 +241,20 @@ func TestSecondOrderRightAfterTheFirstTakesNothingOfIt(t *testing.T) {
 		t.Errorf("the first order's connection: %+v, %v", conn, err)
 	}
 	checkHistory(t, c, second.OrderID, "name-reserved-after-an-order")
+}
+
+// withdrawnOnCancel checks that a cancelled order ended cancelled with its
+// connection withdrawn (gone from the API, or no longer able to come up),
+// and records its history as recordAs.
+func withdrawnOnCancel(t *testing.T, c client.Client, run client.WorkflowRun, connectionID, recordAs string) {
+	t.Helper()
+	res, err := result(t, run)
+	if err != nil || res.Stage != workflows.StageCancelled || !res.Withdrawn {
+		t.Fatalf("outcome %+v, %v: the cancel was lost", res, err)
+	}
+	conn, err := env.api.GetConnection(context.Background(), "acme", connectionID)
+	if err == nil && conn.Status.Phase() != ccapi.PhaseFailed {
+		t.Errorf("connection after the cancel: %+v", conn)
+	}
+	checkHistory(t, c, res.OrderID, recordAs)
 }
