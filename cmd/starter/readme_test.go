@@ -2,55 +2,29 @@ package main
 
 import (
 	"os"
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/cc-l2/provisioner/internal/config"
+	"github.com/cc-l2/provisioner/internal/readme"
 )
 
-// readmeTable returns the rows (cells trimmed) of the first README table
-// whose header row starts with header, after the line starting with after.
+// readmeTable returns the rows of the README's first table whose header
+// row starts with header, after the line starting with after.
 func readmeTable(t *testing.T, after, header string) [][]string {
 	t.Helper()
 	raw, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, text, ok := strings.Cut(string(raw), "\n"+after)
-	if !ok {
-		t.Fatalf("README has no line starting %q", after)
+	rows, err := readme.Table(string(raw), after, header)
+	if err != nil {
+		t.Fatal(err)
 	}
-	var rows [][]string
-	in := false
-	for _, line := range strings.Split(text, "\n") {
-		switch {
-		case strings.HasPrefix(line, header):
-			in = true
-		case in && strings.HasPrefix(line, "| ---"):
-		case in && strings.HasPrefix(line, "|"):
-			cells := strings.Split(strings.Trim(line, "|"), " | ")
-			for i := range cells {
-				cells[i] = strings.TrimSpace(cells[i])
-			}
-			rows = append(rows, cells)
-		case in:
-			return rows
-		}
-	}
-	t.Fatalf("README has no table %q after %q", header, after)
-	return nil
+	return rows
 }
 
-var codeSpan = regexp.MustCompile("`([^`]*)`")
-
-func codeSpans(cell string) []string {
-	var out []string
-	for _, m := range codeSpan.FindAllStringSubmatch(cell, -1) {
-		out = append(out, m[1])
-	}
-	return out
-}
+var codeSpans = readme.CodeSpans
 
 // The README's configuration table names every variable the starter reads,
 // with the starter's default where it gives one, and every STARTER_

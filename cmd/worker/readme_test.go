@@ -3,59 +3,30 @@ package main
 import (
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/cc-l2/provisioner/internal/config"
+	"github.com/cc-l2/provisioner/internal/readme"
 )
 
-// readmeTable returns the rows (cells trimmed) of the README table whose
-// header row starts with header, under the section titled section.
-func readmeTable(t *testing.T, section, header string) [][]string {
+// readmeTable returns the rows of the README's first table whose header
+// row starts with header, after the line starting with after.
+func readmeTable(t *testing.T, after, header string) [][]string {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, text, ok := strings.Cut(string(raw), "\n"+section+"\n")
-	if !ok {
-		t.Fatalf("README has no section %q", section)
-	}
-	var rows [][]string
-	in := false
-	for _, line := range strings.Split(text, "\n") {
-		switch {
-		case strings.HasPrefix(line, header):
-			in = true
-		case in && strings.HasPrefix(line, "| ---"):
-		case in && strings.HasPrefix(line, "|"):
-			cells := strings.Split(strings.Trim(line, "|"), " | ")
-			for i := range cells {
-				cells[i] = strings.TrimSpace(cells[i])
-			}
-			rows = append(rows, cells)
-		case in:
-			return rows
-		}
-	}
-	if !in {
-		t.Fatalf("README section %q has no table %q", section, header)
+	rows, err := readme.Table(string(raw), after, header)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return rows
 }
 
-// codeSpans are the `...` spans of a cell, in order.
-var codeSpan = regexp.MustCompile("`([^`]*)`")
-
-func codeSpans(cell string) []string {
-	var out []string
-	for _, m := range codeSpan.FindAllStringSubmatch(cell, -1) {
-		out = append(out, m[1])
-	}
-	return out
-}
+var codeSpans = readme.CodeSpans
 
 // The README's configuration table names every variable the worker reads,
 // with the worker's default where it gives one, and no variable that
