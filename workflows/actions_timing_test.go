@@ -184,28 +184,13 @@ func deletedAfterDeleting(c *activities.ConnectionFacts) {
 	}
 }
 
-func (w *wfTest) runAction(o Order) (Result, error) {
-	w.env.ExecuteWorkflow(WorkflowType(o), Input{Order: o})
-	if !w.env.IsWorkflowCompleted() {
-		w.t.Fatal("workflow did not complete")
-	}
-	if err := w.env.GetWorkflowError(); err != nil {
-		return Result{}, err
-	}
-	var res Result
-	if err := w.env.GetWorkflowResult(&res); err != nil {
-		w.t.Fatal(err)
-	}
-	return res, nil
-}
-
 // Issue 22, scenario 3: a DELETE answered 504 whose effect lands a read
 // later is not sent again; the order reads until the effect shows.
 func TestDecommissionLateLandingDeleteSentOnce(t *testing.T) {
 	w := newWFTest(t, Config{})
 	f := newFakeAPI(w, conn())
 	f.loseDelete, f.after = 1, deletedAfterDeleting
-	res, err := w.runAction(decommission())
+	res, err := w.run(decommission())
 	if f.deletes != 1 {
 		t.Errorf("%d DELETEs, want 1", f.deletes)
 	}
@@ -219,7 +204,7 @@ func TestModifyLostAnswerSentOnce(t *testing.T) {
 		w := newWFTest(t, Config{})
 		f := newFakeAPI(w, conn())
 		f.loseUpdate = 1
-		res, err := w.runAction(modify(200))
+		res, err := w.run(modify(200))
 		if f.updates != 1 {
 			t.Errorf("%d updates, want 1", f.updates)
 		}
@@ -234,7 +219,7 @@ func TestModifyLostAnswerSentOnce(t *testing.T) {
 				approve(200)(c)
 			}
 		}
-		res, err := w.runAction(modify(200))
+		res, err := w.run(modify(200))
 		if f.changes != 1 {
 			t.Errorf("%d change requests, want 1", f.changes)
 		}
@@ -260,7 +245,7 @@ func TestModifyPartnerDecidedWhileTheAnswerWasLost(t *testing.T) {
 			w := newWFTest(t, Config{})
 			f := newFakeAPI(w, conn(b2b))
 			f.loseChange, f.onChange = 1, tt.decide
-			res, err := w.runAction(modify(200, func(o *Order) { o.ActivationTimeout = Duration(time.Hour) }))
+			res, err := w.run(modify(200, func(o *Order) { o.ActivationTimeout = Duration(time.Hour) }))
 			if f.changes != 1 || f.wds != 0 {
 				t.Errorf("%d change requests, %d withdrawals; want 1, 0", f.changes, f.wds)
 			}
@@ -333,7 +318,7 @@ func TestTemporalCancelWhileASideEffectIsInFlight(t *testing.T) {
 			tt.slow(w, f)
 			f.register(w)
 			w.env.RegisterDelayedCallback(w.env.CancelWorkflow, 10*time.Second)
-			res, err := w.runAction(tt.order)
+			res, err := w.run(tt.order)
 			if err != nil || res.Stage != tt.wantStage || !strings.Contains(res.Reason, tt.want) || strings.Contains(res.Reason, "nothing was done") {
 				t.Errorf("result %+v, %v; want %s saying %q", res, err, tt.wantStage, tt.want)
 			}
@@ -374,7 +359,7 @@ func TestActionsOwnershipFailsClosed(t *testing.T) {
 			w := newWFTest(t, Config{})
 			f := newFakeAPI(w, tt.conn)
 			f.portErr = tt.portErr
-			res, err := w.runAction(tt.order)
+			res, err := w.run(tt.order)
 			outcome(t, res, err, "", tt.errType, tt.want)
 			if f.deletes+f.updates+f.changes+f.wds != 0 {
 				t.Errorf("%d DELETEs, %d updates, %d change requests, %d withdrawals; want none", f.deletes, f.updates, f.changes, f.wds)
@@ -408,7 +393,7 @@ func TestModifyApprovedAsItEnds(t *testing.T) {
 			if tt.stop != nil {
 				w.env.RegisterDelayedCallback(func() { tt.stop(w) }, tt.at)
 			}
-			res, err := w.runAction(tt.order)
+			res, err := w.run(tt.order)
 			outcome(t, res, err, StageModified, "", "changed from 100 to 200 Mbps")
 			if s := w.status(); s.Stage != StageModified {
 				t.Errorf("status %+v, want stage modified", s)
@@ -508,7 +493,7 @@ func TestModifyUpdateRefusedKeyIsSentAgain(t *testing.T) {
 			return activities.ConnectionFacts{}, temporal.NewApplicationError("the API answered 401", activities.ErrTypeAPIAuth)
 		}).Twice()
 	f.register(w)
-	res, err := w.runAction(modify(200))
+	res, err := w.run(modify(200))
 	outcome(t, res, err, StageModified, "", "changed from 100 to 200 Mbps")
 	if refused != 2 || f.updates != 1 || f.reads != 2 {
 		t.Errorf("%d refused, %d updates, %d reads; want 2, 1, 2 (the check's and the update's own)", refused, f.updates, f.reads)
@@ -522,7 +507,7 @@ func TestTemporalCancelWhileChecking(t *testing.T) {
 	got := w.milestones()
 	w.env.OnActivity(a.ReadConnection, mock.Anything, mock.Anything).After(time.Minute).Return(conn(), nil)
 	w.env.RegisterDelayedCallback(w.env.CancelWorkflow, 10*time.Second)
-	res, err := w.runAction(decommission())
+	res, err := w.run(decommission())
 	if err != nil || res.Stage != StageCancelled || !res.NothingOrdered || !strings.Contains(res.Reason, "nothing was done") {
 		t.Errorf("result %+v, %v", res, err)
 	}

@@ -38,21 +38,21 @@ func TestWaitAtFloor(t *testing.T) {
 			at.reads = []activities.ConnectionFacts{conn(b2b), conn(b2b, change(ccapi.ChangeRequestPending, 200))}
 			at.port = activities.PortInfo{Found: true, ID: "p1", Name: "ACME-HKG", RemainingMbps: 1000}
 			at.mockActions()
-			return w.runAction(modify(200, long))
+			return w.run(modify(200, long))
 		}},
 		{"decommission: DELETED", func(w *wfTest) (Result, error) {
 			at := &actionTest{wfTest: w}
 			at.reads = []activities.ConnectionFacts{conn(), conn(status(ccapi.StatusDeleting))}
 			at.port = activities.PortInfo{Found: true, ID: "p1", Name: "ACME-HKG", RemainingMbps: 1000}
 			at.mockActions()
-			return w.runAction(decommission(long))
+			return w.run(decommission(long))
 		}},
 		{"adopt: following", func(w *wfTest) (Result, error) {
 			at := &actionTest{wfTest: w}
 			at.reads = []activities.ConnectionFacts{conn(status(ccapi.StatusPending))}
 			at.port = activities.PortInfo{Found: true, ID: "p1", Name: "ACME-HKG", RemainingMbps: 1000}
 			at.mockActions()
-			return w.runAction(adopt(long))
+			return w.run(adopt(long))
 		}},
 	}
 	for _, tt := range tests {

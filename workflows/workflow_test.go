@@ -167,8 +167,10 @@ func (w *wfTest) allowDelete() {
 		func(context.Context, activities.ConnectionRef) error { w.deletes++; return nil })
 }
 
+// run runs the order under the workflow type that runs it (a create
+// order's, or its action's) to its end.
 func (w *wfTest) run(o Order) (Result, error) {
-	w.env.ExecuteWorkflow(WorkflowName, Input{Order: o})
+	w.env.ExecuteWorkflow(WorkflowType(o), Input{Order: o})
 	if !w.env.IsWorkflowCompleted() {
 		w.t.Fatal("workflow did not complete")
 	}
