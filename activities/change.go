@@ -72,10 +72,11 @@ func (a *Activities) ReadConnection(ctx context.Context, in ConnectionRef) (Conn
 		case err != nil:
 			return ConnectionFacts{}, err
 		case listed != nil:
-			// Failed at once, not retried here: the order's next read
-			// asks again, and a cancel need not wait for this one.
-			return ConnectionFacts{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("connection %s answered 404, but port %s still lists it %s: not believed",
-				in.ConnectionID, in.PortID, listed.Status), ErrTypeLookupInconclusive, nil)
+			// Retryable, like any read that proves nothing: the activities
+			// that read before they send (a withdrawal of a change request,
+			// retried for a day) must not give up on a stray 404.
+			return ConnectionFacts{}, temporal.NewApplicationError(fmt.Sprintf("connection %s answered 404, but port %s still lists it %s: not believed",
+				in.ConnectionID, in.PortID, listed.Status), ErrTypeLookupInconclusive)
 		}
 		return ConnectionFacts{ID: in.ConnectionID}, nil
 	case err != nil:

@@ -124,3 +124,19 @@ func TestReadConnectionConfirmsA404WithThePort(t *testing.T) {
 		t.Errorf("a connection the port does not list either: %+v, %v", f, err)
 	}
 }
+
+// A read whose 404 is not believed is retryable: WithdrawSpeedChange,
+// retried for a day, reads first and must not give up on a stray 404.
+func TestUnbelievedA404IsRetryable(t *testing.T) {
+	at := newActTest(t)
+	id := create(t, at, 1, "ORDER-STRAY-RETRY")
+	ref := activities.ConnectionRef{OrderID: "O", Company: "acme", ConnectionID: id, PortID: acmeHKG}
+	at.sim.SetFaults(ccapisim.Faults{Endpoints: map[string]ccapisim.Faults{ccapisim.EndpointGetConnection: {ReadGap: time.Hour}}})
+	_, err := run[activities.ConnectionFacts](t, at, at.acts.WithdrawSpeedChange, ref)
+	if err == nil {
+		t.Fatal("a withdrawal read a live connection's stray 404 as an answer")
+	}
+	if appErr := appError(t, err); appErr.NonRetryable() {
+		t.Errorf("not retryable: %v", err)
+	}
+}
