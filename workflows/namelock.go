@@ -32,11 +32,11 @@ func nameLockID(company, portID, name string) string {
 // on it.
 func (r *orderRun) holdName(ctx workflow.Context, cfg Config) (bool, error) {
 	o := r.order
+	in := r.nameLockInput(ctx)
 	// Set first: should the order be cancelled while the lock is being
 	// taken, finish still releases it.
-	r.nameLock = nameLockID(o.Company, o.PortID, o.Name)
+	r.nameLock = in.LockWorkflowID
 	var a *activities.Activities
-	in := r.nameLockInput(ctx)
 	if r.current {
 		in.Delay = cfg.NameLockCheck
 	}
@@ -74,9 +74,11 @@ func (r *orderRun) nameLockInput(ctx workflow.Context) activities.NameLockInput 
 	}
 }
 
-// releaseName gives the name back: a delayed lock (one with a run id) is
-// terminated, an older one signalled. A lock that is gone already (it saw
-// the order end) makes either fail; that is fine.
+// releaseName gives the name back: a delayed lock (one with a run id) by
+// identity (ReleaseConnectionName ends whatever run of it is current and
+// held for this order), reserving the name for the settle window when a
+// PUT went out; an older one by signal. A lock that is gone already (it
+// saw the order end) has nothing left to release.
 func (r *orderRun) releaseName(ctx workflow.Context, cfg Config) {
 	if r.nameLock == "" {
 		return
