@@ -71,7 +71,12 @@ func (o Order) IsCreate() bool { return o.Action == "" || o.Action == ActionCrea
 
 // Callback is where a ticketing system wants to hear of an order.
 type Callback struct {
-	URL    string `json:"url"`
+	// URL is where the milestones are POSTed, signed; or, instead,
+	URL string `json:"url,omitempty"`
+	// Target names one of the worker's operator-defined callback targets
+	// (CALLBACK_TARGETS), which says the URL, method, body and
+	// credentials: a ticketing system's own API.
+	Target string `json:"target,omitempty"`
 	Ticket string `json:"ticket,omitempty"` // echoed in every event
 }
 
@@ -139,8 +144,11 @@ var (
 	orderIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 	// Console Connect usernames and ids: letters, digits, dot, dash, underscore.
 	identPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
-	classes      = []string{"GOLD", "SILVERPLUS", "SILVER", "BRONZE"}
-	units        = []string{"d", "w", "m", "y"}
+	// targetPattern is a callback target's name, as CALLBACK_TARGETS
+	// defines it.
+	targetPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
+	classes       = []string{"GOLD", "SILVERPLUS", "SILVER", "BRONZE"}
+	units         = []string{"d", "w", "m", "y"}
 	// The Layer 2 PUT takes "invoice" or "plan"; "creditcard" is only
 	// possible through the web application (OpenAPI, create-layer2-...).
 	payments = []string{"invoice", "plan"}
@@ -256,9 +264,12 @@ func (v *ValidationError) checkIdentity(o Order) {
 
 func (v *ValidationError) checkCallback(o Order) {
 	if c := o.Callback; c != nil {
+		v.check((c.URL == "") != (c.Target == ""), "callback", "must name either a url or a target, not both and not neither")
+		v.check(c.Target == "" || targetPattern.MatchString(c.Target), "callback.target",
+			"must be 1-64 letters, digits, '_' or '-', starting with a letter (got %q)", c.Target)
 		u, err := url.Parse(c.URL)
 		// The URL is not repeated: it may carry credentials.
-		v.check(err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil, "callback.url",
+		v.check(c.URL == "" || err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil, "callback.url",
 			"must be an http or https URL without credentials (got %q)", outbound.Redacted(c.URL))
 		v.check(len(c.Ticket) <= 100 && !strings.ContainsFunc(c.Ticket, unicode.IsControl), "callback.ticket",
 			"must be at most 100 characters, without control characters")
