@@ -85,7 +85,7 @@ func AwaitAttempt(ctx context.Context, in AwaitInput, now time.Time, read AwaitR
 	if in.Delayed {
 		reads--
 		if reads == 0 {
-			return Awaited{}, temporal.NewApplicationError("the first read comes one interval after the last", ErrTypeStillWaiting)
+			return Awaited{}, stillWaitingError("the first read comes one interval after the last", nil)
 		}
 	}
 	if in.For == AwaitActivation {
@@ -159,7 +159,19 @@ func stillWaiting(connectionID string, status ccapi.Status, read int, now time.T
 	if reason != "" {
 		msg += ": " + reason
 	}
-	return temporal.NewApplicationError(msg, ErrTypeStillWaiting, ReadOutcome{Status: status, Reason: reason, Read: read, ReadAt: now})
+	return stillWaitingError(msg, &ReadOutcome{Status: status, Reason: reason, Read: read, ReadAt: now})
+}
+
+// stillWaitingError is a StillWaiting failure, benign: waiting is the
+// normal run of a wait, so the SDK neither logs it as an error nor counts
+// it in its failure metrics (a 14-day wait is some 900 attempts; before,
+// each one logged "Activity error" at ERROR in the worker's log).
+func stillWaitingError(msg string, seen *ReadOutcome) error {
+	opts := temporal.ApplicationErrorOptions{Category: temporal.ApplicationErrorCategoryBenign}
+	if seen != nil {
+		opts.Details = []any{*seen}
+	}
+	return temporal.NewApplicationErrorWithOptions(msg, ErrTypeStillWaiting, opts)
 }
 
 func orUnread(s ccapi.Status) string {

@@ -1,8 +1,14 @@
 package activities
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
 
 	"github.com/cc-l2/provisioner/ccapi"
 )
@@ -69,5 +75,23 @@ func TestActionNews(t *testing.T) {
 				t.Errorf("actionNews = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// Every way an attempt keeps waiting is a benign StillWaiting failure:
+// the SDK logs a benign failure at debug, not as an "Activity error".
+func TestStillWaitingIsBenign(t *testing.T) {
+	env := (&testsuite.WorkflowTestSuite{}).NewTestActivityEnvironment()
+	env.RegisterActivityWithOptions(func(ctx context.Context, in AwaitInput) (Awaited, error) {
+		return AwaitAttempt(ctx, in, time.Now(), AwaitReads{Status: func(context.Context, ConnectionRef) (ConnectionStatus, error) {
+			return ConnectionStatus{Status: ccapi.StatusCreating}, nil
+		}})
+	}, activity.RegisterOptions{Name: "await"})
+	for _, delayed := range []bool{true, false} {
+		_, err := env.ExecuteActivity("await", AwaitInput{For: AwaitActivation, Known: ccapi.StatusCreating, Delayed: delayed})
+		var appErr *temporal.ApplicationError
+		if !errors.As(err, &appErr) || appErr.Type() != ErrTypeStillWaiting || appErr.Category() != temporal.ApplicationErrorCategoryBenign {
+			t.Errorf("delayed %v: %v, want a benign %s", delayed, err, ErrTypeStillWaiting)
+		}
 	}
 }
