@@ -79,6 +79,9 @@ func (r *run) projectBatch(ctx context.Context, name, queue string, kind orderKi
 	})
 	b.Calls = r.sim.callsSince(before)
 	fmt.Fprintf(r.progress, "bench: %s: %d orders ended in %s, %d failed\n", name, b.Ended, b.Took.Round(100*time.Millisecond), b.Failed)
+	if g, err := slowestGap(ctx, r.temporal, runs); err == nil {
+		writeSlowest(r.progress, name, g)
+	}
 	if outOfTime {
 		fmt.Fprintf(r.progress, "bench: %s: %d orders had not ended %s after the submit\n", name, b.Started-b.Ended, opts.endWithin.Round(time.Second))
 		return b, terminateRunning(ctx, r.temporal, queue, r.progress)
