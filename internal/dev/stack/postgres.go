@@ -77,7 +77,7 @@ func (p *Postgres) Init(ctx context.Context) error {
 	}
 	// Only TCP on loopback, on our own port; no Unix socket, so nothing
 	// depends on a socket directory's path or permissions.
-	conf := fmt.Sprintf("\n# internal/stack\nlisten_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = ''\nmax_connections = 200\n", p.Port)
+	conf := fmt.Sprintf("\n# internal/dev/stack\nlisten_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = ''\nmax_connections = 200\n", p.Port)
 	f, err := os.OpenFile(filepath.Join(p.dataDir(), "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		return err

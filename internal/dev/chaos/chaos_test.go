@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cc-l2/provisioner/internal/devserver"
+	"github.com/cc-l2/provisioner/internal/dev/devserver"
 )
 
 // shortRunSeed is the seed of the run inside `make test`. Seeds that broke

@@ -23,7 +23,7 @@ func TestNoFixedPorts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	suites := []string{"e2e", "internal/chaos", "internal/bench"}
+	suites := []string{"e2e", "internal/dev/chaos", "internal/dev/bench"}
 	checked := 0
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/cc-l2/provisioner/ccapi/ccapisim"
-	"github.com/cc-l2/provisioner/internal/chaos"
+	"github.com/cc-l2/provisioner/internal/dev/chaos"
 	"github.com/cc-l2/provisioner/workflows"
 )
 

@@ -32,7 +32,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
-	"github.com/cc-l2/provisioner/internal/devserver"
+	"github.com/cc-l2/provisioner/internal/dev/devserver"
 	"github.com/cc-l2/provisioner/internal/logging"
 	"github.com/cc-l2/provisioner/workflows"
 )
@@ -62,7 +62,7 @@ type Config struct {
 	// harness is broken.
 	Timeout time.Duration
 	// Stack also runs the port-to-port and business-to-business batches
-	// on the production stack (internal/stack: PostgreSQL-backed Temporal
+	// on the production stack (internal/dev/stack: PostgreSQL-backed Temporal
 	// server), with one worker and with two, kept in Dir/stack.
 	Stack bool
 	// Dir holds the binaries, order files and logs.

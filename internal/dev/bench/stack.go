@@ -8,8 +8,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
+	"github.com/cc-l2/provisioner/internal/dev/stack"
 	"github.com/cc-l2/provisioner/internal/logging"
-	"github.com/cc-l2/provisioner/internal/stack"
 )
 
 // StackBatches are the project's batches on the production stack.

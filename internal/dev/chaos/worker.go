@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cc-l2/provisioner/internal/devserver"
+	"github.com/cc-l2/provisioner/internal/dev/devserver"
 )
 
 // BuildWorker builds the worker binary into dir and returns its path.

@@ -81,7 +81,7 @@ type Report struct {
 	Puts, Created, Withdrawn, ActiveConn int
 	Kills, KillsAtPUT, Restarts          int
 	// Stack names the backend when it is not the dev server ("postgres":
-	// internal/stack); DBRestarts are its PostgreSQL crash-restarts.
+	// internal/dev/stack); DBRestarts are its PostgreSQL crash-restarts.
 	Stack      string
 	DBRestarts int
 	// Workers is what each worker did.

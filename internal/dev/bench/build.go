@@ -5,8 +5,8 @@ import (
 	"os/exec"
 	"path/filepath"
 
-	"github.com/cc-l2/provisioner/internal/chaos"
-	"github.com/cc-l2/provisioner/internal/devserver"
+	"github.com/cc-l2/provisioner/internal/dev/chaos"
+	"github.com/cc-l2/provisioner/internal/dev/devserver"
 )
 
 // Binaries are the project's programs a run measures, built from the

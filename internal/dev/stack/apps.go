@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cc-l2/provisioner/internal/devserver"
+	"github.com/cc-l2/provisioner/internal/dev/devserver"
 )
 
 // SimKey is the simulator's API key on the stack.

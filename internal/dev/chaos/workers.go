@@ -4,7 +4,7 @@ import (
 	"context"
 	"sync"
 
-	"github.com/cc-l2/provisioner/internal/stack"
+	"github.com/cc-l2/provisioner/internal/dev/stack"
 	"github.com/cc-l2/provisioner/workflows"
 )
 

@@ -13,7 +13,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cc-l2/provisioner/ccapi/ccapisim"
-	"github.com/cc-l2/provisioner/internal/chaos"
+	"github.com/cc-l2/provisioner/internal/dev/chaos"
 	"github.com/cc-l2/provisioner/workflows"
 )
 

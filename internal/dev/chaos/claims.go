@@ -6,7 +6,7 @@ import (
 )
 
 // Claim is one order of another suite and how its workflow ended, for
-// Reconcile: the explorer (internal/explore) checks its runs with the very
+// Reconcile: the explorer (internal/dev/explore) checks its runs with the very
 // reconciliation `make chaos` uses, not a second one.
 type Claim struct {
 	Order workflows.Order

@@ -9,7 +9,7 @@
 //
 // `make chaos` runs the full suite (cmd/chaos); `make test` runs a short
 // one with a fixed seed. With Config.Stack the same suite runs on the
-// production stack (internal/stack: PostgreSQL-backed Temporal server)
+// production stack (internal/dev/stack: PostgreSQL-backed Temporal server)
 // with several workers, and PostgreSQL crashes too.
 package chaos
 
@@ -36,8 +36,8 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/cc-l2/provisioner/ccapi/ccapisim"
-	"github.com/cc-l2/provisioner/internal/devserver"
-	"github.com/cc-l2/provisioner/internal/stack"
+	"github.com/cc-l2/provisioner/internal/dev/devserver"
+	"github.com/cc-l2/provisioner/internal/dev/stack"
 	"github.com/cc-l2/provisioner/workflows"
 )
 
@@ -52,7 +52,7 @@ type Config struct {
 	// server (its SQLite file), or, with Stack, of the stack's server
 	// (always SIGKILL).
 	Restarts int
-	// Stack runs the orders on the production stack (internal/stack:
+	// Stack runs the orders on the production stack (internal/dev/stack:
 	// PostgreSQL, the pinned Temporal server from compose's configuration)
 	// instead of the dev server, kept in Dir/stack; DBRestarts crash
 	// PostgreSQL (pg_ctl stop -m immediate) and start it again.

@@ -5,7 +5,7 @@
 // cancel signal, a Temporal cancel, a refresh, the activation deadline —
 // each also with the wait continuing as new in that same task. Then it
 // reconciles the simulator's ledger with the outcome as make chaos does
-// (internal/chaos) and checks that every interrupt the workflow accepted
+// (internal/dev/chaos) and checks that every interrupt the workflow accepted
 // took effect. It also runs pairs of orders for the same name and port,
 // the second started at every boundary of the first.
 //

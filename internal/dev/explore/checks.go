@@ -9,7 +9,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cc-l2/provisioner/ccapi/ccapisim"
-	"github.com/cc-l2/provisioner/internal/chaos"
+	"github.com/cc-l2/provisioner/internal/dev/chaos"
 	"github.com/cc-l2/provisioner/workflows"
 )
 
