@@ -1,4 +1,8 @@
-package config
+// Package secret holds the one type for every credential the project
+// handles: a leaf that the environment configuration (internal/config), the
+// API client, the activities and the signatures all import, so that none of
+// them imports another for it.
+package secret
 
 import (
 	"fmt"
