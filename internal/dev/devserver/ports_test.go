@@ -46,7 +46,7 @@ func TestNoFixedPorts(t *testing.T) {
 		}
 		checked++
 		for _, m := range fixedPort.FindAllString(string(src), -1) {
-			if rel != filepath.Join("internal", "devserver", "ports_test.go") {
+			if rel != filepath.Join("internal", "dev", "devserver", "ports_test.go") {
 				t.Errorf("%s listens on a fixed port: %s", rel, m)
 			}
 		}
