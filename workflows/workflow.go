@@ -205,8 +205,7 @@ func activationTimeout(o Order, cfg Config) time.Duration {
 // isAPIRejection reports whether an activity failed because the API
 // refused the request (a 4xx), as opposed to being unreachable.
 func isAPIRejection(err error) bool {
-	var appErr *temporal.ApplicationError
-	return errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeAPIRejected
+	return activities.IsType(err, activities.ErrTypeAPIRejected)
 }
 
 // rootMessage is the innermost failure message: the activity's own words

@@ -2,7 +2,6 @@ package explore
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
@@ -237,8 +236,7 @@ func (a *activityHook) ExecuteActivity(ctx context.Context, in *interceptor.Exec
 // floor read nothing to act on: the server tries it again later, and the
 // workflow hears nothing of it (but of the last attempt of a phase).
 func isStillWaiting(err error) bool {
-	var appErr *temporal.ApplicationError
-	return errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeStillWaiting
+	return activities.IsType(err, activities.ErrTypeStillWaiting)
 }
 
 type workflowHook struct {
