@@ -55,7 +55,7 @@ func TestFindOrderConnection(t *testing.T) {
 	if got, err := run[activities.OrderConnections](t, at, at.acts.FindOrderConnection, excluded); err != nil || len(got.Matches) != 0 {
 		t.Errorf("excluded: %+v, %v", got, err)
 	}
-	// Created before the order's PUT: another order's, never adopted.
+	// Created before the order's PUT: another order's, never recovered.
 	later := lookFor("ORDER-FIND")
 	later.NotBefore = time.Now().Add(time.Hour)
 	if got, err := run[activities.OrderConnections](t, at, at.acts.FindOrderConnection, later); err != nil || len(got.Matches) != 0 {
