@@ -49,7 +49,7 @@ func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result
 	r.localReads = r.current && !cfg.APIRateLimited
 	r.searchable = r.since(ctx, changeSearchAttributes)
 	if r.current {
-		r.adoptStartAttributes(ctx)
+		r.markStartAttributesPublished(ctx)
 	}
 	r.publish(ctx)
 	if r.since(ctx, changeCallbacks) {
