@@ -229,7 +229,7 @@ func (r *orderRun) pause(ctx workflow.Context, d time.Duration) error {
 
 // submitLegacy is how orders started before changeOrdering place their
 // PUT: one activity that Temporal retries (activities.SubmitLayer2).
-func (r *orderRun) submitLegacy(ctx workflow.Context, req ccapi.CreateLayer2Request, found lookups) (*placement, error) {
+func (r *orderRun) submitLegacy(ctx workflow.Context, req ccapi.CreateLayer2Request, found preorder) (*placement, error) {
 	var a *activities.Activities
 	var sub activities.SubmitResult
 	err := workflow.ExecuteActivity(submitOptions(ctx), a.SubmitLayer2, activities.SubmitInput{

@@ -87,7 +87,7 @@ func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result
 		}
 		lookupCtx, stopWatching = r.untilCancelled(ctx)
 	}
-	found, err := r.lookUp(lookupCtx)
+	found, err := r.readPreorder(lookupCtx)
 	// The watcher ends with the lookups rather than with the order: a
 	// waiting order is cached with one coroutine fewer. Cancelling its
 	// context once the lookups are done sends no command, so no recorded

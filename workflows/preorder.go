@@ -8,16 +8,19 @@ import (
 	"github.com/cc-l2/provisioner/activities"
 )
 
-// lookups is everything the workflow learned before ordering.
-type lookups struct {
+// preorder is everything the workflow reads before ordering, for the
+// prechecks and the PUT body. (A "lookup" is something else: the search
+// for the connection a PUT in doubt may have made, FindOrderConnection.)
+type preorder struct {
 	Ports activities.PortsResult
 	Metro *activities.MetroInfo // business-to-business only
 	DCF   *activities.DCFInfo   // business-to-business, when the metro was found
 }
 
-// lookUp gathers the ports and, for business-to-business, the destination
-// metro and DCF. Ports and metro are independent and looked up together.
-func (r *orderRun) lookUp(ctx workflow.Context) (lookups, error) {
+// readPreorder gathers the ports and, for business-to-business, the
+// destination metro and DCF. Ports and metro are independent and read
+// together.
+func (r *orderRun) readPreorder(ctx workflow.Context) (preorder, error) {
 	o := r.order
 	opts := lookupActivity()
 	var a *activities.Activities
@@ -31,7 +34,7 @@ func (r *orderRun) lookUp(ctx workflow.Context) (lookups, error) {
 		})
 	}
 
-	var l lookups
+	var l preorder
 	if err := portsF.Get(ctx, &l.Ports); err != nil {
 		return l, err
 	}
