@@ -173,11 +173,11 @@ func TestSubmitOrdersOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.ConnectionID == "" || first.Status != ccapi.StatusCreating || first.Adopted {
+	if first.ConnectionID == "" || first.Status != ccapi.StatusCreating || first.Recovered {
 		t.Errorf("first %+v", first)
 	}
 	again, err := run[activities.SubmitResult](t, at, at.acts.SubmitLayer2, in)
-	if err != nil || again.ConnectionID != first.ConnectionID || !again.Adopted {
+	if err != nil || again.ConnectionID != first.ConnectionID || !again.Recovered {
 		t.Errorf("second attempt %+v, %v", again, err)
 	}
 	if n := at.sim.ConnectionsCreated("acme", "ORDER-1"); n != 1 {
@@ -198,7 +198,7 @@ func TestSubmitAfterCommitThenDrop(t *testing.T) {
 				t.Fatalf("lost answer must be retryable: %v", err)
 			}
 			retry, err := run[activities.SubmitResult](t, at, at.acts.SubmitLayer2, in)
-			if err != nil || !retry.Adopted || retry.ConnectionID == "" {
+			if err != nil || !retry.Recovered || retry.ConnectionID == "" {
 				t.Fatalf("retry %+v, %v", retry, err)
 			}
 			if n := at.sim.ConnectionsCreated("acme", "ORDER-DROP"); n != 1 {
@@ -216,8 +216,8 @@ func TestSubmitIgnoresPreexistingConnections(t *testing.T) {
 	in := submitInput("LEGACY-HKG-SIN") // the fixture's connection on this port has this name
 	in.PreexistingIDs = []string{legacyConn}
 	res, err := run[activities.SubmitResult](t, at, at.acts.SubmitLayer2, in)
-	if err != nil || res.Adopted || res.ConnectionID == legacyConn {
-		t.Errorf("adopted a connection that predates the order: %+v, %v", res, err)
+	if err != nil || res.Recovered || res.ConnectionID == legacyConn {
+		t.Errorf("recovered a connection that predates the order: %+v, %v", res, err)
 	}
 }
 
@@ -295,14 +295,14 @@ type progress struct {
 // must not send another one until it has had time to settle.
 func TestSubmitWaitsForAnUnansweredPUT(t *testing.T) {
 	tests := []struct {
-		name     string
-		previous progress
-		precut   bool // the unanswered PUT did create the connection
-		wantPUT  bool
-		adopted  bool
+		name      string
+		previous  progress
+		precut    bool // the unanswered PUT did create the connection
+		wantPUT   bool
+		recovered bool
 	}{
 		{"unanswered a moment ago: wait", progress{PutSentAt: time.Now().Add(-10 * time.Second)}, false, false, false},
-		{"unanswered but committed: adopt at once", progress{PutSentAt: time.Now().Add(-10 * time.Second)}, true, false, true},
+		{"unanswered but committed: recover at once", progress{PutSentAt: time.Now().Add(-10 * time.Second)}, true, false, true},
 		{"answered with an error: order again", progress{PutSentAt: time.Now().Add(-10 * time.Second), Answered: true}, false, true, false},
 		{"unanswered long ago: order again", progress{PutSentAt: time.Now().Add(-3 * time.Minute)}, false, true, false},
 	}
@@ -324,8 +324,8 @@ func TestSubmitWaitsForAnUnansweredPUT(t *testing.T) {
 			if sent != map[bool]int{true: 1, false: 0}[tt.wantPUT] {
 				t.Errorf("%d PUTs sent", sent)
 			}
-			if tt.wantPUT || tt.adopted {
-				if err != nil || res.Adopted != tt.adopted {
+			if tt.wantPUT || tt.recovered {
+				if err != nil || res.Recovered != tt.recovered {
 					t.Errorf("result %+v, %v", res, err)
 				}
 			} else {

@@ -14,8 +14,8 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/internal/outbound"
+	"github.com/cc-l2/provisioner/internal/secret"
 	"github.com/cc-l2/provisioner/internal/signature"
 )
 
@@ -51,11 +51,11 @@ func (e CallbackEvent) body() ([]byte, error) {
 // Callbacks is how the worker calls ticketing systems back.
 type Callbacks struct {
 	// Secret signs every body: X-Signature-256: sha256=<hex HMAC-SHA256>.
-	Secret config.Secret
+	Secret secret.Secret
 	// DefaultURL is the worker's CALLBACK_URL, where events whose Target
 	// is DefaultCallback go. Credentials in it are sent, never logged,
 	// never in an error.
-	DefaultURL config.Secret
+	DefaultURL secret.Secret
 	// AllowedHosts are the only hosts (host or host:port) called: an order
 	// cannot make the worker call an arbitrary internal address. A name
 	// that resolves to a non-public address is called only if that

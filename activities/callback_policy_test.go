@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/cc-l2/provisioner/activities"
-	"github.com/cc-l2/provisioner/internal/config"
+	"github.com/cc-l2/provisioner/internal/secret"
 )
 
 // An allowed host that answers with a redirect does not get the event
@@ -116,7 +116,7 @@ func TestDefaultCallbackResolvedInTheActivity(t *testing.T) {
 	defaultURL := "http://itsm-user:itsm-pass@" + host + "/l2?token=tok-123"
 
 	at := newActTest(t)
-	at.acts.Callbacks = activities.Callbacks{Secret: "s", DefaultURL: config.Secret(defaultURL), AllowedHosts: []string{host}}
+	at.acts.Callbacks = activities.Callbacks{Secret: "s", DefaultURL: secret.Secret(defaultURL), AllowedHosts: []string{host}}
 	event := activities.CallbackEvent{Target: activities.DefaultCallback, OrderID: "CHG1", Milestone: "active", Time: time.Now()}
 	if _, err := at.env.ExecuteActivity(at.acts.DeliverCallback, event); err != nil {
 		t.Fatal(err)

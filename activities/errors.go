@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -11,12 +12,14 @@ import (
 )
 
 // Error types activities fail with, so the workflow and operators can tell
-// "the API said no" from "the API was not reachable".
+// "the API said no" from "the API was not reachable". Each is defined once:
+// the two a workflow can also end with (APIUnavailable, OutcomeUnknown) are
+// the workflow's failure types of the same name (workflows/api.go).
 const (
 	// ErrTypeAPIRejected: a 4xx that no retry can change. Non-retryable.
 	ErrTypeAPIRejected = "CCAPIRejected"
 	// ErrTypeAPIUnavailable: a network error, timeout, 429 or 5xx. Retried.
-	ErrTypeAPIUnavailable = "CCAPIUnavailable"
+	ErrTypeAPIUnavailable = "APIUnavailable"
 	// ErrTypeAPIAuth: a 401 or 403. Retried, since a key being rotated
 	// answers so for a while; the caller's budget decides how long.
 	ErrTypeAPIAuth = "CCAPIAuthFailed"
@@ -26,8 +29,35 @@ const (
 	ErrTypeLookupInconclusive = "LookupInconclusive"
 	// ErrTypeOutcomeUnknown: a PUT's outcome is unknown and the order must
 	// not be said to have ordered nothing. Non-retryable.
-	ErrTypeOutcomeUnknown = "PutOutcomeUnknown"
+	ErrTypeOutcomeUnknown = "OutcomeUnknown"
 )
+
+// IsType reports whether err is, or wraps, an application failure of type
+// errType, under its name or under a name an earlier worker recorded it by
+// (formerNames). Every reader of a failure type goes through it: histories
+// keep the names they were written with, and a workflow that compared
+// against today's name only would take another branch on replay.
+func IsType(err error, errType string) bool {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) {
+		return false
+	}
+	return appErr.Type() == errType || slices.Contains(formerNames(errType), appErr.Type())
+}
+
+// formerNames are the names workers before this one recorded errType by.
+// A name may go when no open workflow's history holds it and its recorded
+// histories have left the replay test (the versions table says when).
+func formerNames(errType string) []string {
+	switch errType {
+	case ErrTypeAPIUnavailable:
+		return []string{"CCAPIUnavailable"} // recorded by workers before 2026-12-06
+	case ErrTypeOutcomeUnknown:
+		return []string{"PutOutcomeUnknown"} // recorded by workers before 2026-12-06
+	default:
+		return nil
+	}
+}
 
 // classify turns a ccapi error into the Temporal error the retry policy
 // acts on: permanent API answers stop retries at once and carry the API's

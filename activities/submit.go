@@ -18,7 +18,7 @@ type SubmitInput struct {
 	Request ccapi.CreateLayer2Request `json:"request"`
 	// PreexistingIDs are connections on the source port that carried the
 	// order's name before the order was placed (from LookupPorts): they are
-	// not this order's and must never be adopted.
+	// not this order's and must never be recovered.
 	PreexistingIDs []string `json:"preexistingIds,omitempty"`
 }
 
@@ -26,9 +26,10 @@ type SubmitInput struct {
 type SubmitResult struct {
 	ConnectionID string       `json:"connectionId"`
 	Status       ccapi.Status `json:"status"`
-	// Adopted means an earlier attempt's PUT had created the connection
-	// and this attempt found it instead of creating a second one.
-	Adopted bool `json:"adopted"`
+	// Recovered means an earlier attempt's PUT had created the connection
+	// and this attempt found it instead of creating a second one. Its JSON
+	// key keeps the former name: histories record it.
+	Recovered bool `json:"adopted"`
 }
 
 // submitProgress is what an attempt leaves, as heartbeat details, for the
@@ -85,7 +86,7 @@ func (a *Activities) SubmitLayer2(ctx context.Context, in SubmitInput) (SubmitRe
 		c := found.Matches[0]
 		logger.Warn("Connection already created by an earlier attempt; not ordering again",
 			"orderId", in.OrderID, "connectionId", c.ID, "status", c.Status, "attempt", info.Attempt)
-		return SubmitResult{ConnectionID: c.ID, Status: c.Status, Adopted: true}, nil
+		return SubmitResult{ConnectionID: c.ID, Status: c.Status, Recovered: true}, nil
 	}
 	if !prev.DoubtSince.IsZero() {
 		wait := time.Until(prev.DoubtSince.Add(a.settleWindow()))

@@ -18,7 +18,7 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/cc-l2/provisioner/internal/config"
+	"github.com/cc-l2/provisioner/internal/secret"
 )
 
 // DefaultBaseURL is the production Console Connect API.
@@ -48,7 +48,7 @@ type Client struct {
 	// does not spend its calls on the API's own 429s.
 	Limiter *rate.Limiter
 
-	apiKey config.Secret // refuses to be printed, whatever prints it
+	apiKey secret.Secret // refuses to be printed, whatever prints it
 }
 
 // String describes the client without its key, for %v, %+v and %s.
@@ -78,7 +78,7 @@ func NewClient(baseURL, apiKey string, httpClient *http.Client) (*Client, error)
 	if httpClient == nil {
 		httpClient = http.DefaultClient
 	}
-	return &Client{BaseURL: u, HTTPClient: httpClient, UserAgent: defaultUserAgent, apiKey: config.Secret(apiKey)}, nil
+	return &Client{BaseURL: u, HTTPClient: httpClient, UserAgent: defaultUserAgent, apiKey: secret.Secret(apiKey)}, nil
 }
 
 // endpointPath joins escaped path segments: every caller-supplied value

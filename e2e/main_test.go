@@ -21,7 +21,7 @@ import (
 
 	"github.com/cc-l2/provisioner/ccapi"
 	"github.com/cc-l2/provisioner/ccapi/ccapisim"
-	"github.com/cc-l2/provisioner/internal/devserver"
+	"github.com/cc-l2/provisioner/internal/dev/devserver"
 )
 
 // record re-records workflows/testdata/histories from these runs.

@@ -4,7 +4,7 @@
 # binary present already reports the pinned version.
 #
 # `make test` runs it first; so do the tests that need a dev server, when
-# they run without make (internal/devserver.CLIPath). A lock makes packages
+# they run without make (internal/dev/devserver.CLIPath). A lock makes packages
 # testing in parallel build it once: the others wait, then find it built.
 set -euo pipefail
 

@@ -3,6 +3,7 @@ package workflows
 import (
 	"time"
 
+	"github.com/cc-l2/provisioner/activities"
 	"github.com/cc-l2/provisioner/ccapi"
 )
 
@@ -153,8 +154,11 @@ const (
 	ErrTypeOrderRejected     = "OrderRejected"     // the API refused the PUT (4xx); nothing was ordered
 	ErrTypeConnectionFailed  = "ConnectionFailed"  // the connection ended DENIED, ERROR, ...
 	ErrTypeActivationTimeout = "ActivationTimeout" // not ACTIVE before the deadline
-	ErrTypeAPIUnavailable    = "APIUnavailable"    // the API kept failing past the retry budget
+	// ErrTypeAPIUnavailable: the API kept failing past the retry budget; the
+	// activities' type of the same name.
+	ErrTypeAPIUnavailable = activities.ErrTypeAPIUnavailable
 	// ErrTypeOutcomeUnknown: a PUT's outcome stayed unknown and the order then
-	// failed; a connection may exist (the message names it if found).
-	ErrTypeOutcomeUnknown = "OutcomeUnknown"
+	// failed; a connection may exist (the message names it if found). The
+	// activities' type of the same name.
+	ErrTypeOutcomeUnknown = activities.ErrTypeOutcomeUnknown
 )

@@ -17,15 +17,15 @@ import (
 const (
 	metricOrdersStarted = "l2_orders_started" // {kind}
 	metricOrdersEnded   = "l2_orders_ended"   // {kind, outcome}
-	metricPuts          = "l2_puts"           // {result}: sent, adopted, refused
+	metricPuts          = "l2_puts"           // {result}: sent, recovered, refused
 	metricTimeToActive  = "l2_time_to_active" // {kind}, from the order's start to ACTIVE
 )
 
 // Results of a PUT, for l2_puts.
 const (
-	putSent    = "sent"    // a PUT went out
-	putAdopted = "adopted" // a connection a PUT in doubt made was found
-	putRefused = "refused" // the API refused it: nothing was made
+	putSent      = "sent"      // a PUT went out
+	putRecovered = "recovered" // a connection a PUT in doubt made was found
+	putRefused   = "refused"   // the API refused it: nothing was made
 )
 
 // orderMetrics is where every metric of an order goes: the handler the SDK

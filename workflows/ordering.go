@@ -66,7 +66,7 @@ func (r *orderRun) place(ctx workflow.Context, cfg Config, req ccapi.CreateLayer
 
 		if r.lookFor.NotBefore.IsZero() {
 			// A connection created before this order's first PUT left is
-			// another order's: the lookup never adopts it.
+			// another order's: the lookup never recovers it.
 			r.lookFor.NotBefore = now.Add(-createdAtMargin(cfg))
 		}
 		res, sent := r.putOnce(ctx, cfg, activities.PlaceInput{OrderID: r.order.OrderID, Company: r.order.Company, Request: req})
@@ -157,7 +157,7 @@ func (r *orderRun) putOnce(ctx workflow.Context, cfg Config, in activities.Place
 }
 
 // resolveDoubt looks for the connection a PUT in doubt may have created,
-// until it is found (and adopted), or the settle window has passed and a
+// until it is found (and recovered), or the settle window has passed and a
 // lookup begun after it found nothing (it returns nil, nil and the doubt
 // is gone). A lookup that cannot conclude proves nothing: it is tried
 // again, and never leads to a PUT. A cancel does not cut this short: an
@@ -178,7 +178,7 @@ func (r *orderRun) resolveDoubt(ctx workflow.Context, cfg Config, lookFor activi
 			r.view.Reason = "looking for the connection a PUT may have created: " + rootMessage(err)
 			r.logger.Warn("Lookup inconclusive; looking again, not ordering", "error", err)
 		case len(found.Matches) > 0:
-			return r.adopt(ctx, cfg, found.Matches), nil
+			return r.recoverConnection(ctx, cfg, found.Matches), nil
 		case !r.doubt.Certain && !begun.Before(settled):
 			r.logger.Info("No connection appeared within the settle window: the PUT took no effect", "doubtSince", r.doubt.Since)
 			r.doubt = nil
@@ -202,13 +202,14 @@ func (r *orderRun) resolveDoubt(ctx workflow.Context, cfg Config, lookFor activi
 	}
 }
 
-// adopt takes the oldest connection a PUT of this order made. Should
+// recoverConnection takes the oldest connection a PUT of this order made
+// as the order's own. Should
 // there be more than one (the API took longer than the settle window to
 // show the first), the others are withdrawn: one order, one connection.
-func (r *orderRun) adopt(ctx workflow.Context, cfg Config, matches []activities.ExistingConnection) *placement {
+func (r *orderRun) recoverConnection(ctx workflow.Context, cfg Config, matches []activities.ExistingConnection) *placement {
 	c := matches[0]
 	r.logger.Warn("Found the connection a PUT of this order created; not ordering again", "connectionId", c.ID, "status", c.Status)
-	r.countPut(ctx, putAdopted)
+	r.countPut(ctx, putRecovered)
 	r.doubt = nil
 	r.view.ConnectionID, r.view.APIStatus = c.ID, c.Status
 	for _, extra := range matches[1:] {
@@ -228,7 +229,7 @@ func (r *orderRun) pause(ctx workflow.Context, d time.Duration) error {
 
 // submitLegacy is how orders started before changeOrdering place their
 // PUT: one activity that Temporal retries (activities.SubmitLayer2).
-func (r *orderRun) submitLegacy(ctx workflow.Context, req ccapi.CreateLayer2Request, found lookups) (*placement, error) {
+func (r *orderRun) submitLegacy(ctx workflow.Context, req ccapi.CreateLayer2Request, found preorder) (*placement, error) {
 	var a *activities.Activities
 	var sub activities.SubmitResult
 	err := workflow.ExecuteActivity(submitOptions(ctx), a.SubmitLayer2, activities.SubmitInput{

@@ -61,8 +61,8 @@ func TestUnknownOutcomeWaitsOutTheSettleWindow(t *testing.T) {
 }
 
 // Each way a PUT's outcome can be unknown, then the lookup finds the
-// connection: it is adopted, with no second PUT.
-func TestUnknownOutcomeAdoptsWhatItFinds(t *testing.T) {
+// connection: it is recovered, with no second PUT.
+func TestUnknownOutcomeRecoversWhatItFinds(t *testing.T) {
 	tests := []struct {
 		name string
 		put  func(w *wfTest)
@@ -289,7 +289,7 @@ func TestCancelWhileInDoubtWithdrawsWhatItFinds(t *testing.T) {
 	}
 }
 
-// Issue 22, scenario 5: a lookup never adopts a connection that existed
+// Issue 22, scenario 5: a lookup never recovers a connection that existed
 // before this order's first PUT left (another order's, perhaps one that
 // ended moments ago): it asks only for connections created since, less
 // the margin for the API's clock.

@@ -9,7 +9,7 @@ import (
 
 // precheck returns every reason the order cannot be placed, or nil. It runs
 // before the PUT so that a doomed order costs nothing and says why.
-func precheck(o Order, l lookups) []string {
+func precheck(o Order, l preorder) []string {
 	var problems []string
 	fail := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 

@@ -24,10 +24,10 @@ func goodPorts() activities.PortsResult {
 	}
 }
 
-func goodB2BLookups() lookups {
+func goodB2BLookups() preorder {
 	p := goodPorts()
 	p.Dest = nil
-	return lookups{
+	return preorder{
 		Ports: p,
 		Metro: &activities.MetroInfo{Found: true, ID: hkgMetro, Code: "HKG", RegionID: apacRegn, Layer2: true},
 		DCF:   &activities.DCFInfo{Found: true, ID: hkgDCF, Name: "hkg39", MetroID: hkgMetro, Ready: true},
@@ -38,40 +38,40 @@ func TestPrecheck(t *testing.T) {
 	tests := []struct {
 		name   string
 		order  Order
-		modify func(*lookups)
+		modify func(*preorder)
 		want   []string // substrings, one per expected problem; nil = no problems
 	}{
-		{"p2p ok", validP2P(), func(*lookups) {}, nil},
-		{"b2b ok", validB2B(), func(*lookups) {}, nil},
-		{"source missing", validP2P(), func(l *lookups) { l.Ports.Source = activities.PortInfo{ID: srcPortID} },
+		{"p2p ok", validP2P(), func(*preorder) {}, nil},
+		{"b2b ok", validB2B(), func(*preorder) {}, nil},
+		{"source missing", validP2P(), func(l *preorder) { l.Ports.Source = activities.PortInfo{ID: srcPortID} },
 			[]string{"portId: source port " + srcPortID + " not found in company acme"}},
-		{"source disabled", validP2P(), func(l *lookups) { l.Ports.Source.Status = "DISABLED" }, []string{"is DISABLED, not ACTIVE"}},
-		{"source without L2", validP2P(), func(l *lookups) {
+		{"source disabled", validP2P(), func(l *preorder) { l.Ports.Source.Status = "DISABLED" }, []string{"is DISABLED, not ACTIVE"}},
+		{"source without L2", validP2P(), func(l *preorder) {
 			l.Ports.Source.SupportsL2 = false
 			l.Ports.Source.Services = []string{"L3"}
 		}, []string{"does not support Layer 2 (supports L3)"}},
-		{"not enough capacity", validP2P(), func(l *lookups) { l.Ports.Source.RemainingMbps = 10 },
+		{"not enough capacity", validP2P(), func(l *preorder) { l.Ports.Source.RemainingMbps = 10 },
 			[]string{"speed: 100 Mbps exceeds the 10 Mbps remaining"}},
-		{"live connection with the same name", validP2P(), func(l *lookups) {
+		{"live connection with the same name", validP2P(), func(l *preorder) {
 			l.Ports.SameName = []activities.ExistingConnection{{ID: "c1", Status: ccapi.StatusActive}}
 		}, []string{`name: a connection named "CHG0040012" already exists`}},
-		{"failed connection with the same name is fine", validP2P(), func(l *lookups) {
+		{"failed connection with the same name is fine", validP2P(), func(l *preorder) {
 			l.Ports.SameName = []activities.ExistingConnection{{ID: "c1", Status: ccapi.StatusDeleted}}
 		}, nil},
-		{"dest missing", validP2P(), func(l *lookups) { l.Ports.Dest = &activities.PortInfo{ID: dstPortID} },
+		{"dest missing", validP2P(), func(l *preorder) { l.Ports.Dest = &activities.PortInfo{ID: dstPortID} },
 			[]string{"destPortId: destination port " + dstPortID + " not found"}},
-		{"dest not active", validP2P(), func(l *lookups) { l.Ports.Dest.Status = "DISABLED" }, []string{"destPortId: destination port"}},
-		{"metro unknown", validB2B(), func(l *lookups) {
+		{"dest not active", validP2P(), func(l *preorder) { l.Ports.Dest.Status = "DISABLED" }, []string{"destPortId: destination port"}},
+		{"metro unknown", validB2B(), func(l *preorder) {
 			l.Metro = &activities.MetroInfo{Known: []string{"SIN", "SYD"}}
 			l.DCF = nil
 		}, []string{`destMetro: metro "HKG" not found among company globex's metros (it has: SIN, SYD)`}},
-		{"metro without layer 2", validB2B(), func(l *lookups) { l.Metro.Layer2 = false }, []string{"does not support Layer 2 for company globex"}},
-		{"no ready dcf", validB2B(), func(l *lookups) { l.DCF = &activities.DCFInfo{} }, []string{"no ready data-center facility in metro HKG"}},
+		{"metro without layer 2", validB2B(), func(l *preorder) { l.Metro.Layer2 = false }, []string{"does not support Layer 2 for company globex"}},
+		{"no ready dcf", validB2B(), func(l *preorder) { l.DCF = &activities.DCFInfo{} }, []string{"no ready data-center facility in metro HKG"}},
 		{"given dcf unknown", func() Order { o := validB2B(); o.DestDCF = "nope"; return o }(),
-			func(l *lookups) { l.DCF = &activities.DCFInfo{ID: "nope"} }, []string{"destDcf: data-center facility nope not found"}},
-		{"dcf in another metro", validB2B(), func(l *lookups) { l.DCF.MetroID = "elsewhere" }, []string{"is not in metro HKG"}},
-		{"dcf not ready", validB2B(), func(l *lookups) { l.DCF.Ready = false }, []string{"is not ready"}},
-		{"several problems at once", validP2P(), func(l *lookups) {
+			func(l *preorder) { l.DCF = &activities.DCFInfo{ID: "nope"} }, []string{"destDcf: data-center facility nope not found"}},
+		{"dcf in another metro", validB2B(), func(l *preorder) { l.DCF.MetroID = "elsewhere" }, []string{"is not in metro HKG"}},
+		{"dcf not ready", validB2B(), func(l *preorder) { l.DCF.Ready = false }, []string{"is not ready"}},
+		{"several problems at once", validP2P(), func(l *preorder) {
 			l.Ports.Source.Status = "DISABLED"
 			l.Ports.Source.RemainingMbps = 0
 			l.Ports.Dest.Found = false
@@ -79,7 +79,7 @@ func TestPrecheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := lookups{Ports: goodPorts()}
+			l := preorder{Ports: goodPorts()}
 			if tt.order.Kind() == BusinessToBusiness {
 				l = goodB2BLookups()
 			}

@@ -5,7 +5,7 @@ import (
 )
 
 // layer2Request is the exact PUT body for the order, in the API guide's shape.
-func layer2Request(o Order, l lookups) ccapi.CreateLayer2Request {
+func layer2Request(o Order, l preorder) ccapi.CreateLayer2Request {
 	o = o.WithDefaults()
 	req := ccapi.CreateLayer2Request{
 		Name:           o.Name,

@@ -7,7 +7,7 @@ import (
 )
 
 func TestLayer2Request(t *testing.T) {
-	p2p := layer2Request(validP2P().WithDefaults(), lookups{Ports: goodPorts()})
+	p2p := layer2Request(validP2P().WithDefaults(), preorder{Ports: goodPorts()})
 	want := ccapi.CreateLayer2Request{Name: "CHG0040012", PortID: srcPortID, DestPortID: dstPortID, DestCompany: "acme",
 		DestMetroID: "5d1000000000000000000002", Duration: 1, DurationUnit: "m", PaymentType: "invoice",
 		ClassOfService: "SILVER", Speed: 100, Type: "LAYER2", Evergreen: true}

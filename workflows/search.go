@@ -73,11 +73,11 @@ func orderAttributes(o Order, stage Stage) []temporal.SearchAttributeUpdate {
 	}
 }
 
-// adoptStartAttributes takes the search attributes the run started with
+// markStartAttributesPublished takes the search attributes the run started with
 // (the starter's, or those a run continued as new carries over) as
 // published: an upsert of the same values would only cost the server a
 // visibility write.
-func (r *orderRun) adoptStartAttributes(ctx workflow.Context) {
+func (r *orderRun) markStartAttributesPublished(ctx workflow.Context) {
 	sa := workflow.GetTypedSearchAttributes(ctx)
 	if id, _ := sa.GetKeyword(SearchOrderID); id != r.order.OrderID {
 		return

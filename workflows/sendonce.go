@@ -1,10 +1,8 @@
 package workflows
 
 import (
-	"errors"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cc-l2/provisioner/activities"
@@ -153,6 +151,5 @@ func (r *orderRun) interrupted(ctx workflow.Context) bool {
 // isAuthRefusal reports whether an activity failed because the API
 // refused the key (401/403): nothing was done.
 func isAuthRefusal(err error) bool {
-	var appErr *temporal.ApplicationError
-	return errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeAPIAuth
+	return activities.IsType(err, activities.ErrTypeAPIAuth)
 }

@@ -74,7 +74,7 @@ func (wt waiter) read(ctx workflow.Context, in activities.AwaitInput) *activitie
 		case err == nil:
 			wt.count(got.Reads)
 			return &got
-		case errors.As(err, &still) && still.Type() == activities.ErrTypeStillWaiting:
+		case errors.As(err, &still) && activities.IsType(still, activities.ErrTypeStillWaiting):
 			// The phase is over: the server ends it on the last attempt
 			// that fits, with that attempt's failure. The next reads on.
 			var seen activities.ReadOutcome

@@ -49,7 +49,7 @@ func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result
 	r.localReads = r.current && !cfg.APIRateLimited
 	r.searchable = r.since(ctx, changeSearchAttributes)
 	if r.current {
-		r.adoptStartAttributes(ctx)
+		r.markStartAttributesPublished(ctx)
 	}
 	r.publish(ctx)
 	if r.since(ctx, changeCallbacks) {
@@ -87,7 +87,7 @@ func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result
 		}
 		lookupCtx, stopWatching = r.untilCancelled(ctx)
 	}
-	found, err := r.lookUp(lookupCtx)
+	found, err := r.readPreorder(lookupCtx)
 	// The watcher ends with the lookups rather than with the order: a
 	// waiting order is cached with one coroutine fewer. Cancelling its
 	// context once the lookups are done sends no command, so no recorded
@@ -205,8 +205,7 @@ func activationTimeout(o Order, cfg Config) time.Duration {
 // isAPIRejection reports whether an activity failed because the API
 // refused the request (a 4xx), as opposed to being unreachable.
 func isAPIRejection(err error) bool {
-	var appErr *temporal.ApplicationError
-	return errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeAPIRejected
+	return activities.IsType(err, activities.ErrTypeAPIRejected)
 }
 
 // rootMessage is the innermost failure message: the activity's own words

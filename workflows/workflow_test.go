@@ -116,7 +116,7 @@ func (w *wfTest) ports(p activities.PortsResult) {
 	w.env.OnActivity(a.LookupPorts, mock.Anything, mock.Anything).Return(p, nil)
 }
 
-func (w *wfTest) b2bLookups(l lookups) {
+func (w *wfTest) b2bLookups(l preorder) {
 	w.ports(l.Ports)
 	w.env.OnActivity(a.ResolveMetro, mock.Anything, mock.Anything).Return(*l.Metro, nil)
 	w.env.OnActivity(a.FindDCF, mock.Anything, mock.Anything).Return(*l.DCF, nil)

@@ -4,7 +4,7 @@
 // business-to-business orders through the worker and starter binaries,
 // API calls per order, history bytes per order, the worker's memory with
 // many orders waiting, and the request rate under a rate limit (see
-// internal/bench). It prints a table, writes it to .data/bench.txt, and
+// internal/dev/bench). It prints a table, writes it to .data/bench.txt, and
 // ends with one line runs are compared by:
 //
 //	bench: ratio=X.XX p2p_calls=N.N b2b_calls=N.N reads_14d=N rss_mib=N rate_use=0.NN failed=N events_14d=N actions_14d=N waiting_5000_s=N
@@ -30,8 +30,8 @@ import (
 
 	"github.com/caarlos0/env/v11"
 
-	"github.com/cc-l2/provisioner/internal/bench"
-	"github.com/cc-l2/provisioner/internal/devserver"
+	"github.com/cc-l2/provisioner/internal/dev/bench"
+	"github.com/cc-l2/provisioner/internal/dev/devserver"
 )
 
 // config is read from the environment.
@@ -47,7 +47,7 @@ type config struct {
 	Timeout     time.Duration `env:"BENCH_TIMEOUT" envDefault:"30m"`
 	Dir         string        `env:"BENCH_DIR" envDefault:".data/bench"`
 	// Stack: empty, or "postgres" to run the project's batches on the
-	// production stack as well (internal/stack), with one worker and two.
+	// production stack as well (internal/dev/stack), with one worker and two.
 	Stack string `env:"BENCH_STACK"`
 }
 

@@ -10,7 +10,7 @@
 //	chaos: orders=N ended=N duplicates=0 orphans=0 untruthful=0 puts=P kills=K restarts=R seed=S
 //
 // CHAOS_STACK=postgres runs it on the production stack instead of the dev
-// server (internal/stack: PostgreSQL, the pinned Temporal server from
+// server (internal/dev/stack: PostgreSQL, the pinned Temporal server from
 // compose's configuration) with two workers and CHAOS_DB_RESTARTS (1)
 // PostgreSQL crash-restarts; the summary line then ends with
 // `stack=postgres workers=2 db_restarts=N`.
@@ -31,8 +31,8 @@ import (
 
 	"github.com/caarlos0/env/v11"
 
-	"github.com/cc-l2/provisioner/internal/chaos"
-	"github.com/cc-l2/provisioner/internal/devserver"
+	"github.com/cc-l2/provisioner/internal/dev/chaos"
+	"github.com/cc-l2/provisioner/internal/dev/devserver"
 )
 
 // config is read from the environment.

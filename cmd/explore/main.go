@@ -1,4 +1,4 @@
-// Command explore runs the explorer (internal/explore): every interrupt at
+// Command explore runs the explorer (internal/dev/explore): every interrupt at
 // every workflow-task boundary of every scenario, pairs of orders for one
 // name, and worker restarts against a dev server. It prints one summary
 // line, then each violating run, and exits 1 if there is any (2 if the
@@ -13,7 +13,7 @@ import (
 	"os/signal"
 	"time"
 
-	"github.com/cc-l2/provisioner/internal/explore"
+	"github.com/cc-l2/provisioner/internal/dev/explore"
 )
 
 func main() {

@@ -18,8 +18,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cc-l2/provisioner/internal/devserver"
-	"github.com/cc-l2/provisioner/internal/stack"
+	"github.com/cc-l2/provisioner/internal/dev/devserver"
+	"github.com/cc-l2/provisioner/internal/dev/stack"
 )
 
 func main() {

@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/internal/logging"
+	"github.com/cc-l2/provisioner/internal/secret"
 	"github.com/cc-l2/provisioner/internal/temporalclient"
 	"github.com/cc-l2/provisioner/workflows"
 )
@@ -12,8 +13,8 @@ import (
 type Config struct {
 	temporalclient.Config
 
-	WebhookToken  config.Secret `env:"STARTER_WEBHOOK_TOKEN" desc:"bearer token ticketing systems send to serve (never printed)"`
-	WebhookSecret config.Secret `env:"STARTER_WEBHOOK_SECRET" desc:"secret of the X-Signature-256 HMAC that signed requests to serve carry (never printed); serve needs this or the token"`
+	WebhookToken  secret.Secret `env:"STARTER_WEBHOOK_TOKEN" desc:"bearer token ticketing systems send to serve (never printed)"`
+	WebhookSecret secret.Secret `env:"STARTER_WEBHOOK_SECRET" desc:"secret of the X-Signature-256 HMAC that signed requests to serve carry (never printed); serve needs this or the token"`
 	ListenAddr    string        `env:"STARTER_LISTEN_ADDR" envDefault:"127.0.0.1:8090" desc:"host:port serve listens on"`
 
 	// A command-line tool is quiet by default: results go to stdout, and

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cc-l2/provisioner/internal/devserver"
+	"github.com/cc-l2/provisioner/internal/dev/devserver"
 	"github.com/cc-l2/provisioner/workflows"
 )
 

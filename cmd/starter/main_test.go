@@ -21,7 +21,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cc-l2/provisioner/ccapi"
-	"github.com/cc-l2/provisioner/internal/devserver"
+	"github.com/cc-l2/provisioner/internal/dev/devserver"
 	"github.com/cc-l2/provisioner/internal/intake/intaketest"
 	"github.com/cc-l2/provisioner/workflows"
 )

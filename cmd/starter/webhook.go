@@ -19,8 +19,8 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
-	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/internal/intake"
+	"github.com/cc-l2/provisioner/internal/secret"
 	"github.com/cc-l2/provisioner/internal/signature"
 	"github.com/cc-l2/provisioner/workflows"
 )
@@ -50,8 +50,8 @@ type webhookTemporal interface {
 // or an HMAC-SHA256 signature of the request made with a shared secret
 // (see authenticated). Whichever is set is accepted.
 type webhookAuth struct {
-	Token  config.Secret
-	Secret config.Secret
+	Token  secret.Secret
+	Secret secret.Secret
 }
 
 // webhook serves ticketing systems: POST /orders, GET /orders/{orderId},

@@ -26,9 +26,9 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.uber.org/zap"
 
-	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/internal/intake"
 	"github.com/cc-l2/provisioner/internal/intake/intaketest"
+	"github.com/cc-l2/provisioner/internal/secret"
 	"github.com/cc-l2/provisioner/workflows"
 )
 
@@ -266,7 +266,7 @@ func checkWebhook(t *testing.T, method, target, auth, sig, contentType, headers 
 	}
 }
 
-func hmacOf(secret config.Secret, body []byte) []byte {
+func hmacOf(secret secret.Secret, body []byte) []byte {
 	mac := hmac.New(sha256.New, []byte(secret.Reveal()))
 	mac.Write(body)
 	return mac.Sum(nil)

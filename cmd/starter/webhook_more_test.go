@@ -10,11 +10,11 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/cc-l2/provisioner/internal/config"
+	"github.com/cc-l2/provisioner/internal/secret"
 	"github.com/cc-l2/provisioner/workflows"
 )
 
-const testSecret config.Secret = "webhook-hmac-secret-91ab"
+const testSecret secret.Secret = "webhook-hmac-secret-91ab"
 
 // send makes one request with the given headers and decodes the answer.
 func send(t *testing.T, srv *httptest.Server, method, path, body string, header map[string]string) (int, map[string]any) {
@@ -28,7 +28,7 @@ func send(t *testing.T, srv *httptest.Server, method, path, body string, header 
 }
 
 // signed signs a POST /orders of body.
-func signed(body string, secret config.Secret) map[string]string {
+func signed(body string, secret secret.Secret) map[string]string {
 	return signedAt(secret, time.Now(), http.MethodPost, "/orders", body)
 }
 

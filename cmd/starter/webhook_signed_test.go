@@ -17,7 +17,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
-	"github.com/cc-l2/provisioner/internal/config"
+	"github.com/cc-l2/provisioner/internal/secret"
 )
 
 // recordingTemporal is Temporal as the webhook's authentication tests
@@ -60,7 +60,7 @@ func (f *recordingTemporal) signalled() []string {
 
 // signedAt is how a ticketing system signs a request, as the README
 // shows it with openssl: HMAC-SHA256 over timestamp.method.path.body.
-func signedAt(secret config.Secret, at time.Time, method, path, body string) map[string]string {
+func signedAt(secret secret.Secret, at time.Time, method, path, body string) map[string]string {
 	ts := strconv.FormatInt(at.Unix(), 10)
 	mac := hmac.New(sha256.New, []byte(secret.Reveal()))
 	mac.Write([]byte(ts + "." + method + "." + path + "." + body))

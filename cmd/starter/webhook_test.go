@@ -20,7 +20,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.uber.org/zap"
 
-	"github.com/cc-l2/provisioner/internal/devserver"
+	"github.com/cc-l2/provisioner/internal/dev/devserver"
 	"github.com/cc-l2/provisioner/workflows"
 )
 

@@ -15,6 +15,7 @@ import (
 	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/internal/logging"
 	"github.com/cc-l2/provisioner/internal/outbound"
+	"github.com/cc-l2/provisioner/internal/secret"
 	"github.com/cc-l2/provisioner/internal/temporalclient"
 	"github.com/cc-l2/provisioner/workflows"
 )
@@ -27,7 +28,7 @@ type Config struct {
 	temporalclient.Config
 
 	CCAPIBaseURL string        `env:"CC_API_BASE_URL" desc:"Console Connect API root"`
-	CCAPIKey     config.Secret `env:"CC_API_KEY,required,notEmpty" desc:"Console Connect API key (never logged or printed)"`
+	CCAPIKey     secret.Secret `env:"CC_API_KEY,required,notEmpty" desc:"Console Connect API key (never logged or printed)"`
 	CCAPITimeout time.Duration `env:"CC_API_TIMEOUT" desc:"timeout of one Console Connect API call"`
 	CCAPIMaxRPS  float64       `env:"CC_API_MAX_RPS" desc:"caps the rate of Console Connect API calls: activities started per second on the task queue across every worker (Temporal's server-side rate), and calls per second from each worker; 0 for no cap"`
 
@@ -40,8 +41,8 @@ type Config struct {
 	ShutdownTimeout            time.Duration `env:"WORKER_SHUTDOWN_TIMEOUT" envDefault:"30s" desc:"how long running activities may finish after SIGTERM"`
 	HTTPAddr                   string        `env:"WORKER_HTTP_ADDR" desc:"host:port of /metrics (Prometheus), /healthz and /readyz; set but empty to serve none"`
 
-	CallbackURL          config.Secret `env:"CALLBACK_URL" desc:"where orders without a callback of their own report their milestones (POST, signed); empty for nowhere; may hold credentials (user:password@, ?token=), never printed nor recorded"`
-	CallbackSecret       config.Secret `env:"CALLBACK_SECRET" desc:"HMAC-SHA256 key signing every callback (X-Signature-256); required with CALLBACK_URL or CALLBACK_ALLOWED_HOSTS (never printed)"`
+	CallbackURL          secret.Secret `env:"CALLBACK_URL" desc:"where orders without a callback of their own report their milestones (POST, signed); empty for nowhere; may hold credentials (user:password@, ?token=), never printed nor recorded"`
+	CallbackSecret       secret.Secret `env:"CALLBACK_SECRET" desc:"HMAC-SHA256 key signing every callback (X-Signature-256); required with CALLBACK_URL or CALLBACK_ALLOWED_HOSTS (never printed)"`
 	CallbackAllowedHosts []string      `env:"CALLBACK_ALLOWED_HOSTS" envSeparator:"," desc:"comma-separated hosts (or host:port) an order's own callback.url may name; CALLBACK_URL's host always may"`
 
 	ActivationTimeoutPortToPort time.Duration `env:"ACTIVATION_TIMEOUT_PORT_TO_PORT" desc:"how long a port-to-port order may take to become ACTIVE"`

@@ -11,6 +11,7 @@ import (
 	"github.com/caarlos0/env/v11"
 
 	"github.com/cc-l2/provisioner/internal/config"
+	"github.com/cc-l2/provisioner/internal/secret"
 	"github.com/cc-l2/provisioner/internal/temporalclient"
 	"github.com/cc-l2/provisioner/workflows"
 )
@@ -75,7 +76,7 @@ func TestLoadConfig(t *testing.T) {
 				if got, want := cfg.Address, "temporal:7233"; got != want {
 					t.Fatalf("cfg.Address = %v, want %v", got, want)
 				}
-				if got, want := cfg.APIKey, config.Secret("tk"); got != want {
+				if got, want := cfg.APIKey, secret.Secret("tk"); got != want {
 					t.Fatalf("cfg.APIKey = %v, want %v", got, want)
 				}
 				if got, want := cfg.CCAPITimeout, 5*time.Second; got != want {

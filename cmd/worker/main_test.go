@@ -15,7 +15,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/cc-l2/provisioner/internal/config"
-	"github.com/cc-l2/provisioner/internal/devserver"
+	"github.com/cc-l2/provisioner/internal/dev/devserver"
 	"github.com/cc-l2/provisioner/workflows"
 )
 

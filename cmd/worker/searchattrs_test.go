@@ -12,7 +12,7 @@ import (
 	"go.temporal.io/api/operatorservice/v1"
 	"go.uber.org/zap"
 
-	"github.com/cc-l2/provisioner/internal/devserver"
+	"github.com/cc-l2/provisioner/internal/dev/devserver"
 	"github.com/cc-l2/provisioner/workflows"
 )
 

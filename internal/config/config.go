@@ -1,6 +1,6 @@
 // Package config reads a binary's configuration from environment variables
 // with caarlos0/env: every problem at once, each naming its variable
-// (Error), secrets that never print (Secret), and the variable list that
+// (Error), secrets that never print (secret.Secret), and the variable list that
 // -h shows (Variables, WriteVariables).
 //
 // Defaults have one home each: a variable's envDefault tag, or, for
@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/cc-l2/provisioner/internal/secret"
 )
 
 // Error lists every problem found in a configuration, each naming its
@@ -234,8 +236,8 @@ func Variables(cfg any) ([]Variable, error) {
 	info := map[string]fieldInfo{}
 	walkFields(root.Type(), func(f reflect.StructField, index []int, name string) {
 		v := root.FieldByIndex(index)
-		_, secret := v.Interface().(Secret) // a secret's value is never a default
-		info[name] = fieldInfo{desc: f.Tag.Get("desc"), value: valueText(v), set: !v.IsZero() && !secret}
+		_, isSecret := v.Interface().(secret.Secret) // a secret's value is never a default
+		info[name] = fieldInfo{desc: f.Tag.Get("desc"), value: valueText(v), set: !v.IsZero() && !isSecret}
 	})
 	vars := make([]Variable, 0, len(params))
 	for _, p := range params {
@@ -257,7 +259,7 @@ func Variables(cfg any) ([]Variable, error) {
 
 func valueText(v reflect.Value) string {
 	switch x := v.Interface().(type) {
-	case Secret:
+	case secret.Secret:
 		if !x.IsSet() {
 			return ""
 		}

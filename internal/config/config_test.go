@@ -2,52 +2,21 @@ package config
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"log/slog"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
-)
 
-func TestSecretNeverPrints(t *testing.T) {
-	s := Secret("hunter2")
-	wrapper := struct {
-		Key  Secret
-		Name string
-	}{Key: s, Name: "x"}
-	for _, format := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d"} {
-		for _, v := range []any{s, wrapper, &wrapper} {
-			if out := fmt.Sprintf(format, v); strings.Contains(out, "hunter2") {
-				t.Errorf("%s of %T printed the secret: %s", format, v, out)
-			}
-		}
-	}
-	if s.String() != "[redacted]" {
-		t.Errorf("String() = %q", s.String())
-	}
-	j, err := json.Marshal(wrapper)
-	if err != nil || string(j) != `{"Key":"[redacted]","Name":"x"}` {
-		t.Errorf("JSON %s, %v", j, err)
-	}
-	var buf bytes.Buffer
-	slog.New(slog.NewTextHandler(&buf, nil)).Info("x", "key", s)
-	if strings.Contains(buf.String(), "hunter2") {
-		t.Errorf("slog printed the secret: %s", buf.String())
-	}
-	if s.Reveal() != "hunter2" || !s.IsSet() || Secret("").IsSet() {
-		t.Error("Reveal or IsSet is wrong")
-	}
-}
+	"github.com/cc-l2/provisioner/internal/secret"
+)
 
 // envConfig exercises ParseEnv and Variables with every kind of field the
 // binaries use.
 type envConfig struct {
 	Address string        `env:"TEST_ADDRESS" envDefault:"localhost:7233" desc:"an address"`
-	Key     Secret        `env:"TEST_KEY,required,notEmpty" desc:"a key"`
-	Cloud   Secret        `env:"TEST_CLOUD_KEY" desc:"an optional key"`
+	Key     secret.Secret `env:"TEST_KEY,required,notEmpty" desc:"a key"`
+	Cloud   secret.Secret `env:"TEST_CLOUD_KEY" desc:"an optional key"`
 	Timeout time.Duration `env:"TEST_TIMEOUT" envDefault:"30s" desc:"a timeout"`
 	Count   int           `env:"TEST_COUNT" envDefault:"20" desc:"a count"`
 	Flag    bool          `env:"TEST_FLAG" desc:"a flag"`

@@ -24,7 +24,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/cc-l2/provisioner/internal/config"
+	"github.com/cc-l2/provisioner/internal/secret"
 )
 
 // Headers.
@@ -46,13 +46,13 @@ const MaxAge = 5 * time.Minute
 const prefix = "sha256="
 
 // Sign is the signature of body under secret.
-func Sign(secret config.Secret, body []byte) string {
+func Sign(secret secret.Secret, body []byte) string {
 	return prefix + hex.EncodeToString(digest(secret, body))
 }
 
 // Valid reports whether value is body's signature under secret. The
 // comparison takes the same time however much of it matches.
-func Valid(secret config.Secret, body []byte, value string) bool {
+func Valid(secret secret.Secret, body []byte, value string) bool {
 	if !secret.IsSet() || len(value) <= len(prefix) || value[:len(prefix)] != prefix {
 		return false
 	}
@@ -82,7 +82,7 @@ func (r Request) message() []byte {
 }
 
 // SignRequest is the signature of r under secret.
-func SignRequest(secret config.Secret, r Request) string { return Sign(secret, r.message()) }
+func SignRequest(secret secret.Secret, r Request) string { return Sign(secret, r.message()) }
 
 // Why a request's signature is refused.
 var (
@@ -100,7 +100,7 @@ var (
 // nil, or ErrNoTimestamp, ErrMismatch or ErrStale. The timestamp is
 // judged only once the signature is known good, so that a refusal for
 // staleness tells nothing to whoever lacks the secret.
-func ValidRequest(secret config.Secret, r Request, value string, now time.Time) error {
+func ValidRequest(secret secret.Secret, r Request, value string, now time.Time) error {
 	ts, err := strconv.ParseInt(r.Timestamp, 10, 64)
 	if err != nil || ts <= 0 {
 		return ErrNoTimestamp
@@ -114,7 +114,7 @@ func ValidRequest(secret config.Secret, r Request, value string, now time.Time) 
 	return nil
 }
 
-func digest(secret config.Secret, message []byte) []byte {
+func digest(secret secret.Secret, message []byte) []byte {
 	mac := hmac.New(sha256.New, []byte(secret.Reveal()))
 	mac.Write(message)
 	return mac.Sum(nil)

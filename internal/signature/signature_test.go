@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cc-l2/provisioner/internal/config"
+	"github.com/cc-l2/provisioner/internal/secret"
 )
 
 func TestSign(t *testing.T) {
@@ -17,27 +17,27 @@ func TestSign(t *testing.T) {
 }
 
 func TestValid(t *testing.T) {
-	const secret config.Secret = "s3cret"
+	const key secret.Secret = "s3cret"
 	body := []byte(`{"orderId":"A"}`)
-	good := Sign(secret, body)
+	good := Sign(key, body)
 	tests := []struct {
 		name   string
-		secret config.Secret
+		secret secret.Secret
 		body   string
 		value  string
 		want   bool
 	}{
-		{"good", secret, string(body), good, true},
-		{"upper-case hex", secret, string(body), "sha256=" + upper(good[len("sha256="):]), true},
-		{"other body", secret, `{"orderId":"B"}`, good, false},
+		{"good", key, string(body), good, true},
+		{"upper-case hex", key, string(body), "sha256=" + upper(good[len("sha256="):]), true},
+		{"other body", key, `{"orderId":"B"}`, good, false},
 		{"other secret", "other", string(body), good, false},
 		{"no secret configured", "", string(body), Sign("", body), false},
-		{"empty", secret, string(body), "", false},
-		{"prefix only", secret, string(body), "sha256=", false},
-		{"no prefix", secret, string(body), good[len("sha256="):], false},
-		{"other algorithm", secret, string(body), "sha1=" + good[len("sha256="):], false},
-		{"not hex", secret, string(body), "sha256=zz", false},
-		{"truncated", secret, string(body), good[:len(good)-2], false},
+		{"empty", key, string(body), "", false},
+		{"prefix only", key, string(body), "sha256=", false},
+		{"no prefix", key, string(body), good[len("sha256="):], false},
+		{"other algorithm", key, string(body), "sha1=" + good[len("sha256="):], false},
+		{"not hex", key, string(body), "sha256=zz", false},
+		{"truncated", key, string(body), good[:len(good)-2], false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,12 +59,12 @@ func upper(s string) string {
 }
 
 func TestValidRequest(t *testing.T) {
-	const secret config.Secret = "s3cret"
+	const key secret.Secret = "s3cret"
 	now := time.Unix(1_800_000_000, 0)
 	cancel := Request{Timestamp: "1800000000", Method: "POST", Path: "/orders/A/cancel", Body: []byte(`{"reason":"x"}`)}
-	good := SignRequest(secret, cancel)
+	good := SignRequest(key, cancel)
 	// The README's openssl recipe computes exactly this.
-	mac := Sign(secret, []byte(`1800000000.POST./orders/A/cancel.{"reason":"x"}`))
+	mac := Sign(key, []byte(`1800000000.POST./orders/A/cancel.{"reason":"x"}`))
 	if good != mac {
 		t.Fatalf("SignRequest = %s, want the HMAC of timestamp.method.path.body %s", good, mac)
 	}
@@ -92,7 +92,7 @@ func TestValidRequest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := ValidRequest(secret, tt.r, good, tt.now); err != tt.want {
+			if err := ValidRequest(key, tt.r, good, tt.now); err != tt.want {
 				t.Fatalf("ValidRequest = %v, want %v", err, tt.want)
 			}
 		})

@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/log"
 
 	"github.com/cc-l2/provisioner/internal/config"
+	"github.com/cc-l2/provisioner/internal/secret"
 )
 
 // Defaults when neither the environment nor a profile says.
@@ -38,7 +39,7 @@ type Config struct {
 	TaskQueue  string        `env:"TEMPORAL_TASK_QUEUE" envDefault:"l2-provisioning" desc:"task queue the worker polls and the starter starts orders on"`
 	ConfigFile string        `env:"TEMPORAL_CONFIG_FILE" desc:"Temporal's client configuration file (TOML with [profile.NAME] tables, as the Temporal CLI reads it); default temporalio/temporal.toml in the user's configuration directory, when it exists"`
 	Profile    string        `env:"TEMPORAL_PROFILE" desc:"the profile of that file to use; default \"default\""`
-	APIKey     config.Secret `env:"TEMPORAL_API_KEY" desc:"Temporal Cloud API key (Temporal's own variable); turns TLS on (never printed)"`
+	APIKey     secret.Secret `env:"TEMPORAL_API_KEY" desc:"Temporal Cloud API key (Temporal's own variable); turns TLS on (never printed)"`
 	TLSCert    string        `env:"TEMPORAL_TLS_CERT" desc:"client certificate file (PEM) for mutual TLS; needs TEMPORAL_TLS_KEY (the Temporal CLI's older name of TEMPORAL_TLS_CLIENT_CERT_PATH, which works too)"`
 	TLSKey     string        `env:"TEMPORAL_TLS_KEY" desc:"client private key file (PEM) for mutual TLS; needs TEMPORAL_TLS_CERT (older name of TEMPORAL_TLS_CLIENT_KEY_PATH)"`
 	TLSCA      string        `env:"TEMPORAL_TLS_CA" desc:"CA bundle file (PEM) to verify the server with instead of the system roots (older name of TEMPORAL_TLS_SERVER_CA_CERT_PATH)"`
