@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cc-l2/provisioner/activities"
@@ -219,6 +220,40 @@ func TestFirstReadAfterATimer(t *testing.T) {
 		}
 		if tt.timers == 1 && slept[0] != DefaultConfig().PollInitial {
 			t.Errorf("revision %d: first read after %s, want POLL_INITIAL (%s)", tt.revision, slept[0], DefaultConfig().PollInitial)
+		}
+	}
+}
+
+// A refresh or a cancel during the first read's timer is taken at once:
+// the refresh reads, the cancel withdraws.
+func TestFirstReadTimerGivesWayToSignals(t *testing.T) {
+	for _, signal := range []string{SignalRefresh, SignalCancel} {
+		w := newWFTest(t, Config{})
+		w.b2bLookups(goodB2BLookups())
+		w.submit(ccapi.StatusPending)
+		var signalled, acted time.Time
+		w.env.OnActivity(a.DeleteConnection, mock.Anything, mock.Anything).Return(
+			func(context.Context, activities.ConnectionRef) error { acted = w.env.Now(); return nil })
+		w.onStatus(func(context.Context, activities.ConnectionRef) (activities.ConnectionStatus, error) {
+			if acted.IsZero() {
+				acted = w.env.Now()
+			}
+			return st(ccapi.StatusActive), nil
+		})
+		w.env.RegisterDelayedCallback(func() {
+			signalled = w.env.Now()
+			var arg any
+			if signal == SignalCancel {
+				arg = CancelRequest{Reason: "ticket closed"}
+			}
+			w.env.SignalWorkflow(signal, arg)
+		}, 2*time.Second)
+		res, err := w.run(validB2B())
+		if err != nil {
+			t.Fatalf("%s: %v", signal, err)
+		}
+		if lag := acted.Sub(signalled); acted.IsZero() || lag < 0 || lag > time.Second {
+			t.Errorf("%s at %s: acted %v after it, want at once (%+v)", signal, signalled, lag, res)
 		}
 	}
 }
