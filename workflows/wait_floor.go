@@ -59,6 +59,21 @@ func (wt waiter) read(ctx workflow.Context, in activities.AwaitInput) *activitie
 			}
 			continue
 		}
+		if in.Delayed && *wt.polls == 0 && wt.cfg.firstReadByTimer() {
+			// The wait's first read: a timer, then a read at once. A
+			// deferred first attempt would be retried through the task
+			// queue, never eagerly, behind every other order's activities,
+			// and would count against CC_API_MAX_RPS with no API call.
+			if !wt.sleep(ctx, interval) {
+				return nil
+			}
+			in.Delayed = false
+			now = workflow.Now(ctx)
+			if !now.Before(wt.deadline) {
+				return nil
+			}
+			interval, end = readPhase(wt.age(now), now, wt.deadline, wt.cfg)
+		}
 		readCtx, stop := workflow.WithCancel(ctx)
 		var a *activities.Activities
 		pending := workflow.ExecuteActivity(readOptions(readCtx, wt.cfg, interval, end.Sub(now)), a.AwaitConnection, in)
@@ -88,6 +103,18 @@ func (wt waiter) read(ctx workflow.Context, in activities.AwaitInput) *activitie
 			r.logger.Warn("Status read failed", "error", err)
 		}
 	}
+}
+
+// sleep waits d, or less if a refresh (which then reads at once) or a
+// cancel comes; it reports false when the wait is over (a cancel, a
+// Temporal cancel).
+func (wt waiter) sleep(ctx workflow.Context, d time.Duration) bool {
+	r := wt.r
+	if _, err := workflow.AwaitWithTimeout(ctx, d, func() bool { return r.cancel != nil || r.refresh }); err != nil {
+		return false
+	}
+	r.refresh = false
+	return r.cancel == nil
 }
 
 func (wt waiter) count(reads int) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cc-l2/provisioner/activities"
@@ -71,10 +72,13 @@ func TestWaitAtFloor(t *testing.T) {
 			if w.awaits == 0 || w.awaits > 4 {
 				t.Errorf("%d read activities over 14 days, want one per phase (3, or 4 with the last stretch)", w.awaits)
 			}
-			if timers > 1 {
-				t.Errorf("%d timers, want at most the one before the deadline", timers)
+			if timers > 2 {
+				t.Errorf("%d timers, want at most the first read's and the one before the deadline", timers)
 			}
-			reads := w.attempts - w.awaits // each activity's first attempt waits out one interval
+			if w.deferrals != w.awaits-1 {
+				t.Errorf("%d of %d read activities deferred their first attempt, want all but the first (revisionFirstReadTimer)", w.deferrals, w.awaits)
+			}
+			reads := w.attempts - w.deferrals
 			if want := ReadsOver(fortnight, DefaultConfig()); reads < want-4 || reads > want+4 {
 				t.Errorf("%d reads over 14 days, want about %d (ReadsOver)", reads, want)
 			}
@@ -83,7 +87,7 @@ func TestWaitAtFloor(t *testing.T) {
 			if polls := w.status().Polls; polls < reads-4 || polls > reads {
 				t.Errorf("status polls %d, want about %d", polls, reads)
 			}
-			t.Logf("%d activities, %d attempts, %d timers", w.awaits, w.attempts, timers)
+			t.Logf("%d activities, %d attempts (%d deferred), %d timers", w.awaits, w.attempts, w.deferrals, timers)
 		})
 	}
 }
@@ -187,4 +191,69 @@ func TestContinuedRunWaitsAtFloor(t *testing.T) {
 			t.Errorf("%+v, %v; %d read activities, %d change requests", res, err, at.awaits, at.changes)
 		}
 	})
+}
+
+// revisionFirstReadTimer: a wait's first read comes after a timer and
+// reads at its first attempt, which the server can hand a worker eagerly;
+// a run of an earlier revision still defers that attempt, as it recorded.
+func TestFirstReadAfterATimer(t *testing.T) {
+	for _, tt := range []struct {
+		revision          int
+		deferrals, timers int
+	}{
+		{revisionWaitAtFloor, 1, 0},
+		{revisionFirstReadTimer, 0, 1},
+	} {
+		w := newWFTestAt(t, Config{}, tt.revision)
+		var slept []time.Duration
+		w.env.SetOnTimerScheduledListener(func(_ string, d time.Duration) { slept = append(slept, d) })
+		w.ports(goodPorts())
+		w.submit(ccapi.StatusCreating)
+		w.statuses(st(ccapi.StatusActive))
+		res, err := w.run(validP2P())
+		if err != nil || res.Stage != StageActive {
+			t.Fatalf("revision %d: %+v, %v", tt.revision, res, err)
+		}
+		if w.deferrals != tt.deferrals || len(slept) != tt.timers || w.attempts != 1+tt.deferrals {
+			t.Errorf("revision %d: %d deferred attempts, %d attempts, timers %v; want %d deferred, %d timers",
+				tt.revision, w.deferrals, w.attempts, slept, tt.deferrals, tt.timers)
+		}
+		if tt.timers == 1 && slept[0] != DefaultConfig().PollInitial {
+			t.Errorf("revision %d: first read after %s, want POLL_INITIAL (%s)", tt.revision, slept[0], DefaultConfig().PollInitial)
+		}
+	}
+}
+
+// A refresh or a cancel during the first read's timer is taken at once:
+// the refresh reads, the cancel withdraws.
+func TestFirstReadTimerGivesWayToSignals(t *testing.T) {
+	for _, signal := range []string{SignalRefresh, SignalCancel} {
+		w := newWFTest(t, Config{})
+		w.b2bLookups(goodB2BLookups())
+		w.submit(ccapi.StatusPending)
+		var signalled, acted time.Time
+		w.env.OnActivity(a.DeleteConnection, mock.Anything, mock.Anything).Return(
+			func(context.Context, activities.ConnectionRef) error { acted = w.env.Now(); return nil })
+		w.onStatus(func(context.Context, activities.ConnectionRef) (activities.ConnectionStatus, error) {
+			if acted.IsZero() {
+				acted = w.env.Now()
+			}
+			return st(ccapi.StatusActive), nil
+		})
+		w.env.RegisterDelayedCallback(func() {
+			signalled = w.env.Now()
+			var arg any
+			if signal == SignalCancel {
+				arg = CancelRequest{Reason: "ticket closed"}
+			}
+			w.env.SignalWorkflow(signal, arg)
+		}, 2*time.Second)
+		res, err := w.run(validB2B())
+		if err != nil {
+			t.Fatalf("%s: %v", signal, err)
+		}
+		if lag := acted.Sub(signalled); acted.IsZero() || lag < 0 || lag > time.Second {
+			t.Errorf("%s at %s: acted %v after it, want at once (%+v)", signal, signalled, lag, res)
+		}
+	}
 }

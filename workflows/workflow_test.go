@@ -42,8 +42,9 @@ type wfTest struct {
 	readStatus func(context.Context, activities.ConnectionRef) (activities.ConnectionStatus, error)
 	readFacts  func(context.Context, activities.ConnectionRef) (activities.ConnectionFacts, error)
 	// awaits are the AwaitConnection activities started (the phases of
-	// waits, and their restarts), attempts their attempts.
-	awaits, attempts int
+	// waits, and their restarts), attempts their attempts, deferrals the
+	// first attempts that only waited out an interval (AwaitInput.Delayed).
+	awaits, attempts, deferrals int
 }
 
 // onStatus answers a create order's status reads with read.
@@ -105,6 +106,9 @@ func newWFTestAt(t *testing.T, cfg Config, revision int, setup ...func(*testsuit
 		func(ctx context.Context, in activities.AwaitInput) (activities.Awaited, error) {
 			if activity.GetInfo(ctx).Attempt == 1 {
 				w.awaits++
+				if in.Delayed {
+					w.deferrals++
+				}
 			}
 			w.attempts++
 			return activities.AwaitAttempt(ctx, in, w.env.Now(), activities.AwaitReads{Status: w.readStatus, Facts: w.readFacts})
