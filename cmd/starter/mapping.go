@@ -118,7 +118,7 @@ func compileMapping(name, src string) (*mapping, error) {
 	if err != nil {
 		var syntax *gojq.ParseError
 		if errors.As(err, &syntax) {
-			line, column := lineColumn(src, syntax.Offset)
+			line, column := lineColumn(src, syntax.Offset-len(syntax.Token))
 			return nil, fmt.Errorf("line %d, column %d: %w", line, column, err)
 		}
 		return nil, err
@@ -134,8 +134,7 @@ func compileMapping(name, src string) (*mapping, error) {
 	return &mapping{name: name, code: code}, nil
 }
 
-// lineColumn is the 1-based line and column of offset in src; gojq's
-// offset is past the offending token, so it points at its end.
+// lineColumn is the 1-based line and column of offset in src.
 func lineColumn(src string, offset int) (int, int) {
 	offset = min(max(offset, 0), len(src))
 	before := src[:offset]
@@ -247,12 +246,25 @@ func decodeInput(body []byte) (any, error) {
 }
 
 // runError words a program's failure: its deadline, or the program's own
-// words, cut short.
+// words (error("...")'s string as it is), cut short.
 func runError(ctx context.Context, err error) string {
 	if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
 		return fmt.Sprintf("ran longer than %s", mappingTimeout)
 	}
 	message := err.Error()
+	var halted *gojq.HaltError
+	var raised gojq.ValueError
+	switch {
+	case errors.As(err, &halted):
+		message = "the program halted"
+	case errors.As(err, &raised):
+		if text, ok := raised.Value().(string); ok {
+			message = text
+		} else {
+			encoded, _ := gojq.Marshal(raised.Value())
+			message = string(encoded)
+		}
+	}
 	if len(message) > maxProblemBytes {
 		message = strings.ToValidUTF8(message[:maxProblemBytes], "") + "…"
 	}
