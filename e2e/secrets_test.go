@@ -211,8 +211,9 @@ type webhook struct {
 }
 
 // serveWebhook runs `starter serve` with a token and a secret, on a free
-// port, until the test ends.
-func serveWebhook(t *testing.T, queue string) *webhook {
+// port, until the test ends; extraEnv (NAME=value) adds to its
+// environment.
+func serveWebhook(t *testing.T, queue string, extraEnv ...string) *webhook {
 	t.Helper()
 	out := &devserver.SyncBuffer{}
 	cmd := exec.Command(filepath.Join(env.bin, "starter"), "serve")
@@ -225,6 +226,7 @@ func serveWebhook(t *testing.T, queue string) *webhook {
 		"STARTER_WEBHOOK_SECRET="+webhookSecret,
 		"LOG_LEVEL=info",
 	)
+	cmd.Env = append(cmd.Env, extraEnv...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -258,7 +260,10 @@ func (*webhook) sign(method, path, body string) map[string]string {
 	return map[string]string{"X-Signature-Timestamp": ts, "X-Signature-256": "sha256=" + hex.EncodeToString(mac.Sum(nil))}
 }
 
-func (h *webhook) send(t *testing.T, method, path, body string, header map[string]string, want int) {
+// send sends one request until it answers want (a status read may come
+// before the order's first task; anything else must answer want at
+// once), and returns the answer's body.
+func (h *webhook) send(t *testing.T, method, path, body string, header map[string]string, want int) []byte {
 	t.Helper()
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
 		req, err := http.NewRequest(method, h.base+path, strings.NewReader(body))
@@ -275,7 +280,7 @@ func (h *webhook) send(t *testing.T, method, path, body string, header map[strin
 		answer, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode == want {
-			return
+			return answer
 		}
 		// A status read may come before the order's first task.
 		if time.Now().After(deadline) || want != http.StatusOK {
