@@ -608,17 +608,27 @@ func (a *app) serveCommand() *cobra.Command {
 		Use:   "serve",
 		Short: "accept orders over HTTP from ticketing systems",
 		Long: `Serves HTTP on STARTER_LISTEN_ADDR until SIGINT or SIGTERM. Every request but
-GET /healthz needs "Authorization: Bearer $STARTER_WEBHOOK_TOKEN", or a
-signature with $STARTER_WEBHOOK_SECRET: "X-Signature-Timestamp: <Unix
-seconds>" and "X-Signature-256: sha256=<hex HMAC-SHA256 of
-timestamp.METHOD.path.body>", good for 5 minutes; POST /orders also takes
-GitHub's "X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>".
+GET /healthz needs one of, as configured: "Authorization: Bearer
+$STARTER_WEBHOOK_TOKEN"; HTTP Basic with $STARTER_WEBHOOK_BASIC_USER and
+$STARTER_WEBHOOK_BASIC_PASSWORD; or a signature with $STARTER_WEBHOOK_SECRET:
+"X-Signature-Timestamp: <Unix seconds>" and "X-Signature-256: sha256=<hex
+HMAC-SHA256 of timestamp.METHOD.path.body>", good for 5 minutes. POST /orders
+and POST /orders/{mapping} also take the body's signature alone, as GitHub
+("X-Hub-Signature-256: sha256=<hex>") and Jira Cloud ("X-Hub-Signature:
+sha256=<hex>") send it.
 
   POST /orders            one order or an array of orders as JSON, or CSV with a
                           header row (Content-Type: text/csv), at most 1 MiB:
                           202 {"orders":[{"orderId","workflowId","runId","outcome"}]}
                           400 {"error":"invalid orders","problems":[{"order","orderId","field","message"}]}
                           when any order is invalid (then nothing is started; "order" counts from 0)
+  POST /orders/{mapping}  a ticketing system's own webhook body, made into orders by
+                          STARTER_MAPPINGS/{mapping}.jq, then as POST /orders;
+                          400 {"error","mapping","problems":[{"output","message"}]}
+                          when the mapping fails (nothing is started); 200 when it
+                          makes no order of this event
+  GET  /orders            200 the orders as "starter list -o json" prints them;
+                          ?stage=STAGE and ?limit=N as list's flags
   GET  /orders/{orderId}  200 the order's status; 404 when there is no such order
   POST /orders/{orderId}/cancel
                           optional body {"reason":"..."}: 202 cancel requested
