@@ -113,5 +113,13 @@ func TestJiraIssueBecomesAnOrderThroughItsMapping(t *testing.T) {
 			t.Fatalf("GET /orders never listed %s completed: %+v", orderID, listed)
 		}
 	}
+	// Basic, as ServiceNow sends it, lists too; a wrong password does not.
+	basic := func(user, password string) map[string]string {
+		req, _ := http.NewRequest(http.MethodGet, "/", nil)
+		req.SetBasicAuth(user, password)
+		return map[string]string{"Authorization": req.Header.Get("Authorization")}
+	}
+	hook.send(t, http.MethodGet, "/orders?limit=1", "", basic(webhookUser, webhookPass), http.StatusOK)
+	hook.send(t, http.MethodGet, "/orders?limit=1", "", basic(webhookUser, webhookPass+"x"), http.StatusUnauthorized)
 	figure("jira mapping: issue " + key + " became order " + orderID + ", ended " + string(res.Stage) + "; sent again: exists")
 }

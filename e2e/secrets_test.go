@@ -34,24 +34,27 @@ import (
 
 // Secrets the suite configures beyond the API key and the callback
 // secret (main_test.go): credentials in the worker's CALLBACK_URL, and the
-// webhook's token and secret.
+// webhook's token, secret and Basic password.
 const (
 	callbackUser  = "e2e-cb-user-5e1"
 	callbackPass  = "e2e-cb-pass-8c4"
 	callbackToken = "e2e-cb-token-a07"
 	webhookToken  = "e2e-webhook-token-2f9"
 	webhookSecret = "e2e-webhook-secret-7d3"
+	webhookUser   = "e2e-webhook-user"
+	webhookPass   = "e2e-webhook-basic-pass-e06"
 )
 
 // suiteSecrets is every secret the suite configures, by what it is.
 var suiteSecrets = map[string]string{
-	"CC_API_KEY":             simKey,
-	"CALLBACK_SECRET":        callbackSecret,
-	"CALLBACK_URL user":      callbackUser,
-	"CALLBACK_URL password":  callbackPass,
-	"CALLBACK_URL token":     callbackToken,
-	"STARTER_WEBHOOK_TOKEN":  webhookToken,
-	"STARTER_WEBHOOK_SECRET": webhookSecret,
+	"CC_API_KEY":                     simKey,
+	"CALLBACK_SECRET":                callbackSecret,
+	"CALLBACK_URL user":              callbackUser,
+	"CALLBACK_URL password":          callbackPass,
+	"CALLBACK_URL token":             callbackToken,
+	"STARTER_WEBHOOK_TOKEN":          webhookToken,
+	"STARTER_WEBHOOK_SECRET":         webhookSecret,
+	"STARTER_WEBHOOK_BASIC_PASSWORD": webhookPass,
 }
 
 // suiteLogs holds every log the suite's processes wrote: workers, the
@@ -210,7 +213,8 @@ type webhook struct {
 	base string
 }
 
-// serveWebhook runs `starter serve` with a token and a secret, on a free
+// serveWebhook runs `starter serve` with a token, a secret and Basic
+// credentials, on a free
 // port, until the test ends; extraEnv (NAME=value) adds to its
 // environment.
 func serveWebhook(t *testing.T, queue string, extraEnv ...string) *webhook {
@@ -224,6 +228,8 @@ func serveWebhook(t *testing.T, queue string, extraEnv ...string) *webhook {
 		"STARTER_LISTEN_ADDR=127.0.0.1:0",
 		"STARTER_WEBHOOK_TOKEN="+webhookToken,
 		"STARTER_WEBHOOK_SECRET="+webhookSecret,
+		"STARTER_WEBHOOK_BASIC_USER="+webhookUser,
+		"STARTER_WEBHOOK_BASIC_PASSWORD="+webhookPass,
 		"LOG_LEVEL=info",
 	)
 	cmd.Env = append(cmd.Env, extraEnv...)
