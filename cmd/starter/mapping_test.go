@@ -239,6 +239,21 @@ func TestMappingRuns(t *testing.T) {
 	}
 }
 
+// A mapping takes POST alone: GET /orders/NAME is still the status of an
+// order of that id, and a cancel of it is still a cancel.
+func TestMappingTakesOnlyPost(t *testing.T) {
+	srv, temporal := mappingServer(t, mustCompile(t, "jira", "."))
+	if code, answer := send(t, srv, http.MethodGet, "/orders/jira", "", bearer(testToken)); code != http.StatusNotFound || answer["error"] != errNoOrder {
+		t.Fatalf("GET /orders/jira = %d %v, want the order's 404", code, answer)
+	}
+	if code, answer := send(t, srv, http.MethodPost, "/orders/jira/cancel", "", bearer(testToken)); code != http.StatusNotFound || answer["error"] != errNoOrder {
+		t.Fatalf("POST /orders/jira/cancel = %d %v, want the order's 404", code, answer)
+	}
+	if len(temporal.started) > 0 {
+		t.Fatalf("started %v", temporal.started)
+	}
+}
+
 // A program that does not end is stopped at its deadline: a 400.
 func TestMappingDeadline(t *testing.T) {
 	srv, temporal := mappingServer(t, mustCompile(t, "loop", `last(range(1e15))`))
