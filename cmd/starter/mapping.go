@@ -37,7 +37,8 @@ import (
 const (
 	// mappingTimeout bounds one run: a mapping reshapes one ticket.
 	mappingTimeout = 2 * time.Second
-	// maxMappedOrders bounds what one run makes, all outputs together.
+	// maxMappedOrders bounds what one run makes: its outputs, and its
+	// orders, all outputs together.
 	maxMappedOrders = 100
 	// maxProblemBytes bounds a program's own words in an answer (error(.)
 	// could repeat the whole body).
@@ -194,6 +195,9 @@ func (m *mapping) run(ctx context.Context, body []byte) (*mappedOrders, *mapping
 		}
 		if err, isErr := v.(error); isErr {
 			return nil, at(runError(ctx, err))
+		}
+		if output == maxMappedOrders { // outputs of empty arrays make no order, yet cost
+			return nil, at(fmt.Sprintf("is one output too many: a mapping makes at most %d", maxMappedOrders))
 		}
 		elements := []any{v}
 		array, isArray := v.([]any)
