@@ -251,6 +251,10 @@ func TestMappingTakesOnlyPost(t *testing.T) {
 	if code, answer := send(t, srv, http.MethodPost, "/orders/jira/cancel", "", bearer(testToken)); code != http.StatusNotFound || answer["error"] != errNoOrder {
 		t.Fatalf("POST /orders/jira/cancel = %d %v, want the order's 404", code, answer)
 	}
+	// A POST to a mapping that is not there says where mappings come from.
+	if code, answer := send(t, srv, http.MethodPost, "/orders/jria", "{}", bearer(testToken)); code != http.StatusMethodNotAllowed || answer["error"] != errNotAnOrderMethod {
+		t.Fatalf("POST /orders/jria = %d %v, want 405 %q", code, answer, errNotAnOrderMethod)
+	}
 	if len(temporal.started) > 0 {
 		t.Fatalf("started %v", temporal.started)
 	}

@@ -467,7 +467,9 @@ func listRequest(query url.Values) (listOptions, string) {
 func (h *webhook) order(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		writeError(w, http.StatusMethodNotAllowed, "use GET to read an order's status")
+		// A POST here is most likely a ticketing system sent to a
+		// mapping that is not there: say where mappings come from.
+		writeError(w, http.StatusMethodNotAllowed, errNotAnOrderMethod)
 		return
 	}
 	orderID := r.PathValue("orderId")
@@ -558,21 +560,22 @@ func onlyPost(w http.ResponseWriter, r *http.Request, what string) bool {
 // what went wrong inside (Temporal's address, the transport's words) goes
 // to the log under the answer's request id, never to the caller.
 const (
-	errNoEndpoint    = "no such endpoint: use POST or GET /orders, GET /orders/{orderId}, POST /orders/{orderId}/cancel, POST /orders/{orderId}/refresh or POST /orders/{mapping}"
-	errStartFailed   = "could not start: Temporal unavailable; retry"
-	errNotEveryOrder = "could not start every order"
-	errInvalidOrders = "invalid orders"
-	errMappingFailed = "the mapping made no orders"
-	errBadListQuery  = "bad list query"
-	errListFailed    = "could not list the orders"
-	errStatusFailed  = "could not get the order's status"
-	errSignalFailed  = "could not signal the order"
-	errNoOrder       = "no such order"
-	errEnded         = "the order has already ended"
-	errCancelBody    = `the body must be {"reason": "..."} or empty`
-	errReasonTooLong = "the reason is over 500 bytes"
-	errReadingBody   = "could not read the request body"
-	errTooLarge      = "request body over 1 MiB"
+	errNoEndpoint       = "no such endpoint: use POST or GET /orders, GET /orders/{orderId}, POST /orders/{orderId}/cancel, POST /orders/{orderId}/refresh or POST /orders/{mapping}"
+	errStartFailed      = "could not start: Temporal unavailable; retry"
+	errNotAnOrderMethod = "use GET to read an order's status; POST /orders/NAME is served when STARTER_MAPPINGS holds NAME.jq"
+	errNotEveryOrder    = "could not start every order"
+	errInvalidOrders    = "invalid orders"
+	errMappingFailed    = "the mapping made no orders"
+	errBadListQuery     = "bad list query"
+	errListFailed       = "could not list the orders"
+	errStatusFailed     = "could not get the order's status"
+	errSignalFailed     = "could not signal the order"
+	errNoOrder          = "no such order"
+	errEnded            = "the order has already ended"
+	errCancelBody       = `the body must be {"reason": "..."} or empty`
+	errReasonTooLong    = "the reason is over 500 bytes"
+	errReadingBody      = "could not read the request body"
+	errTooLarge         = "request body over 1 MiB"
 )
 
 // writeError answers {"error": message, "requestId": ...}.
