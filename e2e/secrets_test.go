@@ -34,24 +34,27 @@ import (
 
 // Secrets the suite configures beyond the API key and the callback
 // secret (main_test.go): credentials in the worker's CALLBACK_URL, and the
-// webhook's token and secret.
+// webhook's token, secret and Basic password.
 const (
 	callbackUser  = "e2e-cb-user-5e1"
 	callbackPass  = "e2e-cb-pass-8c4"
 	callbackToken = "e2e-cb-token-a07"
 	webhookToken  = "e2e-webhook-token-2f9"
 	webhookSecret = "e2e-webhook-secret-7d3"
+	webhookUser   = "e2e-webhook-user"
+	webhookPass   = "e2e-webhook-basic-pass-e06"
 )
 
 // suiteSecrets is every secret the suite configures, by what it is.
 var suiteSecrets = map[string]string{
-	"CC_API_KEY":             simKey,
-	"CALLBACK_SECRET":        callbackSecret,
-	"CALLBACK_URL user":      callbackUser,
-	"CALLBACK_URL password":  callbackPass,
-	"CALLBACK_URL token":     callbackToken,
-	"STARTER_WEBHOOK_TOKEN":  webhookToken,
-	"STARTER_WEBHOOK_SECRET": webhookSecret,
+	"CC_API_KEY":                     simKey,
+	"CALLBACK_SECRET":                callbackSecret,
+	"CALLBACK_URL user":              callbackUser,
+	"CALLBACK_URL password":          callbackPass,
+	"CALLBACK_URL token":             callbackToken,
+	"STARTER_WEBHOOK_TOKEN":          webhookToken,
+	"STARTER_WEBHOOK_SECRET":         webhookSecret,
+	"STARTER_WEBHOOK_BASIC_PASSWORD": webhookPass,
 }
 
 // suiteLogs holds every log the suite's processes wrote: workers, the
@@ -210,9 +213,11 @@ type webhook struct {
 	base string
 }
 
-// serveWebhook runs `starter serve` with a token and a secret, on a free
-// port, until the test ends.
-func serveWebhook(t *testing.T, queue string) *webhook {
+// serveWebhook runs `starter serve` with a token, a secret and Basic
+// credentials, on a free
+// port, until the test ends; extraEnv (NAME=value) adds to its
+// environment.
+func serveWebhook(t *testing.T, queue string, extraEnv ...string) *webhook {
 	t.Helper()
 	out := &devserver.SyncBuffer{}
 	cmd := exec.Command(filepath.Join(env.bin, "starter"), "serve")
@@ -223,8 +228,11 @@ func serveWebhook(t *testing.T, queue string) *webhook {
 		"STARTER_LISTEN_ADDR=127.0.0.1:0",
 		"STARTER_WEBHOOK_TOKEN="+webhookToken,
 		"STARTER_WEBHOOK_SECRET="+webhookSecret,
+		"STARTER_WEBHOOK_BASIC_USER="+webhookUser,
+		"STARTER_WEBHOOK_BASIC_PASSWORD="+webhookPass,
 		"LOG_LEVEL=info",
 	)
+	cmd.Env = append(cmd.Env, extraEnv...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -258,7 +266,10 @@ func (*webhook) sign(method, path, body string) map[string]string {
 	return map[string]string{"X-Signature-Timestamp": ts, "X-Signature-256": "sha256=" + hex.EncodeToString(mac.Sum(nil))}
 }
 
-func (h *webhook) send(t *testing.T, method, path, body string, header map[string]string, want int) {
+// send sends one request until it answers want (a status read may come
+// before the order's first task; anything else must answer want at
+// once), and returns the answer's body.
+func (h *webhook) send(t *testing.T, method, path, body string, header map[string]string, want int) []byte {
 	t.Helper()
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
 		req, err := http.NewRequest(method, h.base+path, strings.NewReader(body))
@@ -275,7 +286,7 @@ func (h *webhook) send(t *testing.T, method, path, body string, header map[strin
 		answer, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode == want {
-			return
+			return answer
 		}
 		// A status read may come before the order's first task.
 		if time.Now().After(deadline) || want != http.StatusOK {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/cc-l2/provisioner/internal/config"
 	"github.com/cc-l2/provisioner/internal/logging"
 	"github.com/cc-l2/provisioner/internal/secret"
@@ -13,9 +15,12 @@ import (
 type Config struct {
 	temporalclient.Config
 
-	WebhookToken  secret.Secret `env:"STARTER_WEBHOOK_TOKEN" desc:"bearer token ticketing systems send to serve (never printed)"`
-	WebhookSecret secret.Secret `env:"STARTER_WEBHOOK_SECRET" desc:"secret of the X-Signature-256 HMAC that signed requests to serve carry (never printed); serve needs this or the token"`
-	ListenAddr    string        `env:"STARTER_LISTEN_ADDR" envDefault:"127.0.0.1:8090" desc:"host:port serve listens on"`
+	WebhookToken         secret.Secret `env:"STARTER_WEBHOOK_TOKEN" desc:"bearer token ticketing systems send to serve (never printed)"`
+	WebhookSecret        secret.Secret `env:"STARTER_WEBHOOK_SECRET" desc:"secret of the X-Signature-256 HMAC that signed requests to serve carry (never printed); serve needs this or the token"`
+	WebhookBasicUser     string        `env:"STARTER_WEBHOOK_BASIC_USER" desc:"user of the HTTP Basic credentials serve accepts (with STARTER_WEBHOOK_BASIC_PASSWORD)"`
+	WebhookBasicPassword secret.Secret `env:"STARTER_WEBHOOK_BASIC_PASSWORD" desc:"password of the HTTP Basic credentials serve accepts (never printed)"`
+	ListenAddr           string        `env:"STARTER_LISTEN_ADDR" envDefault:"127.0.0.1:8090" desc:"host:port serve listens on"`
+	Mappings             string        `env:"STARTER_MAPPINGS" desc:"directory of jq programs: each NAME.jq turns a ticketing system's own webhook body into orders at POST /orders/NAME"`
 
 	// A command-line tool is quiet by default: results go to stdout, and
 	// only warnings and errors to stderr.
@@ -45,8 +50,15 @@ func (c Config) Problems() []string {
 // serveProblems is what serve needs beyond the common settings.
 func (c Config) serveProblems() []string {
 	var problems []string
-	if !c.WebhookToken.IsSet() && !c.WebhookSecret.IsSet() {
-		problems = append(problems, "serve needs STARTER_WEBHOOK_TOKEN or STARTER_WEBHOOK_SECRET (or both)")
+	basic := c.WebhookBasicUser != "" || c.WebhookBasicPassword.IsSet()
+	if !c.WebhookToken.IsSet() && !c.WebhookSecret.IsSet() && !basic {
+		problems = append(problems, "serve needs STARTER_WEBHOOK_TOKEN, STARTER_WEBHOOK_SECRET or STARTER_WEBHOOK_BASIC_USER and _PASSWORD (or several)")
+	}
+	if basic && (c.WebhookBasicUser == "" || !c.WebhookBasicPassword.IsSet()) {
+		problems = append(problems, "STARTER_WEBHOOK_BASIC_USER and STARTER_WEBHOOK_BASIC_PASSWORD go together: set both or neither")
+	}
+	if strings.Contains(c.WebhookBasicUser, ":") {
+		problems = append(problems, "STARTER_WEBHOOK_BASIC_USER must not contain ':' (HTTP Basic cannot carry it)")
 	}
 	if c.ListenAddr == "" {
 		problems = append(problems, "STARTER_LISTEN_ADDR must not be empty")

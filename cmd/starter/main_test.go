@@ -328,7 +328,7 @@ func TestConfigErrors(t *testing.T) {
 		{name: "cert without key", environ: []string{"TEMPORAL_TLS_CERT=c.pem", "LOG_FORMAT=yaml"}, args: []string{"history", "A"},
 			wantStderr: "starter: invalid configuration: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be given together; LOG_FORMAT: invalid log format \"yaml\": want one of json, console\n"},
 		{name: "serve needs a token", environ: nil, args: []string{"serve"},
-			wantStderr: "starter: invalid configuration: serve needs STARTER_WEBHOOK_TOKEN or STARTER_WEBHOOK_SECRET (or both)\n"},
+			wantStderr: "starter: invalid configuration: serve needs STARTER_WEBHOOK_TOKEN, STARTER_WEBHOOK_SECRET or STARTER_WEBHOOK_BASIC_USER and _PASSWORD (or several)\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

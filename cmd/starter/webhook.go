@@ -10,9 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,47 +48,64 @@ const (
 type webhookTemporal interface {
 	workflowStarter
 	orderSignaller
+	orderLister
 }
 
 // webhookAuth is how a ticketing system proves who it is: a bearer token,
-// or an HMAC-SHA256 signature of the request made with a shared secret
-// (see authenticated). Whichever is set is accepted.
+// HTTP Basic credentials, or an HMAC-SHA256 signature made with a shared
+// secret (see authenticated). Whichever are set are accepted.
 type webhookAuth struct {
-	Token  secret.Secret
-	Secret secret.Secret
+	Token         secret.Secret
+	Secret        secret.Secret
+	BasicUser     string
+	BasicPassword secret.Secret
 }
 
-// webhook serves ticketing systems: POST /orders, GET /orders/{orderId},
-// POST /orders/{orderId}/cancel, and GET /healthz.
+// basic reports whether Basic credentials are configured: both halves.
+func (a webhookAuth) basic() bool { return a.BasicUser != "" && a.BasicPassword.IsSet() }
+
+// webhook serves ticketing systems: POST and GET /orders, POST
+// /orders/{mapping}, GET /orders/{orderId}, POST /orders/{orderId}/cancel
+// and /refresh, and GET /healthz.
 type webhook struct {
-	starter     *starter
-	temporal    orderSignaller
-	auth        webhookAuth
-	tokenDigest [sha256.Size]byte
-	logger      *zap.Logger
+	starter  *starter
+	temporal webhookTemporal
+	auth     webhookAuth
+	mappings map[string]*mapping // by name: POST /orders/{name}
+	logger   *zap.Logger
+	// Credentials are compared as SHA-256 digests, so that neither their
+	// content nor their length leaks through timing.
+	tokenDigest, userDigest, passwordDigest [sha256.Size]byte
 }
 
-// newWebhook builds the handler.
-func newWebhook(temporal webhookTemporal, taskQueue string, auth webhookAuth, logger *zap.Logger) http.Handler {
-	return newWebhookFor(newStarter(temporal, taskQueue), temporal, auth, logger)
+// newWebhook builds the handler, serving the given mappings (loaded by
+// loadMappings, which refuses a name that clashes with a route).
+func newWebhook(temporal webhookTemporal, taskQueue string, auth webhookAuth, mappings []*mapping, logger *zap.Logger) http.Handler {
+	return newWebhookFor(newStarter(temporal, taskQueue), temporal, auth, mappings, logger)
 }
 
 // newWebhookFor builds the handler around a given starter.
-func newWebhookFor(s *starter, temporal webhookTemporal, auth webhookAuth, logger *zap.Logger) http.Handler {
+func newWebhookFor(s *starter, temporal webhookTemporal, auth webhookAuth, mappings []*mapping, logger *zap.Logger) http.Handler {
 	h := &webhook{
-		starter:     s,
-		temporal:    temporal,
-		auth:        auth,
-		tokenDigest: sha256.Sum256([]byte(auth.Token.Reveal())),
-		logger:      logger,
+		starter:        s,
+		temporal:       temporal,
+		auth:           auth,
+		mappings:       map[string]*mapping{},
+		logger:         logger,
+		tokenDigest:    sha256.Sum256([]byte(auth.Token.Reveal())),
+		userDigest:     sha256.Sum256([]byte(auth.BasicUser)),
+		passwordDigest: sha256.Sum256([]byte(auth.BasicPassword.Reveal())),
 	}
 	orders := http.NewServeMux()
-	orders.HandleFunc("/orders", h.orders)
-	orders.HandleFunc("/orders/{orderId}", h.order)
-	orders.HandleFunc("/orders/{orderId}/cancel", h.cancel)
-	orders.HandleFunc("/orders/{orderId}/refresh", h.refresh)
+	for pattern, handler := range h.orderRoutes() {
+		orders.HandleFunc(pattern, handler)
+	}
+	for _, m := range mappings {
+		h.mappings[m.name] = m
+		orders.HandleFunc(http.MethodPost+" "+m.path(), h.serveMapping(m))
+	}
 	orders.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such endpoint: use POST /orders, GET /orders/{orderId}, POST /orders/{orderId}/cancel or POST /orders/{orderId}/refresh")
+		writeError(w, http.StatusNotFound, errNoEndpoint)
 	})
 	mux := http.NewServeMux()
 	// A load balancer or orchestrator probes without credentials; the
@@ -96,6 +117,17 @@ func newWebhookFor(s *starter, temporal webhookTemporal, auth webhookAuth, logge
 	// credentials nothing, not even which paths exist, can be learned.
 	mux.Handle("/", h.authenticated(orders))
 	return withRequestID(mux)
+}
+
+// orderRoutes are the webhook's routes under /orders, by pattern; a
+// mapping's name must not clash with them (loadMappings).
+func (h *webhook) orderRoutes() map[string]http.HandlerFunc {
+	return map[string]http.HandlerFunc{
+		"/orders":                   h.orders,
+		"/orders/{orderId}":         h.order,
+		"/orders/{orderId}/cancel":  h.cancel,
+		"/orders/{orderId}/refresh": h.refresh,
+	}
 }
 
 // requestIDHeader carries the id of every answer; error answers repeat it
@@ -118,28 +150,28 @@ func (h *webhook) log(w http.ResponseWriter) *zap.Logger {
 }
 
 // authenticated passes on only requests with "Authorization: Bearer
-// <token>" or a valid signature. The token is compared as SHA-256 digests
-// in constant time, so neither its content nor its length leaks through
-// timing; signatures with hmac.Equal.
+// <token>", good Basic credentials, or a valid signature. The token and
+// the Basic credentials are compared as SHA-256 digests in constant time,
+// so neither their content nor their length leaks through timing, and
+// the user and the password are both compared whatever the other's
+// outcome, so that timing does not tell which was wrong; signatures with
+// hmac.Equal.
 //
 // A signature (X-Signature-256 with X-Signature-Timestamp) covers the
 // time, the method, the path and the body: it authorises the one request
 // it was made for, for 5 minutes, so a signed GET of one order cannot
-// cancel another, nor a cancel of one order another order. GitHub's
-// body-only X-Hub-Signature-256 is taken for POST /orders alone, where a
-// replay starts nothing new (the order id exists).
+// cancel another, nor a cancel of one order another order. A body-only
+// signature, GitHub's X-Hub-Signature-256 or Jira Cloud's
+// X-Hub-Signature, is taken for POST /orders and the mapped routes alone,
+// where a replay starts nothing new (the order id exists).
 func (h *webhook) authenticated(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h.auth.Token.IsSet() {
-			given, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			digest := sha256.Sum256([]byte(given))
-			if ok && given != "" && subtle.ConstantTimeCompare(digest[:], h.tokenDigest[:]) == 1 {
-				next.ServeHTTP(w, r)
-				return
-			}
+		if h.bearer(r) || h.basic(r) {
+			next.ServeHTTP(w, r)
+			return
 		}
 		refusal := h.unauthorized()
-		if h.auth.Secret.IsSet() && (r.Header.Get(signature.Header) != "" || r.Header.Get(signature.GitHubHeader) != "") {
+		if h.auth.Secret.IsSet() && (r.Header.Get(signature.Header) != "" || bodySignature(r) != "") {
 			body, ok := readBody(w, r)
 			if !ok {
 				return
@@ -152,7 +184,10 @@ func (h *webhook) authenticated(next http.Handler) http.Handler {
 			}
 		}
 		if h.auth.Token.IsSet() {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="orders"`)
+			w.Header().Add("WWW-Authenticate", `Bearer realm="orders"`)
+		}
+		if h.auth.basic() {
+			w.Header().Add("WWW-Authenticate", `Basic realm="orders", charset="UTF-8"`)
 		}
 		writeError(w, http.StatusUnauthorized, refusal)
 		h.log(w).Warn("webhook: unauthenticated request", zap.String("method", r.Method), zap.String("path", r.URL.Path),
@@ -160,12 +195,46 @@ func (h *webhook) authenticated(next http.Handler) http.Handler {
 	})
 }
 
+// bearer reports whether the request carries the bearer token.
+func (h *webhook) bearer(r *http.Request) bool {
+	if !h.auth.Token.IsSet() {
+		return false
+	}
+	given, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	digest := sha256.Sum256([]byte(given))
+	return ok && given != "" && subtle.ConstantTimeCompare(digest[:], h.tokenDigest[:]) == 1
+}
+
+// basic reports whether the request carries the Basic credentials. Both
+// halves are compared every time, and the outcomes combined without a
+// branch.
+func (h *webhook) basic(r *http.Request) bool {
+	if !h.auth.basic() {
+		return false
+	}
+	user, password, ok := r.BasicAuth()
+	userDigest, passwordDigest := sha256.Sum256([]byte(user)), sha256.Sum256([]byte(password))
+	same := subtle.ConstantTimeCompare(userDigest[:], h.userDigest[:]) & subtle.ConstantTimeCompare(passwordDigest[:], h.passwordDigest[:])
+	return ok && same == 1
+}
+
+// bodySignature is the request's body-only signature: GitHub's
+// X-Hub-Signature-256, or else X-Hub-Signature as Jira Cloud sends it
+// (GitHub sends its SHA-1 one there too, beside the SHA-256 one, so the
+// SHA-256 header wins).
+func bodySignature(r *http.Request) string {
+	if v := r.Header.Get(signature.GitHubHeader); v != "" {
+		return v
+	}
+	return r.Header.Get(signature.HubHeader)
+}
+
 // Why a signed request is refused, beyond a signature that does not
 // match.
 const (
 	refusedNoTimestamp = signature.Header + " needs " + signature.TimestampHeader + " (Unix seconds): sign timestamp.method.path.body"
 	refusedStale       = signature.TimestampHeader + " is more than 5 minutes from the server's time"
-	refusedGitHubRoute = signature.GitHubHeader + " (the body's signature) is accepted for POST /orders only; sign other requests with " +
+	refusedBodyRoute   = signature.GitHubHeader + " and " + signature.HubHeader + " (the body's signature) are accepted for POST /orders and POST /orders/{mapping} only; sign other requests with " +
 		signature.Header + " and " + signature.TimestampHeader
 )
 
@@ -186,26 +255,43 @@ func (h *webhook) signed(r *http.Request, body []byte) (bool, string) {
 		}
 		return false, h.unauthorized()
 	}
-	if r.Method != http.MethodPost || r.URL.Path != "/orders" {
-		return false, refusedGitHubRoute
+	if !h.takesBodySignature(r) {
+		return false, refusedBodyRoute
 	}
-	if signature.Valid(h.auth.Secret, body, r.Header.Get(signature.GitHubHeader)) {
+	if signature.Valid(h.auth.Secret, body, bodySignature(r)) {
 		return true, ""
 	}
 	return false, h.unauthorized()
 }
 
-// unauthorized says what a refused request lacked, naming only the
-// schemes this server accepts.
-func (h *webhook) unauthorized() string {
-	switch {
-	case h.auth.Token.IsSet() && h.auth.Secret.IsSet():
-		return "missing or wrong bearer token or " + signature.Header + " signature"
-	case h.auth.Secret.IsSet():
-		return "missing or wrong " + signature.Header + " signature"
-	default:
-		return "missing or wrong bearer token"
+// takesBodySignature reports whether the request may be authorised by
+// its body's signature alone: a POST that submits orders, where a replay
+// starts nothing new.
+func (h *webhook) takesBodySignature(r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		return false
 	}
+	if r.URL.Path == "/orders" {
+		return true
+	}
+	name, ok := strings.CutPrefix(r.URL.Path, "/orders/")
+	return ok && h.mappings[name] != nil
+}
+
+// unauthorized says what a refused request lacked, naming only the
+// schemes this server accepts, never a credential.
+func (h *webhook) unauthorized() string {
+	var accepted []string
+	if h.auth.Token.IsSet() {
+		accepted = append(accepted, "bearer token")
+	}
+	if h.auth.basic() {
+		accepted = append(accepted, "Basic credentials")
+	}
+	if h.auth.Secret.IsSet() {
+		accepted = append(accepted, signature.Header+" signature")
+	}
+	return "missing or wrong " + strings.Join(accepted, " or ")
 }
 
 // readBody reads a request body of at most maxBodyBytes. When it cannot,
@@ -225,40 +311,72 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 }
 
 // webhookProblem is one problem of one order in a 400 answer. Order counts
-// from 0, as array indices do.
+// from 0, as array indices do; so does Output, the mapping's output the
+// order came from (mapped routes only).
 type webhookProblem struct {
 	Order   int    `json:"order"`
+	Output  *int   `json:"output,omitempty"`
 	Line    int    `json:"line,omitempty"`
 	OrderID string `json:"orderId,omitempty"`
 	Field   string `json:"field,omitempty"`
 	Message string `json:"message"`
 }
 
-// orders handles POST /orders: one order or an array. Every order is
-// checked first; if any is invalid, nothing is started.
+// orders handles /orders: POST submits orders, GET lists them.
 func (h *webhook) orders(w http.ResponseWriter, r *http.Request) {
-	if !onlyPost(w, r, "submit orders") {
-		return
+	switch r.Method {
+	case http.MethodPost:
+		h.submit(w, r)
+	case http.MethodGet, http.MethodHead:
+		h.list(w, r)
+	default:
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		writeError(w, http.StatusMethodNotAllowed, "use POST to submit orders, GET to list them")
 	}
+}
+
+// submit handles POST /orders: one order or an array, as JSON or CSV.
+func (h *webhook) submit(w http.ResponseWriter, r *http.Request) {
 	body, ok := readBody(w, r)
 	if !ok {
 		return
 	}
-
-	const source = "request body"
 	format := intake.JSON
 	if mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mediaType == "text/csv" {
 		format = intake.CSV
+	}
+	h.start(w, r, body, format, nil)
+}
+
+// start is POST /orders after the body is read, and a mapped route's
+// after its mapping ran: every order is decoded and checked first, and
+// if any is invalid or repeats another's id, nothing is started;
+// otherwise each is started (an order id that exists answers "exists").
+// m is the mapping that made the orders, or nil.
+func (h *webhook) start(w http.ResponseWriter, r *http.Request, body []byte, format intake.Format, m *mappedOrders) {
+	source := "request body"
+	if m != nil {
+		source = "mapping " + m.name
 	}
 	orders, errs := intake.Seen{}.Read(source, body, format)
 	if len(errs) > 0 {
 		problems := make([]webhookProblem, 0, len(errs))
 		for _, e := range errs {
 			for _, p := range e.Problems() {
-				problems = append(problems, webhookProblem{Order: max(e.Index-1, 0), Line: e.Line, OrderID: e.OrderID, Field: p.Field, Message: p.Message})
+				problem := webhookProblem{Order: max(e.Index-1, 0), Line: e.Line, OrderID: e.OrderID, Field: p.Field, Message: p.Message}
+				if m != nil {
+					// The lines are of the JSON the mapping made, which the
+					// caller never saw: the output says where instead.
+					problem.Line, problem.Output = 0, m.outputOf(problem.Order)
+				}
+				problems = append(problems, problem)
 			}
 		}
-		writeErrorWith(w, http.StatusBadRequest, errInvalidOrders, map[string]any{"problems": problems})
+		fields := map[string]any{"problems": problems}
+		if m != nil {
+			fields["mapping"] = m.name
+		}
+		writeErrorWith(w, http.StatusBadRequest, errInvalidOrders, fields)
 		h.log(w).Info("webhook: refused invalid orders", zap.Int("problems", len(problems)))
 		return
 	}
@@ -292,11 +410,66 @@ func (h *webhook) orders(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, map[string]any{"orders": results})
 }
 
+// list handles GET /orders: the orders as `starter list -o json` prints
+// them, an array of the objects `starter list --json` prints one a line,
+// newest first. ?stage= and ?limit= are list's --stage and --limit, checked
+// as list checks them; any other parameter is refused, so that a typo
+// does not silently list everything.
+func (h *webhook) list(w http.ResponseWriter, r *http.Request) {
+	opts, problem := listRequest(r.URL.Query())
+	if problem != "" {
+		writeErrorWith(w, http.StatusBadRequest, errBadListQuery, map[string]any{"problem": problem})
+		return
+	}
+	orders, err := listOrders(r.Context(), h.temporal, listQuery(opts), opts.limit)
+	if err != nil {
+		h.log(w).Error("webhook: listing orders failed", zap.Error(err))
+		writeError(w, http.StatusBadGateway, errListFailed)
+		return
+	}
+	var out bytes.Buffer
+	if err := writeOrders(&out, orders, outputJSON); err != nil {
+		writeError(w, http.StatusInternalServerError, "encoding the answer failed")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(out.Bytes())
+}
+
+// listRequest reads GET /orders's parameters into list's options; the
+// problem, if any, in list's words with the parameter's name.
+func listRequest(query url.Values) (listOptions, string) {
+	opts := listOptions{output: outputJSON}
+	for _, key := range slices.Sorted(maps.Keys(query)) {
+		values := query[key]
+		if len(values) > 1 {
+			return opts, fmt.Sprintf("%s is given %d times", key, len(values))
+		}
+		switch key {
+		case "stage":
+			opts.stage = values[0]
+		case "limit":
+			n, err := strconv.Atoi(values[0])
+			if err != nil {
+				return opts, fmt.Sprintf("limit %q: a whole number, 0 for all", values[0])
+			}
+			opts.limit = n
+		default:
+			return opts, fmt.Sprintf("%q is not a parameter: use stage and limit", key)
+		}
+	}
+	return opts, strings.TrimPrefix(opts.problem(), "--")
+}
+
 // order handles GET /orders/{orderId}: the order's status.
 func (h *webhook) order(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		writeError(w, http.StatusMethodNotAllowed, "use GET to read an order's status")
+		// A POST here is most likely a ticketing system sent to a
+		// mapping that is not there: say where mappings come from.
+		writeError(w, http.StatusMethodNotAllowed, errNotAnOrderMethod)
 		return
 	}
 	orderID := r.PathValue("orderId")
@@ -387,17 +560,22 @@ func onlyPost(w http.ResponseWriter, r *http.Request, what string) bool {
 // what went wrong inside (Temporal's address, the transport's words) goes
 // to the log under the answer's request id, never to the caller.
 const (
-	errStartFailed   = "could not start: Temporal unavailable; retry"
-	errNotEveryOrder = "could not start every order"
-	errInvalidOrders = "invalid orders"
-	errStatusFailed  = "could not get the order's status"
-	errSignalFailed  = "could not signal the order"
-	errNoOrder       = "no such order"
-	errEnded         = "the order has already ended"
-	errCancelBody    = `the body must be {"reason": "..."} or empty`
-	errReasonTooLong = "the reason is over 500 bytes"
-	errReadingBody   = "could not read the request body"
-	errTooLarge      = "request body over 1 MiB"
+	errNoEndpoint       = "no such endpoint: use POST or GET /orders, GET /orders/{orderId}, POST /orders/{orderId}/cancel, POST /orders/{orderId}/refresh or POST /orders/{mapping}"
+	errStartFailed      = "could not start: Temporal unavailable; retry"
+	errNotAnOrderMethod = "use GET to read an order's status; POST /orders/NAME is served when STARTER_MAPPINGS holds NAME.jq"
+	errNotEveryOrder    = "could not start every order"
+	errInvalidOrders    = "invalid orders"
+	errMappingFailed    = "the mapping made no orders"
+	errBadListQuery     = "bad list query"
+	errListFailed       = "could not list the orders"
+	errStatusFailed     = "could not get the order's status"
+	errSignalFailed     = "could not signal the order"
+	errNoOrder          = "no such order"
+	errEnded            = "the order has already ended"
+	errCancelBody       = `the body must be {"reason": "..."} or empty`
+	errReasonTooLong    = "the reason is over 500 bytes"
+	errReadingBody      = "could not read the request body"
+	errTooLarge         = "request body over 1 MiB"
 )
 
 // writeError answers {"error": message, "requestId": ...}.
@@ -433,17 +611,27 @@ func (a *app) serveCommand() *cobra.Command {
 		Use:   "serve",
 		Short: "accept orders over HTTP from ticketing systems",
 		Long: `Serves HTTP on STARTER_LISTEN_ADDR until SIGINT or SIGTERM. Every request but
-GET /healthz needs "Authorization: Bearer $STARTER_WEBHOOK_TOKEN", or a
-signature with $STARTER_WEBHOOK_SECRET: "X-Signature-Timestamp: <Unix
-seconds>" and "X-Signature-256: sha256=<hex HMAC-SHA256 of
-timestamp.METHOD.path.body>", good for 5 minutes; POST /orders also takes
-GitHub's "X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>".
+GET /healthz needs one of, as configured: "Authorization: Bearer
+$STARTER_WEBHOOK_TOKEN"; HTTP Basic with $STARTER_WEBHOOK_BASIC_USER and
+$STARTER_WEBHOOK_BASIC_PASSWORD; or a signature with $STARTER_WEBHOOK_SECRET:
+"X-Signature-Timestamp: <Unix seconds>" and "X-Signature-256: sha256=<hex
+HMAC-SHA256 of timestamp.METHOD.path.body>", good for 5 minutes. POST /orders
+and POST /orders/{mapping} also take the body's signature alone, as GitHub
+("X-Hub-Signature-256: sha256=<hex>") and Jira Cloud ("X-Hub-Signature:
+sha256=<hex>") send it.
 
   POST /orders            one order or an array of orders as JSON, or CSV with a
                           header row (Content-Type: text/csv), at most 1 MiB:
                           202 {"orders":[{"orderId","workflowId","runId","outcome"}]}
                           400 {"error":"invalid orders","problems":[{"order","orderId","field","message"}]}
                           when any order is invalid (then nothing is started; "order" counts from 0)
+  POST /orders/{mapping}  a ticketing system's own webhook body, made into orders by
+                          STARTER_MAPPINGS/{mapping}.jq, then as POST /orders;
+                          400 {"error","mapping","problems":[{"output","message"}]}
+                          when the mapping fails (nothing is started); 200 when it
+                          makes no order of this event
+  GET  /orders            200 the orders as "starter list -o json" prints them;
+                          ?stage=STAGE and ?limit=N as list's flags
   GET  /orders/{orderId}  200 the order's status; 404 when there is no such order
   POST /orders/{orderId}/cancel
                           optional body {"reason":"..."}: 202 cancel requested
@@ -473,11 +661,21 @@ func (a *app) serve(ctx context.Context) int {
 		return exitUsage
 	}
 	defer func() { _ = logger.Sync() }()
+	// A mapping that does not compile stops serve before anything else.
+	var mappings []*mapping
+	if cfg.Mappings != "" {
+		if mappings, err = loadMappings(cfg.Mappings); err != nil {
+			fmt.Fprintf(a.stderr, "starter: %v\n", err)
+			return exitUsage
+		}
+	}
 	temporal, err := a.dial(ctx, cfg, logger)
 	if err != nil {
 		return exitFailure
 	}
 	defer temporal.Close()
+
+	auth := webhookAuth{Token: cfg.WebhookToken, Secret: cfg.WebhookSecret, BasicUser: cfg.WebhookBasicUser, BasicPassword: cfg.WebhookBasicPassword}
 
 	listener, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
@@ -485,7 +683,7 @@ func (a *app) serve(ctx context.Context) int {
 		return exitFailure
 	}
 	server := &http.Server{
-		Handler:           newWebhook(temporal, cfg.TaskQueue, webhookAuth{Token: cfg.WebhookToken, Secret: cfg.WebhookSecret}, logger),
+		Handler:           newWebhook(temporal, cfg.TaskQueue, auth, mappings, logger),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -497,7 +695,11 @@ func (a *app) serve(ctx context.Context) int {
 	go func() { served <- server.Serve(listener) }()
 	// The address goes to stdout: with port 0 it is the only way to learn it.
 	fmt.Fprintf(a.stdout, "listening on %s\n", listener.Addr())
-	logger.Info("serving orders", zap.String("addr", listener.Addr().String()), zap.String("taskQueue", cfg.TaskQueue))
+	names := make([]string, len(mappings))
+	for i, m := range mappings {
+		names[i] = m.path()
+	}
+	logger.Info("serving orders", zap.String("addr", listener.Addr().String()), zap.String("taskQueue", cfg.TaskQueue), zap.Strings("mappings", names))
 
 	select {
 	case err := <-served:

@@ -21,7 +21,7 @@ func TestWebhookErrorsAreFixedSentences(t *testing.T) {
 	core, logs := observer.New(zap.InfoLevel)
 	s := newStarter(temporal, "q")
 	s.retryWait = func(int) time.Duration { return 0 }
-	srv := httptest.NewServer(newWebhookFor(s, temporal, webhookAuth{Token: testToken}, zap.New(core)))
+	srv := httptest.NewServer(newWebhookFor(s, temporal, webhookAuth{Token: testToken}, nil, zap.New(core)))
 	defer srv.Close()
 
 	resp, raw := roundTrip(t, srv, http.MethodPost, "/orders", order("FIXED-1"), bearer(testToken))
@@ -59,8 +59,8 @@ func TestWebhookErrorsAreFixedSentences(t *testing.T) {
 		wantError          string
 	}{
 		{"POST", "/orders", order("FIXED-2"), nil, http.StatusUnauthorized, "missing or wrong bearer token"},
-		{"GET", "/nowhere", "", bearer(testToken), http.StatusNotFound, "no such endpoint: use POST /orders, GET /orders/{orderId}, POST /orders/{orderId}/cancel or POST /orders/{orderId}/refresh"},
-		{"PUT", "/orders", "", bearer(testToken), http.StatusMethodNotAllowed, "use POST to submit orders"},
+		{"GET", "/nowhere", "", bearer(testToken), http.StatusNotFound, errNoEndpoint},
+		{"PUT", "/orders", "", bearer(testToken), http.StatusMethodNotAllowed, "use POST to submit orders, GET to list them"},
 		{"POST", "/orders/A-1/cancel", `{"force":true}`, bearer(testToken), http.StatusBadRequest, `the body must be {"reason": "..."} or empty`},
 		{"POST", "/orders/A-1/cancel", `{"reason":"` + strings.Repeat("r", maxReasonBytes+1) + `"}`, bearer(testToken), http.StatusBadRequest, "the reason is over 500 bytes"},
 		{"GET", "/orders/A-1", "", bearer(testToken), http.StatusNotFound, "no such order"},

@@ -59,6 +59,11 @@ func (f *fuzzTemporal) ExecuteWorkflow(_ context.Context, o client.StartWorkflow
 	return fakeRun{}, nil
 }
 
+func (f *fuzzTemporal) ListWorkflow(_ context.Context, r *workflowservice.ListWorkflowExecutionsRequest) (*workflowservice.ListWorkflowExecutionsResponse, error) {
+	f.record("list " + r.GetQuery())
+	return &workflowservice.ListWorkflowExecutionsResponse{}, nil
+}
+
 func running(workflowID string) bool {
 	return strings.HasPrefix(strings.TrimPrefix(workflowID, workflows.WorkflowID("")), "RUN")
 }
@@ -203,7 +208,7 @@ func checkWebhook(t *testing.T, method, target, auth, sig, contentType, headers 
 	temporal := &fuzzTemporal{}
 	s := newStarter(temporal, "q")
 	s.retryWait = func(int) time.Duration { return 0 }
-	handler := newWebhookFor(s, temporal, creds, zap.NewNop())
+	handler := newWebhookFor(s, temporal, creds, nil, zap.NewNop())
 	rec := httptest.NewRecorder()
 	handler.ServeHTTP(rec, req)
 	code := rec.Code

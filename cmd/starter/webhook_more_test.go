@@ -50,7 +50,7 @@ func TestWebhookAuthentication(t *testing.T) {
 		"secret": {Secret: testSecret},
 		"both":   {Token: testToken, Secret: testSecret},
 	} {
-		servers[name] = httptest.NewServer(newWebhook(e.client, e.taskQueue, auth, zap.NewNop()))
+		servers[name] = httptest.NewServer(newWebhook(e.client, e.taskQueue, auth, nil, zap.NewNop()))
 		t.Cleanup(servers[name].Close)
 	}
 	body := order(e.orderID("SIGNED"))

@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/cc-l2/provisioner/internal/secret"
+	"github.com/cc-l2/provisioner/internal/signature"
 )
 
 // recordingTemporal is Temporal as the webhook's authentication tests
@@ -28,7 +29,15 @@ type recordingTemporal struct {
 	mu       sync.Mutex
 	signals  []string // "signal workflowId"
 	starts   int
+	lists    int
 	startErr error
+}
+
+func (f *recordingTemporal) ListWorkflow(context.Context, *workflowservice.ListWorkflowExecutionsRequest) (*workflowservice.ListWorkflowExecutionsResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lists++
+	return &workflowservice.ListWorkflowExecutionsResponse{}, nil
 }
 
 func (f *recordingTemporal) ExecuteWorkflow(context.Context, client.StartWorkflowOptions, any, ...any) (client.WorkflowRun, error) {
@@ -103,6 +112,12 @@ func TestWebhookSignatureIsBoundToTheRequest(t *testing.T) {
 		{"4 minutes old", "POST", "/orders/A-1/cancel", cancelBody, signedAt(testSecret, time.Now().Add(-4*time.Minute), "POST", "/orders/A-1/cancel", cancelBody), http.StatusAccepted},
 		{"X-Signature-256 of the body alone, POST /orders", "POST", "/orders", orderBody, bodyOnly("X-Signature-256", orderBody), http.StatusUnauthorized},
 		{"GitHub-style, POST /orders", "POST", "/orders", orderBody, bodyOnly("X-Hub-Signature-256", orderBody), http.StatusAccepted},
+		{"Jira Cloud-style, POST /orders", "POST", "/orders", orderBody, bodyOnly("X-Hub-Signature", orderBody), http.StatusAccepted},
+		{"Jira Cloud-style, a cancel", "POST", "/orders/A-1/cancel", cancelBody, bodyOnly("X-Hub-Signature", cancelBody), http.StatusUnauthorized},
+		{"Jira Cloud-style, a GET", "GET", "/orders/A-1", "", bodyOnly("X-Hub-Signature", ""), http.StatusUnauthorized},
+		{"Jira Cloud-style, another secret", "POST", "/orders", orderBody, map[string]string{"X-Hub-Signature": signature.Sign("other", []byte(orderBody))}, http.StatusUnauthorized},
+		{"GitHub's sha1 X-Hub-Signature beside a good X-Hub-Signature-256", "POST", "/orders", orderBody,
+			with(bodyOnly("X-Hub-Signature-256", orderBody), "X-Hub-Signature", "sha1=0123456789abcdef0123456789abcdef01234567"), http.StatusAccepted},
 		{"GitHub-style, a cancel", "POST", "/orders/A-1/cancel", cancelBody, bodyOnly("X-Hub-Signature-256", cancelBody), http.StatusUnauthorized},
 		{"GitHub-style, a GET", "GET", "/orders/A-1", "", bodyOnly("X-Hub-Signature-256", ""), http.StatusUnauthorized},
 		{"another secret", "POST", "/orders/A-1/cancel", cancelBody, signedAt("other", time.Now(), "POST", "/orders/A-1/cancel", cancelBody), http.StatusUnauthorized},
@@ -110,7 +125,7 @@ func TestWebhookSignatureIsBoundToTheRequest(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			temporal := &recordingTemporal{}
-			srv := httptest.NewServer(newWebhook(temporal, "q", webhookAuth{Secret: testSecret}, zap.NewNop()))
+			srv := httptest.NewServer(newWebhook(temporal, "q", webhookAuth{Secret: testSecret}, nil, zap.NewNop()))
 			defer srv.Close()
 			code, answer := send(t, srv, tt.method, tt.path, tt.body, tt.header)
 			if code != tt.wantCode {

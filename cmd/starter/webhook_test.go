@@ -70,7 +70,7 @@ func call(t *testing.T, srv *httptest.Server, method, path, token, body string) 
 }
 
 func newWebhookServer(t *testing.T, temporal webhookTemporal, taskQueue string) *httptest.Server {
-	srv := httptest.NewServer(newWebhook(temporal, taskQueue, webhookAuth{Token: testToken}, zap.NewNop()))
+	srv := httptest.NewServer(newWebhook(temporal, taskQueue, webhookAuth{Token: testToken}, nil, zap.NewNop()))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -200,8 +200,8 @@ func TestWebhook(t *testing.T) {
 
 	t.Run("405", func(t *testing.T) {
 		for _, tt := range []struct{ method, path, allow string }{
-			{http.MethodGet, "/orders", "POST"},
-			{http.MethodPut, "/orders", "POST"},
+			{http.MethodPut, "/orders", "GET, HEAD, POST"},
+			{http.MethodDelete, "/orders", "GET, HEAD, POST"},
 			{http.MethodPost, "/orders/" + one, "GET, HEAD"},
 			{http.MethodDelete, "/orders/" + one, "GET, HEAD"},
 		} {
@@ -269,6 +269,10 @@ func (failingTemporal) QueryWorkflow(context.Context, string, string, string, ..
 
 func (failingTemporal) GetWorkflow(context.Context, string, string) client.WorkflowRun { return nil }
 
+func (failingTemporal) ListWorkflow(context.Context, *workflowservice.ListWorkflowExecutionsRequest) (*workflowservice.ListWorkflowExecutionsResponse, error) {
+	return nil, serviceerror.NewUnavailable("connection refused")
+}
+
 func (failingTemporal) SignalWorkflow(context.Context, string, string, string, any) error {
 	return serviceerror.NewUnavailable("connection refused")
 }
@@ -276,7 +280,7 @@ func (failingTemporal) SignalWorkflow(context.Context, string, string, string, a
 func TestWebhookTemporalDown(t *testing.T) {
 	s := newStarter(failingTemporal{}, "q")
 	s.retryWait = func(int) time.Duration { return 0 }
-	srv := httptest.NewServer(newWebhookFor(s, failingTemporal{}, webhookAuth{Token: testToken}, zap.NewNop()))
+	srv := httptest.NewServer(newWebhookFor(s, failingTemporal{}, webhookAuth{Token: testToken}, nil, zap.NewNop()))
 	t.Cleanup(srv.Close)
 	code, answer, _ := call(t, srv, http.MethodPost, "/orders", testToken, order("DOWN1"))
 	if got, want := code, http.StatusBadGateway; got != want {

@@ -6,8 +6,9 @@
 //   - a body's signature (Sign, Valid), the way GitHub webhooks sign: the
 //     worker's callbacks carry it in X-Signature-256 (their body names the
 //     order, the milestone and the time, so a receiver can tell a replay),
-//     and the starter's webhook takes it in X-Hub-Signature-256 for
-//     POST /orders alone, where a replay starts nothing new;
+//     and the starter's webhook takes it in X-Hub-Signature-256 (GitHub's
+//     header) or X-Hub-Signature (Jira Cloud's) for POST /orders and its
+//     mapped routes alone, where a replay starts nothing new;
 //   - a request's signature (SignRequest, ValidRequest), which the webhook
 //     needs for everything else: the HMAC of
 //     "<timestamp>.<method>.<path>.<body>", the timestamp (Unix seconds) in
@@ -36,6 +37,10 @@ const (
 	TimestampHeader = "X-Signature-Timestamp"
 	// GitHubHeader carries a body's signature, as GitHub sends it.
 	GitHubHeader = "X-Hub-Signature-256"
+	// HubHeader carries a body's signature as Jira Cloud sends it
+	// ("sha256=<hex>"); GitHub sends its SHA-1 signature there, which
+	// Valid refuses.
+	HubHeader = "X-Hub-Signature"
 )
 
 // MaxAge is how far a request's timestamp may be from the server's clock,
