@@ -199,6 +199,30 @@ func TestReplayRecordedHistories(t *testing.T) {
 	}
 }
 
+// The archive keeps the histories of retired changes (versions.go): no
+// open run can be like them any more, so they are tried and reported, not
+// required. One that no longer replays says which legacy code went.
+func TestReplayArchivedHistories(t *testing.T) {
+	p := &Provisioner{cfg: DefaultConfig()}
+	files, err := filepath.Glob(filepath.Join(archiveDir, "*", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := filepath.Glob(filepath.Join(archiveDir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	replayed := 0
+	for _, file := range append(top, files...) {
+		if err := replay(t, file, p.Run); err != nil {
+			t.Logf("archived %s no longer replays (its change retired): %v", strings.TrimPrefix(file, archiveDir+"/"), err)
+			continue
+		}
+		replayed++
+	}
+	t.Logf("archive: %d histories, %d still replay", len(top)+len(files), replayed)
+}
+
 // The replay test must catch a change that is not replay-safe: here, an
 // extra activity before everything else. The same change behind
 // workflow.GetVersion replays fine, which is how to change the workflow.

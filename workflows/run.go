@@ -37,6 +37,9 @@ type orderRun struct {
 	// released when the order ends; nameLockRun its run, for locks
 	// released by termination ("" for those released by signal).
 	nameLock, nameLockRun string
+	// revision is the code revision the run's settings recorded
+	// (Config.Revision), which since reads (versions.go).
+	revision int
 	// current: this run took changeRoundTrips, and with it every earlier
 	// change; localReads: its API reads run as local activities.
 	current, localReads bool
@@ -216,12 +219,6 @@ func (r *orderRun) untilCancelled(ctx workflow.Context) (workflow.Context, func(
 		}
 	})
 	return child, func() { done = true }
-}
-
-// since reports whether this run takes a change: a run that took
-// changeRoundTrips takes every earlier one without a marker of its own.
-func (r *orderRun) since(ctx workflow.Context, changeID string) bool {
-	return r.current || workflow.GetVersion(ctx, changeID, workflow.DefaultVersion, 1) >= 1
 }
 
 // read runs an activity that only reads the API: as a local activity
