@@ -8,8 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/cc-l2/provisioner/internal/readme"
 )
 
 // archiveDir holds the histories of retired changes: the replay test
@@ -330,6 +333,53 @@ func TestVersionTableHistories(t *testing.T) {
 		}
 		if !named && rec.revision != codeRevision {
 			t.Errorf("%s (%s, revision %d) is named by no row of versions, and not recorded at codeRevision %d", historyName(f), rec.workflowType, rec.revision, codeRevision)
+		}
+	}
+}
+
+// The README's table of versions lists every row, recorded as the row
+// says, and says which are retired; scripts/retire-check.sh counts the
+// runs of every workflow type that asks since, and of the lock.
+func TestVersionTableInREADME(t *testing.T) {
+	text, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := readme.Table(string(text), "### Versions and retirement", "| Change |")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(versions)-1 {
+		t.Errorf("the README lists %d versions, the table has %d", len(rows), len(versions)-1)
+	}
+	for i, v := range versions[1:] {
+		if i >= len(rows) {
+			break
+		}
+		name := changeName(t, v.change)
+		recordedAs := "marker `" + v.marker + "`"
+		if v.revision > 0 {
+			recordedAs = "revision " + strconv.Itoa(v.revision)
+		}
+		row := rows[i]
+		switch {
+		case len(row) != 4:
+			t.Errorf("README row %d: %d cells, want 4", i+1, len(row))
+		case row[0] != "`"+name+"`":
+			t.Errorf("README row %d is %s, the table's is %s", i+1, row[0], name)
+		case row[1] != recordedAs:
+			t.Errorf("README: %s recorded as %q, the table says %q", name, row[1], recordedAs)
+		case (v.retired != "") != strings.HasPrefix(row[3], "retired"):
+			t.Errorf("README: %s: %q, but its row is retired=%q", name, row[3], v.retired)
+		}
+	}
+	script, err := os.ReadFile("../scripts/retire-check.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range orderTypes {
+		if !strings.Contains(string(script), "'"+typ+"'") || !strings.Contains(string(text), "'"+typ+"'") {
+			t.Errorf("the retirement query (scripts/retire-check.sh, README) does not count %s runs", typ)
 		}
 	}
 }
