@@ -5,12 +5,17 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/cc-l2/provisioner/internal/readme"
 )
@@ -381,5 +386,54 @@ func TestVersionTableInREADME(t *testing.T) {
 		if !strings.Contains(string(script), "'"+typ+"'") || !strings.Contains(string(text), "'"+typ+"'") {
 			t.Errorf("the retirement query (scripts/retire-check.sh, README) does not count %s runs", typ)
 		}
+	}
+}
+
+// replayAssumingRetired replays a history as today's workflows would with
+// change c retired (since answering true for it).
+func replayAssumingRetired(t *testing.T, file string, c workflowChange) error {
+	t.Helper()
+	p := &Provisioner{cfg: DefaultConfig()}
+	retired := func(run func(workflow.Context, Input) (Result, error)) func(workflow.Context, Input) (Result, error) {
+		return func(ctx workflow.Context, in Input) (Result, error) {
+			return run(workflow.WithValue(ctx, assumeRetired{}, c), in)
+		}
+	}
+	replayer := worker.NewWorkflowReplayer()
+	replayer.RegisterWorkflowWithOptions(retired(p.Run), workflow.RegisterOptions{Name: WorkflowName})
+	replayer.RegisterWorkflowWithOptions(retired(p.Decommission), workflow.RegisterOptions{Name: DecommissionWorkflowName})
+	replayer.RegisterWorkflowWithOptions(retired(p.Modify), workflow.RegisterOptions{Name: ModifyWorkflowName})
+	replayer.RegisterWorkflowWithOptions(retired(p.Adopt), workflow.RegisterOptions{Name: AdoptWorkflowName})
+	replayer.RegisterWorkflowWithOptions(p.NameLock, workflow.RegisterOptions{Name: NameLockWorkflowName})
+	replayer.RegisterWorkflowWithOptions(p.OrderCallbacks, workflow.RegisterOptions{Name: CallbacksWorkflowName})
+	return replayer.ReplayWorkflowHistoryFromJSONFile(log.NewStructuredLogger(slog.New(slog.DiscardHandler)), file)
+}
+
+// Retiring a change stops only the histories its row names from
+// replaying: with each change in turn assumed retired, every other
+// history (outside the archive) replays. So moving a row's histories to
+// the archive is all its retirement asks of testdata/histories. Which of
+// its own no longer replay is reported: a row none of whose histories
+// needs its legacy code has none recorded that takes it.
+func TestRetiringAChangeReplaysTheOtherHistories(t *testing.T) {
+	files := allHistories(t)
+	for _, v := range versions[1:] {
+		if v.retired != "" {
+			continue
+		}
+		t.Run(changeName(t, v.change), func(t *testing.T) {
+			t.Parallel()
+			var need []string
+			for _, f := range files {
+				err := replayAssumingRetired(t, f, v.change)
+				switch {
+				case err != nil && v.names(t, f):
+					need = append(need, historyName(f))
+				case err != nil:
+					t.Errorf("with %s retired, %s no longer replays, and its row does not name it: %v", changeName(t, v.change), historyName(f), err)
+				}
+			}
+			t.Logf("with %s retired, %d of the histories its row names no longer replay: %v", changeName(t, v.change), len(need), need)
+		})
 	}
 }
