@@ -18,8 +18,9 @@ import (
 // (`make record-histories`). Every order in flight has a history like one
 // of these; today's code must replay each without a non-determinism error.
 // Its subdirectories keep the histories of earlier versions of the
-// workflow, which `make record-histories` never rewrites: v1 is from before
-// the changes in versions.go up to changeSafeOrdering, v2 from before
+// workflow, which `make record-histories` never rewrites (the rows of
+// versions.go name them, by the changes they predate): v1 is from before
+// changeOrderStart and the four changes released with it, v2 from before
 // changeSearchAttributes and changeCallbacks, v3 from before changePollBudget,
 // v4 from before changeRoundTrips, v5 from before revisionMarkerless, v6
 // from before revisionWaitAtFloor (the waits' loops, which continue as

@@ -222,9 +222,10 @@ func (r *orderRun) untilCancelled(ctx workflow.Context) (workflow.Context, func(
 }
 
 // read runs an activity that only reads the API: as a local activity
-// (no round trip through the server) in runs that may, or as an activity
-// on the task queue, where the server's rate limit (CC_API_MAX_RPS)
-// counts it.
+// (no round trip through the server) in runs that may — those since
+// changeRoundTrips, unless the worker caps API calls (provision sets
+// localReads) — or as an activity on the task queue, where the server's
+// rate limit (CC_API_MAX_RPS) counts it.
 func (r *orderRun) read(ctx workflow.Context, opts workflow.ActivityOptions, activity, arg any) workflow.Future {
 	return execute(ctx, opts, r.localReads, activity, arg)
 }

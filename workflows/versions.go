@@ -11,8 +11,10 @@ import (
 // upgraded replay their recorded steps as they were taken; a change applies
 // to a run from its own point on. Every decision by version goes through
 // one function, orderRun.since, which reads the change's row in versions
-// below; search for `since(` to find every gate. TestVersionTable holds
-// the table to the code and to testdata/histories.
+// below; search for `since(` to find every gate. The tests of
+// versions_test.go hold the table to the code (TestVersionTable), to
+// testdata/histories (TestVersionTableHistories,
+// TestRetiringAChangeReplaysTheOtherHistories) and to the README.
 //
 // A run records a change in one of three ways, all kept for the runs that
 // recorded them (never reuse or rename an id, never renumber a revision):
