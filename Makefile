@@ -4,7 +4,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: demo stack test chaos explore bench fuzz mutate temporal temporal-server build record-histories clean
+.PHONY: demo stack test chaos explore bench fuzz mutate temporal temporal-server build record-histories retire-check clean
 
 ## demo: dev server + API simulator + worker + the sample orders, end to end
 demo: temporal
@@ -77,6 +77,12 @@ build:
 record-histories: temporal
 	$(GO) test -count=1 -run . ./e2e -args -record
 	$(GO) test -count=1 -run Replay ./workflows
+
+## retire-check: may the legacy code of a change go? Counts the open order runs
+## started before BEFORE (when the change's rollout finished, RFC 3339) on the
+## Temporal server of TEMPORAL_ADDRESS; 0 means yes (README, Versions and retirement)
+retire-check: temporal
+	@BEFORE='$(BEFORE)' TEMPORAL=$(BIN)/temporal scripts/retire-check.sh
 
 clean:
 	rm -rf $(BIN) .data

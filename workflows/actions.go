@@ -68,6 +68,7 @@ func (p *Provisioner) runAction(ctx workflow.Context, in Input, waitStage Stage,
 		return Result{}, err
 	}
 	cfg := p.settings(ctx)
+	r.revision = cfg.Revision
 	r.searchable = true
 	r.view.ConnectionID = in.Order.ConnectionID
 	r.callbackURL = callbackURL(r.order, cfg)
@@ -89,7 +90,7 @@ func (p *Provisioner) runAction(ctx workflow.Context, in Input, waitStage Stage,
 	// Since revisionActionsOnce, a step that a Temporal cancel interrupted
 	// says so with the cancel's error; one that decided how the order ends
 	// (a change applied as the cancel came, say) keeps its decision.
-	if ctx.Err() != nil && (!cfg.actionsOnce() || temporal.IsCanceledError(err)) {
+	if ctx.Err() != nil && (!r.since(ctx, changeActionsOnce) || temporal.IsCanceledError(err)) {
 		res, err = r.actionCancelled(done, cfg, nil, "a Temporal cancel")
 	}
 	r.countEnded(done, res, err, r.startedAt)
@@ -128,7 +129,7 @@ func (r *orderRun) check(ctx workflow.Context, cfg Config) (activities.Connectio
 	case err != nil && r.cancel != nil:
 		res := r.end(Result{Stage: StageCancelled, NothingOrdered: true, Reason: "cancelled before anything was done: " + r.cancel.Reason})
 		return f, false, errResult{res}
-	case err != nil && cfg.actionsOnce() && ctx.Err() != nil:
+	case err != nil && r.since(ctx, changeActionsOnce) && ctx.Err() != nil:
 		return f, false, err // a Temporal cancel: runAction says nothing was done
 	case err != nil && isAPIRejection(err):
 		_, ferr := r.failNothingOrdered(ErrTypePrecheckFailed, nothing+": "+rootMessage(err))
@@ -146,7 +147,7 @@ func (r *orderRun) check(ctx workflow.Context, cfg Config) (activities.Connectio
 		return f, false, ferr
 	}
 	r.view.APIStatus = f.Status
-	if cfg.actionsOnce() {
+	if r.since(ctx, changeActionsOnce) {
 		if err := r.owned(ctx, cctx, f, nothing); err != nil {
 			return f, false, err
 		}
@@ -212,7 +213,7 @@ func (r *orderRun) connectionRef() activities.ConnectionRef {
 // Like a create order's wait, it continues as new every PollsPerRun reads
 // or historyBudget bytes.
 func (r *orderRun) awaitAction(ctx workflow.Context, cfg Config, w WaitState) (Result, error) {
-	if cfg.waitsAtFloor() {
+	if r.since(ctx, changeWaitAtFloor) {
 		return r.awaitActionAtFloor(ctx, cfg, w)
 	}
 	r.view.Polls = w.Polls
@@ -220,7 +221,7 @@ func (r *orderRun) awaitAction(ctx workflow.Context, cfg Config, w WaitState) (R
 	interval := max(min(time.Duration(w.NextPoll), pollCap(waitAge(workflow.Now(ctx), w))), time.Second)
 	for pollsThisRun := 0; ; {
 		if ctx.Err() != nil {
-			if cfg.actionsOnce() {
+			if r.since(ctx, changeActionsOnce) {
 				done, _ := workflow.NewDisconnectedContext(ctx)
 				return r.actionCancelled(done, cfg, &w, "a Temporal cancel")
 			}
@@ -245,7 +246,7 @@ func (r *orderRun) awaitAction(ctx workflow.Context, cfg Config, w WaitState) (R
 		}
 		sleep := min(interval, w.Deadline.Sub(now))
 		if _, err := workflow.AwaitWithTimeout(ctx, sleep, func() bool { return r.cancel != nil || r.refresh }); err != nil {
-			if cfg.actionsOnce() {
+			if r.since(ctx, changeActionsOnce) {
 				continue // a Temporal cancel: handled above
 			}
 			return Result{}, err
@@ -324,7 +325,7 @@ func (r *orderRun) actionTimedOut(ctx workflow.Context, cfg Config, w WaitState)
 	deadline := w.Deadline.UTC().Format(time.RFC3339)
 	switch w.Phase {
 	case phaseApproval:
-		if cfg.actionsOnce() {
+		if r.since(ctx, changeActionsOnce) {
 			return r.stopChange(ctx, cfg, w, func(what string) (Result, error) {
 				return r.fail(ErrTypeActivationTimeout, fmt.Sprintf("the change of connection %s to %d Mbps was not approved by the deadline %s; %s", id, w.SpeedMbps, deadline, what))
 			})
@@ -347,7 +348,7 @@ func (r *orderRun) actionCancelled(ctx workflow.Context, cfg Config, w *WaitStat
 	nothing := false
 	switch r.view.Stage {
 	case StageAwaitingApproval, StageModifying:
-		if cfg.actionsOnce() && w != nil {
+		if r.since(ctx, changeActionsOnce) && w != nil {
 			return r.stopChange(ctx, cfg, *w, func(what string) (Result, error) {
 				return r.end(Result{Stage: StageCancelled, Reason: "cancelled: " + what + ": " + reason}), nil
 			})
@@ -355,14 +356,14 @@ func (r *orderRun) actionCancelled(ctx workflow.Context, cfg Config, w *WaitStat
 		what = r.withdrawChange(ctx, cfg)
 	case StageDeleting:
 		what = fmt.Sprintf("the DELETE of connection %s had been sent", id)
-		if cfg.actionsOnce() {
+		if r.since(ctx, changeActionsOnce) {
 			what = fmt.Sprintf("the DELETE of connection %s was sent and taken; it is being deleted", id)
 		}
 	case StageFollowing:
 		what = fmt.Sprintf("stopped following connection %s, left as it is", id)
 	default:
 		what = "nothing was done"
-		nothing = cfg.actionsOnce()
+		nothing = r.since(ctx, changeActionsOnce)
 	}
 	return r.end(Result{Stage: StageCancelled, NothingOrdered: nothing, Reason: "cancelled: " + what + ": " + reason}), nil
 }

@@ -74,7 +74,7 @@ func (r *orderRun) notify(milestone string) {
 		// milestone; one the order sends after it (a cancel that came as it
 		// failed) would be lost. Start it again for this one. The marker is
 		// recorded only here, so a history without it replays as it was.
-		if workflow.GetVersion(ctx, changeCallbacksRestart, workflow.DefaultVersion, 1) < 1 {
+		if !r.since(ctx, changeCallbacksRestart) {
 			r.logger.Error("Milestone not reported", "milestone", milestone, "error", err)
 			return
 		}

@@ -20,7 +20,7 @@ func (p *Provisioner) Decommission(ctx workflow.Context, in Input) (Result, erro
 func (r *orderRun) decommission(ctx workflow.Context, cfg Config, f activities.ConnectionFacts) (Result, error) {
 	o := r.order
 	describe := fmt.Sprintf("connection %s (%q, %d Mbps, %s)", o.ConnectionID, f.Name, f.SpeedMbps, f.Status)
-	if cfg.actionsOnce() {
+	if r.since(ctx, changeActionsOnce) {
 		r.takeSignals(ctx) // a cancel that came with the last read stops the DELETE
 	}
 	switch {
@@ -34,7 +34,7 @@ func (r *orderRun) decommission(ctx workflow.Context, cfg Config, f activities.C
 		return r.end(Result{Stage: StageCancelled, NothingOrdered: true, Reason: "cancelled before anything was deleted: " + r.cancel.Reason}), nil
 	}
 
-	if cfg.actionsOnce() {
+	if r.since(ctx, changeActionsOnce) {
 		if ctx.Err() != nil {
 			return Result{}, ctx.Err() // a Temporal cancel before the DELETE: nothing was done
 		}

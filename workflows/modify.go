@@ -35,7 +35,7 @@ func (r *orderRun) modify(ctx workflow.Context, cfg Config, f activities.Connect
 		var port activities.PortInfo
 		ref := activities.PortRef{OrderID: o.OrderID, Company: o.Company, PortID: f.SrcPortID}
 		if err := workflow.ExecuteActivity(lookupOptions(ctx), a.ReadPort, ref).Get(ctx, &port); err != nil {
-			if cfg.actionsOnce() && ctx.Err() != nil {
+			if r.since(ctx, changeActionsOnce) && ctx.Err() != nil {
 				return Result{}, ctx.Err() // a Temporal cancel: nothing was changed
 			}
 			return r.failNothingOrdered(ErrTypeAPIUnavailable, fmt.Sprintf("reading source port %s, nothing was changed: %s", f.SrcPortID, rootMessage(err)))
@@ -47,7 +47,7 @@ func (r *orderRun) modify(ctx workflow.Context, cfg Config, f activities.Connect
 	}
 	direct := !f.BusinessToBusiness() || to < from
 	how := map[bool]string{true: "update", false: "change request to the other party"}[direct]
-	if cfg.actionsOnce() {
+	if r.since(ctx, changeActionsOnce) {
 		r.takeSignals(ctx) // a cancel that came with the last read stops the change
 	}
 	switch {
@@ -57,7 +57,7 @@ func (r *orderRun) modify(ctx workflow.Context, cfg Config, f activities.Connect
 		return r.end(Result{Stage: StageCancelled, NothingOrdered: true, Reason: "cancelled before anything was changed: " + r.cancel.Reason}), nil
 	}
 
-	if cfg.actionsOnce() {
+	if r.since(ctx, changeActionsOnce) {
 		if ctx.Err() != nil {
 			return Result{}, ctx.Err() // a Temporal cancel before anything was sent
 		}

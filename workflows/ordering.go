@@ -52,7 +52,7 @@ func (r *orderRun) place(ctx workflow.Context, cfg Config, req ccapi.CreateLayer
 			}
 			continue // it took no effect: free to order again, or to stop
 		}
-		if cfg.actionsOnce() {
+		if r.since(ctx, changeActionsOnce) {
 			r.takeSignals(ctx) // a cancel that came with the last answer stops the PUT
 		}
 		if r.cancel != nil {

@@ -18,8 +18,9 @@ import (
 // (`make record-histories`). Every order in flight has a history like one
 // of these; today's code must replay each without a non-determinism error.
 // Its subdirectories keep the histories of earlier versions of the
-// workflow, which `make record-histories` never rewrites: v1 is from before
-// the changes in versions.go up to changeSafeOrdering, v2 from before
+// workflow, which `make record-histories` never rewrites (the rows of
+// versions.go name them, by the changes they predate): v1 is from before
+// changeOrderStart and the four changes released with it, v2 from before
 // changeSearchAttributes and changeCallbacks, v3 from before changePollBudget,
 // v4 from before changeRoundTrips, v5 from before revisionMarkerless, v6
 // from before revisionWaitAtFloor (the waits' loops, which continue as
@@ -197,6 +198,30 @@ func TestReplayRecordedHistories(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The archive keeps the histories of retired changes (versions.go): no
+// open run can be like them any more, so they are tried and reported, not
+// required. One that no longer replays says which legacy code went.
+func TestReplayArchivedHistories(t *testing.T) {
+	p := &Provisioner{cfg: DefaultConfig()}
+	files, err := filepath.Glob(filepath.Join(archiveDir, "*", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := filepath.Glob(filepath.Join(archiveDir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	replayed := 0
+	for _, file := range append(top, files...) {
+		if err := replay(t, file, p.Run); err != nil {
+			t.Logf("archived %s no longer replays (its change retired): %v", strings.TrimPrefix(file, archiveDir+"/"), err)
+			continue
+		}
+		replayed++
+	}
+	t.Logf("archive: %d histories, %d still replay", len(top)+len(files), replayed)
 }
 
 // The replay test must catch a change that is not replay-safe: here, an

@@ -37,6 +37,9 @@ type orderRun struct {
 	// released when the order ends; nameLockRun its run, for locks
 	// released by termination ("" for those released by signal).
 	nameLock, nameLockRun string
+	// revision is the code revision the run's settings recorded
+	// (Config.Revision), which since reads (versions.go).
+	revision int
 	// current: this run took changeRoundTrips, and with it every earlier
 	// change; localReads: its API reads run as local activities.
 	current, localReads bool
@@ -218,16 +221,11 @@ func (r *orderRun) untilCancelled(ctx workflow.Context) (workflow.Context, func(
 	return child, func() { done = true }
 }
 
-// since reports whether this run takes a change: a run that took
-// changeRoundTrips takes every earlier one without a marker of its own.
-func (r *orderRun) since(ctx workflow.Context, changeID string) bool {
-	return r.current || workflow.GetVersion(ctx, changeID, workflow.DefaultVersion, 1) >= 1
-}
-
 // read runs an activity that only reads the API: as a local activity
-// (no round trip through the server) in runs that may, or as an activity
-// on the task queue, where the server's rate limit (CC_API_MAX_RPS)
-// counts it.
+// (no round trip through the server) in runs that may — those since
+// changeRoundTrips, unless the worker caps API calls (provision sets
+// localReads) — or as an activity on the task queue, where the server's
+// rate limit (CC_API_MAX_RPS) counts it.
 func (r *orderRun) read(ctx workflow.Context, opts workflow.ActivityOptions, activity, arg any) workflow.Future {
 	return execute(ctx, opts, r.localReads, activity, arg)
 }

@@ -27,7 +27,7 @@ func (r *orderRun) await(ctx workflow.Context, cfg Config, w WaitState) (Result,
 	if w.APIStatus == ccapi.StatusPending {
 		r.notify(MilestoneAwaitingAcceptance)
 	}
-	if cfg.waitsAtFloor() {
+	if r.since(ctx, changeWaitAtFloor) {
 		return r.awaitAtFloor(ctx, cfg, w)
 	}
 	interval := time.Duration(w.NextPoll)

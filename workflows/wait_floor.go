@@ -59,7 +59,7 @@ func (wt waiter) read(ctx workflow.Context, in activities.AwaitInput) *activitie
 			}
 			continue
 		}
-		if in.Delayed && *wt.polls == 0 && wt.cfg.firstReadByTimer() {
+		if in.Delayed && *wt.polls == 0 && r.since(ctx, changeFirstReadTimer) {
 			// The wait's first read: a timer, then a read at once. A
 			// deferred first attempt would be retried through the task
 			// queue, never eagerly, behind every other order's activities,

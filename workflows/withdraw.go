@@ -44,7 +44,7 @@ func (r *orderRun) deleteConnection(ctx workflow.Context, cfg Config, connection
 	// only when the port agrees (a stray 404 is no withdrawal).
 	ref := activities.ConnectionRef{OrderID: r.order.OrderID, Company: r.order.Company, ConnectionID: connectionID,
 		PortID: cmp.Or(r.srcPortID, r.order.PortID)}
-	if !cfg.actionsOnce() {
+	if !r.since(ctx, changeActionsOnce) {
 		return workflow.ExecuteActivity(withdrawOptions(ctx, cfg), a.DeleteConnection, ref).Get(ctx, nil)
 	}
 	until := workflow.Now(ctx).Add(withdrawBudget)

@@ -39,13 +39,14 @@ func (p *Provisioner) Run(ctx workflow.Context, in Input) (Result, error) {
 		return Result{}, err
 	}
 	cfg := p.settings(ctx)
+	run.revision = cfg.Revision
 	res, err := run.provision(ctx, cfg, in)
 	return run.finish(ctx, cfg, res, err)
 }
 
 // provision is the order's story, up to how it ends.
 func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result, error) {
-	r.current = cfg.Revision >= revisionMarkerless || workflow.GetVersion(ctx, changeRoundTrips, workflow.DefaultVersion, 1) >= 1
+	r.current = r.since(ctx, changeRoundTrips)
 	r.localReads = r.current && !cfg.APIRateLimited
 	r.searchable = r.since(ctx, changeSearchAttributes)
 	if r.current {
