@@ -93,8 +93,16 @@ const (
 	// the histories under testdata/histories that only they replay.
 	revisionWaitAtFloor = 4
 
+	// revisionOneNameRelease: a create order whose take of its name
+	// failed or was cancelled gives the name back as every other order
+	// does, by identity (ReleaseConnectionName), not by the older signal
+	// (namelock.go, nameHold.bySignal). The signalled release of a failed
+	// take may go once no run recorded before revision 5 is open (such a
+	// run fails or ends within the lock activity's hour of retries).
+	revisionOneNameRelease = 5
+
 	// codeRevision is this code's revision: the highest above.
-	codeRevision = revisionWaitAtFloor
+	codeRevision = revisionOneNameRelease
 )
 
 // actionsOnce reports whether the run takes revisionActionsOnce.
