@@ -127,7 +127,7 @@ func (e *nameTakenError) Error() string {
 // lock activity's error (Temporal could not be reached, or the order was
 // cancelled meanwhile): the hold it returns then must still be released.
 func (l *nameLock) Hold(ctx workflow.Context, portID, name string) (*nameHold, error) {
-	h := &nameHold{lock: l, bySignal: !l.current, take: activities.LockConnectionNameInput{
+	h := &nameHold{lock: l, take: activities.LockConnectionNameInput{
 		OrderID: l.orderID, OrderWorkflowID: l.orderWorkflowID, Company: l.company, PortID: portID, Name: name,
 		LockWorkflowID: nameLockID(l.company, portID, name), LockWorkflowType: NameLockWorkflowName,
 	}}
@@ -140,12 +140,12 @@ func (l *nameLock) Hold(ctx workflow.Context, portID, name string) (*nameHold, e
 	err := execute(ctx, lockActivity(), l.current, a.LockConnectionName, take).Get(ctx, &got)
 	switch {
 	case err != nil:
-		h.bySignal = h.bySignal || !l.oneRelease
+		h.bySignal = !l.oneRelease
 		return h, err
 	case !got.Held:
 		return nil, &nameTakenError{holder: got.HolderOrderID, portID: portID, name: name, until: got.ReservedUntil}
 	}
-	h.runID = got.RunID
+	h.runID, h.bySignal = got.RunID, got.RunID == "" // a lock of a run before changeRoundTrips has none
 	return h, nil
 }
 
