@@ -58,7 +58,7 @@ func TestNameLockUnreachable(t *testing.T) {
 		signals  int
 	}{
 		{"this code", codeRevision, 0},
-		{"a run before revisionOneNameRelease", revisionWaitAtFloor, 1},
+		{"a run before revisionOneNameRelease", revisionOneNameRelease - 1, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWFTestAt(t, Config{}, tc.revision)

@@ -97,9 +97,11 @@ const (
 	// failed or was cancelled gives the name back as every other order
 	// does, by identity (ReleaseConnectionName), not by the older signal
 	// (namelock.go, nameHold.bySignal). The signalled release of a failed
-	// take may go once no run recorded before revision 5 is open (such a
+	// take may go once no run recorded before revision 6 is open (such a
 	// run fails or ends within the lock activity's hour of retries).
-	revisionOneNameRelease = 5
+	// Revision 5 is the first read's timer (revisionFirstReadTimer, on
+	// main since this branch began); this branch leaves it unused.
+	revisionOneNameRelease = 6
 
 	// codeRevision is this code's revision: the highest above.
 	codeRevision = revisionOneNameRelease
