@@ -20,6 +20,10 @@ const (
 	ErrTypeAPIRejected = "CCAPIRejected"
 	// ErrTypeAPIUnavailable: a network error, timeout, 429 or 5xx. Retried.
 	ErrTypeAPIUnavailable = "APIUnavailable"
+	// ErrTypeTemporalUnavailable: the Temporal server could not be reached
+	// by a connection-name lock activity (namelock.go): not the Console
+	// Connect API, which may be fine. Retried.
+	ErrTypeTemporalUnavailable = "TemporalUnavailable"
 	// ErrTypeAPIAuth: a 401 or 403. Retried, since a key being rotated
 	// answers so for a while; the caller's budget decides how long.
 	ErrTypeAPIAuth = "CCAPIAuthFailed"

@@ -15,6 +15,15 @@ import (
 	"go.temporal.io/sdk/temporal"
 )
 
+// The activity side of the connection-name lock (the workflow side, and
+// how the order holds and gives back its name, is workflows/namelock.go):
+// LockConnectionName starts the lock workflow, whose id only one run holds
+// at a time; ReleaseConnectionName ends it by identity, or replaces it by
+// a reservation; OrderIsOpen is the lock's check on its order. Every one
+// of them is a call to the Temporal server, and fails as
+// ErrTypeTemporalUnavailable when the server cannot be reached. Their
+// registered names are in recorded histories: never rename them.
+
 // TemporalClient is the part of the Temporal client that the
 // connection-name locks need.
 type TemporalClient interface {
@@ -23,8 +32,12 @@ type TemporalClient interface {
 	TerminateWorkflow(ctx context.Context, workflowID, runID, reason string, details ...any) error
 }
 
-// NameLockInput asks for one connection name on one port, for one order.
-type NameLockInput struct {
+// LockConnectionNameInput asks for one connection name on one port, for
+// one order. The activity starts the lock workflow with it as is: it is a
+// JSON superset of that workflow's input (workflows.NameLockInput), as it
+// has been since the lock was written, so the inputs of running locks
+// and recorded histories read the same.
+type LockConnectionNameInput struct {
 	OrderID         string `json:"orderId"`
 	OrderWorkflowID string `json:"orderWorkflowId"`
 	Company         string `json:"company"`
@@ -55,8 +68,8 @@ type NameLockRelease struct {
 	// window has passed, a read of the port may not show that connection
 	// yet, and another order of the name could take it for its own.
 	// Reserve is the lock to hold meanwhile (its Delay is ReserveFor).
-	ReserveFor time.Duration  `json:"reserveFor,omitempty"`
-	Reserve    *NameLockInput `json:"reserve,omitempty"`
+	ReserveFor time.Duration            `json:"reserveFor,omitempty"`
+	Reserve    *LockConnectionNameInput `json:"reserve,omitempty"`
 }
 
 // NameLock says whether the order holds the name, or which order does.
@@ -87,7 +100,7 @@ const (
 // it runs, so of two orders that try at the same instant the server lets
 // exactly one start it. The other learns who holds it. A retry of an
 // attempt that did start it finds itself the holder.
-func (a *Activities) LockConnectionName(ctx context.Context, in NameLockInput) (NameLock, error) {
+func (a *Activities) LockConnectionName(ctx context.Context, in LockConnectionNameInput) (NameLock, error) {
 	logger := activity.GetLogger(ctx)
 	if a.Temporal == nil {
 		return NameLock{}, errNoTemporal
@@ -108,7 +121,7 @@ func (a *Activities) LockConnectionName(ctx context.Context, in NameLockInput) (
 		logger.Info("Connection name locked", "orderId", in.OrderID, "portId", in.PortID, "name", in.Name)
 		return NameLock{Held: true, RunID: run.GetRunID()}, nil
 	case !errors.As(err, &started):
-		return NameLock{}, temporal.NewApplicationError("locking the connection name: "+err.Error(), ErrTypeAPIUnavailable)
+		return NameLock{}, temporal.NewApplicationError("locking the connection name: "+err.Error(), ErrTypeTemporalUnavailable)
 	}
 	holder, err := a.lockHolder(ctx, in.LockWorkflowID)
 	switch {
@@ -116,7 +129,7 @@ func (a *Activities) LockConnectionName(ctx context.Context, in NameLockInput) (
 		return NameLock{}, err
 	case !holder.running:
 		// Released between our start and this read: try again.
-		return NameLock{}, temporal.NewApplicationError("lock "+in.LockWorkflowID+" was released meanwhile", ErrTypeAPIUnavailable)
+		return NameLock{}, temporal.NewApplicationError("lock "+in.LockWorkflowID+" was released meanwhile", ErrTypeTemporalUnavailable)
 	case holder.orderID == in.OrderID && holder.reservedUntil.IsZero():
 		return NameLock{Held: true, RunID: holder.runID}, nil // an earlier attempt of ours took it
 	}
@@ -142,7 +155,7 @@ func (a *Activities) lockHolder(ctx context.Context, lockID string) (lockHolder,
 	case errors.As(err, &notFound):
 		return lockHolder{}, nil
 	case err != nil:
-		return lockHolder{}, temporal.NewApplicationError("reading the holder of lock "+lockID+": "+err.Error(), ErrTypeAPIUnavailable)
+		return lockHolder{}, temporal.NewApplicationError("reading the holder of lock "+lockID+": "+err.Error(), ErrTypeTemporalUnavailable)
 	}
 	info := desc.GetWorkflowExecutionInfo()
 	h := lockHolder{running: info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, runID: info.GetExecution().GetRunId()}
@@ -200,11 +213,11 @@ func (a *Activities) ReleaseConnectionName(ctx context.Context, in NameLockRelea
 			logger.Info("Connection name released", "orderId", in.OrderID, "lock", in.LockWorkflowID)
 			return nil
 		case !errors.As(err, &notFound):
-			return temporal.NewApplicationError("releasing lock "+in.LockWorkflowID+": "+err.Error(), ErrTypeAPIUnavailable)
+			return temporal.NewApplicationError("releasing lock "+in.LockWorkflowID+": "+err.Error(), ErrTypeTemporalUnavailable)
 		}
 		// That run ended meanwhile (it continued as new): read again.
 	}
-	return temporal.NewApplicationError("releasing lock "+in.LockWorkflowID+": its current run kept changing", ErrTypeAPIUnavailable)
+	return temporal.NewApplicationError("releasing lock "+in.LockWorkflowID+": its current run kept changing", ErrTypeTemporalUnavailable)
 }
 
 // reserveName replaces the order's lock by one that keeps the name for
@@ -222,7 +235,7 @@ func (a *Activities) reserveName(ctx context.Context, in NameLockRelease) error 
 		Memo:                     map[string]any{memoOrderID: in.OrderID, memoReservedUntil: until},
 	}, lock.LockWorkflowType, lock)
 	if err != nil {
-		return temporal.NewApplicationError("reserving lock "+in.LockWorkflowID+": "+err.Error(), ErrTypeAPIUnavailable)
+		return temporal.NewApplicationError("reserving lock "+in.LockWorkflowID+": "+err.Error(), ErrTypeTemporalUnavailable)
 	}
 	activity.GetLogger(ctx).Info("Connection name reserved after its order", "orderId", in.OrderID, "lock", in.LockWorkflowID, "until", until)
 	return nil
@@ -237,7 +250,7 @@ func (a *Activities) OrderIsOpen(ctx context.Context, workflowID string) (bool, 
 	case errors.As(err, &notFound):
 		return false, nil
 	case err != nil:
-		return false, temporal.NewApplicationError("describing "+workflowID+": "+err.Error(), ErrTypeAPIUnavailable)
+		return false, temporal.NewApplicationError("describing "+workflowID+": "+err.Error(), ErrTypeTemporalUnavailable)
 	}
 	status := desc.GetWorkflowExecutionInfo().GetStatus()
 	return status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING || status == enumspb.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW, nil

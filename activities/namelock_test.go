@@ -28,6 +28,9 @@ type fakeTemporal struct {
 	runs     map[string]string // workflow id → run id
 	reserved map[string]string // workflow id → memo reservedUntil
 	started  int
+	// down, when set, is how every call fails: the server cannot be
+	// reached.
+	down error
 }
 
 // continueAsNew ends a lock's run and starts the next, as a lock that has
@@ -51,6 +54,9 @@ func (r fakeRun) GetRunID() string { return r.runID }
 func (f *fakeTemporal) ExecuteWorkflow(_ context.Context, o client.StartWorkflowOptions, _ any, _ ...any) (client.WorkflowRun, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.down != nil {
+		return nil, f.down
+	}
 	if _, ok := f.running[o.ID]; ok && o.WorkflowIDConflictPolicy != enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING {
 		if !o.WorkflowExecutionErrorWhenAlreadyStarted {
 			// The SDK's client hands back the running workflow as if it
@@ -76,6 +82,9 @@ func (f *fakeTemporal) ExecuteWorkflow(_ context.Context, o client.StartWorkflow
 func (f *fakeTemporal) DescribeWorkflowExecution(_ context.Context, id, _ string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.down != nil {
+		return nil, f.down
+	}
 	holder, ok := f.running[id]
 	if !ok {
 		return nil, serviceerror.NewNotFound("no such workflow")
@@ -97,6 +106,9 @@ func (f *fakeTemporal) DescribeWorkflowExecution(_ context.Context, id, _ string
 func (f *fakeTemporal) TerminateWorkflow(_ context.Context, id, runID, _ string, _ ...any) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.down != nil {
+		return f.down
+	}
 	if _, ok := f.running[id]; !ok || f.runs[id] != runID {
 		return serviceerror.NewNotFound("workflow execution already completed")
 	}
@@ -109,7 +121,7 @@ func TestLockConnectionName(t *testing.T) {
 	at.acts.Temporal = &fakeTemporal{running: map[string]string{}}
 	lock := func(order string) activities.NameLock {
 		t.Helper()
-		got, err := run[activities.NameLock](t, at, at.acts.LockConnectionName, activities.NameLockInput{
+		got, err := run[activities.NameLock](t, at, at.acts.LockConnectionName, activities.LockConnectionNameInput{
 			OrderID: order, Company: "acme", PortID: acmeHKG, Name: "SHARED", LockWorkflowID: "l2-name-x", LockWorkflowType: "L",
 		})
 		if err != nil {
@@ -146,7 +158,7 @@ func TestReleaseConnectionName(t *testing.T) {
 	at.acts.Temporal = fake
 	lock := func(order string) activities.NameLock {
 		t.Helper()
-		got, err := run[activities.NameLock](t, at, at.acts.LockConnectionName, activities.NameLockInput{
+		got, err := run[activities.NameLock](t, at, at.acts.LockConnectionName, activities.LockConnectionNameInput{
 			OrderID: order, Company: "acme", PortID: acmeHKG, Name: "SHARED", LockWorkflowID: "l2-name-x", LockWorkflowType: "L", Delay: time.Hour,
 		})
 		if err != nil {
@@ -189,7 +201,7 @@ func TestReleaseConnectionNameEndsTheCurrentRun(t *testing.T) {
 	at := newActTest(t)
 	fake := &fakeTemporal{running: map[string]string{}}
 	at.acts.Temporal = fake
-	in := activities.NameLockInput{OrderID: "FIRST", Company: "acme", PortID: acmeHKG, Name: "SHARED", LockWorkflowID: "l2-name-x", LockWorkflowType: "L", Delay: time.Hour}
+	in := activities.LockConnectionNameInput{OrderID: "FIRST", Company: "acme", PortID: acmeHKG, Name: "SHARED", LockWorkflowID: "l2-name-x", LockWorkflowType: "L", Delay: time.Hour}
 	first, err := run[activities.NameLock](t, at, at.acts.LockConnectionName, in)
 	if err != nil || !first.Held {
 		t.Fatalf("first order: %+v, %v", first, err)
@@ -210,8 +222,8 @@ func TestReleaseConnectionNameReservesTheName(t *testing.T) {
 	at := newActTest(t)
 	fake := &fakeTemporal{running: map[string]string{}}
 	at.acts.Temporal = fake
-	lockIn := func(order string) activities.NameLockInput {
-		return activities.NameLockInput{OrderID: order, Company: "acme", PortID: acmeHKG, Name: "SHARED", LockWorkflowID: "l2-name-x", LockWorkflowType: "L", Delay: time.Hour}
+	lockIn := func(order string) activities.LockConnectionNameInput {
+		return activities.LockConnectionNameInput{OrderID: order, Company: "acme", PortID: acmeHKG, Name: "SHARED", LockWorkflowID: "l2-name-x", LockWorkflowType: "L", Delay: time.Hour}
 	}
 	first, err := run[activities.NameLock](t, at, at.acts.LockConnectionName, lockIn("FIRST"))
 	if err != nil || !first.Held {
@@ -237,5 +249,29 @@ func TestReleaseConnectionNameReservesTheName(t *testing.T) {
 	// The first order itself, asking again, does not take it back.
 	if again, err := run[activities.NameLock](t, at, at.acts.LockConnectionName, lockIn("FIRST")); err != nil || again.Held {
 		t.Errorf("the first order took its reserved name again: %+v, %v", again, err)
+	}
+}
+
+// A lock activity that cannot reach Temporal says so, with a type of its
+// own: it is not the Console Connect API that is down.
+func TestLockActivitiesCannotReachTemporal(t *testing.T) {
+	at := newActTest(t)
+	at.acts.Temporal = &fakeTemporal{running: map[string]string{}, down: serviceerror.NewUnavailable("connection refused")}
+	in := activities.LockConnectionNameInput{OrderID: "FIRST", Company: "acme", PortID: acmeHKG, Name: "SHARED", LockWorkflowID: "l2-name-x", LockWorkflowType: "L"}
+	for _, tc := range []struct {
+		name string
+		fn   any
+		in   any
+	}{
+		{"LockConnectionName", at.acts.LockConnectionName, in},
+		{"ReleaseConnectionName", at.acts.ReleaseConnectionName, activities.NameLockRelease{OrderID: "FIRST", LockWorkflowID: "l2-name-x"}},
+		{"OrderIsOpen", at.acts.OrderIsOpen, "l2-order-FIRST"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := at.env.ExecuteActivity(tc.fn, tc.in)
+			if got := appError(t, err); got.Type() != "TemporalUnavailable" || got.NonRetryable() {
+				t.Errorf("error type %s (non-retryable %v), want retryable TemporalUnavailable: %v", got.Type(), got.NonRetryable(), err)
+			}
+		})
 	}
 }

@@ -25,12 +25,6 @@ const (
 	SignalRefresh = "refresh"
 	// workflowIDPrefix + orderId is the workflow id: one workflow per order.
 	workflowIDPrefix = "l2-order-"
-
-	// NameLockWorkflowName is the registered type of the workflow that
-	// holds a connection name on a port for one order (see NameLock).
-	NameLockWorkflowName = "L2ConnectionNameLock"
-	// SignalReleaseName tells a name lock that its order is done with it.
-	SignalReleaseName = "release"
 )
 
 // WorkflowID is the workflow id for an order id. Using the order id makes a
@@ -58,9 +52,9 @@ type WaitState struct {
 	// AuthFailingSince is when status reads began to be refused (401/403).
 	AuthFailingSince time.Time `json:"authFailingSince,omitzero"`
 	// NameLockID is the connection-name lock the order holds, to release
-	// when it ends.
-	NameLockID string `json:"nameLockId,omitempty"`
-	// NameLockRunID is its run, for a lock released by termination.
+	// when it ends; NameLockRunID its run, "" for a lock released by
+	// signal (nameHold, in namelock.go).
+	NameLockID    string `json:"nameLockId,omitempty"`
 	NameLockRunID string `json:"nameLockRunId,omitempty"`
 	// StartedAt is when the order's first run started, for the time it
 	// took to become ACTIVE.
@@ -157,6 +151,11 @@ const (
 	// ErrTypeAPIUnavailable: the API kept failing past the retry budget; the
 	// activities' type of the same name.
 	ErrTypeAPIUnavailable = activities.ErrTypeAPIUnavailable
+	// ErrTypeTemporalUnavailable: the order could not take its connection
+	// name because the Temporal server could not be reached (the Console
+	// Connect API may be fine); nothing was ordered. The same name as the
+	// lock activities' failure (activities.ErrTypeTemporalUnavailable).
+	ErrTypeTemporalUnavailable = activities.ErrTypeTemporalUnavailable
 	// ErrTypeOutcomeUnknown: a PUT's outcome stayed unknown and the order then
 	// failed; a connection may exist (the message names it if found). The
 	// activities' type of the same name.

@@ -3,19 +3,60 @@ package workflows
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cc-l2/provisioner/activities"
 )
 
+// The connection-name lock, workflow side; its activities are in
+// activities/namelock.go.
+//
 // One live order per (company, source port, connection name): the name is
 // what an order looks for when a PUT's outcome is unknown, so two orders
 // of one name on one port could each take the other's connection for its
-// own. An order holds its name with a lock — a small workflow whose id is
-// the name's — from before its first lookup until it ends.
+// own. An order holds its name from before its first lookup until it
+// ends, in the shape of samples-go's mutex:
+//
+//	hold, err := r.nameLock.Hold(ctx, portID, name)
+//	...
+//	hold.Release(ctx) // or hold.ReleaseAfter(ctx, settle)
+//
+// The lock is a workflow (NameLock) whose id is the name's, so only one
+// run holds it at a time. Holding is starting it (LockConnectionName, a
+// local activity), delayed by NameLockCheck so that it runs no workflow
+// task while its order runs; releasing is ending it by identity — the
+// run held for this order, never another order's (ReleaseConnectionName)
+// — or, after an order that sent a PUT, replacing it in one step by one
+// that keeps the name for the settle window. An order that is terminated
+// runs no code to release it: its lock wakes after the delay, finds the
+// order ended, and ends.
+
+const (
+	// NameLockWorkflowName is the registered type of the lock workflow.
+	NameLockWorkflowName = "L2ConnectionNameLock"
+	// SignalReleaseName is the older release, a signal to the lock: see
+	// nameHold.bySignal for the runs that still send it.
+	SignalReleaseName = "release"
+)
+
+// NameLockInput is the lock workflow's input: the order that holds the
+// name, and the name. It reads the inputs written since the lock was
+// written (activities.LockConnectionNameInput, a superset of it, which
+// LockConnectionName starts the lock with).
+type NameLockInput struct {
+	OrderID         string `json:"orderId"`
+	OrderWorkflowID string `json:"orderWorkflowId"`
+	Company         string `json:"company"`
+	PortID          string `json:"portId"`
+	Name            string `json:"name"`
+	// Delay is how late the lock started: it checks its order first.
+	Delay time.Duration `json:"delay,omitempty"`
+}
 
 // nameLockID is the lock's workflow id. The name is hashed: it may hold
 // any character, a workflow id should not.
@@ -24,83 +65,155 @@ func nameLockID(company, portID, name string) string {
 	return fmt.Sprintf("l2-name-%s-%s-%s", company, portID, hex.EncodeToString(sum[:12]))
 }
 
-// holdName takes the order's name on its port. It reports false, with the
-// error the order ends with, when another order holds the name or the
-// lock cannot be taken. Runs since changeRoundTrips take it in a local
-// activity, with a lock that starts delayed and is released by
-// termination: no workflow task of the lock, none of the order's waits
-// on it.
-func (r *orderRun) holdName(ctx workflow.Context, cfg Config) (bool, error) {
-	o := r.order
-	in := r.nameLockInput(ctx)
-	// Set first: should the order be cancelled while the lock is being
-	// taken, finish still releases it.
-	r.nameLock = in.LockWorkflowID
-	var a *activities.Activities
-	if r.current {
-		in.Delay = cfg.NameLockCheck
+// nameLock takes connection names for one order.
+type nameLock struct {
+	orderID, orderWorkflowID, company string
+	// current: the run takes changeRoundTrips, so it takes the lock in a
+	// local activity, started delayed by check and released by identity.
+	current bool
+	check   time.Duration
+	// oneRelease: a take that failed is released by identity too
+	// (revisionOneNameRelease); older runs signalled it.
+	oneRelease bool
+	logger     log.Logger
+}
+
+// nameHold is a name an order holds, or may hold: a take that failed or
+// was cancelled may have started the lock all the same, and Release gives
+// it back either way. A nil hold holds nothing.
+type nameHold struct {
+	lock  *nameLock
+	take  activities.LockConnectionNameInput // the lock's id and holder
+	runID string
+	// bySignal: released by the older protocol, a signal the lock takes
+	// as its release: a lock taken by a run before changeRoundTrips (it
+	// has no run id), and a failed take in a run before
+	// revisionOneNameRelease. Retire it (and the lock's signal channel)
+	// with changeRoundTrips: once no order started before it is open (no
+	// open order whose WaitState has a NameLockID without a NameLockRunID)
+	// and the histories that send it (testdata/histories v2–v4) are
+	// archived.
+	bySignal bool
+}
+
+// newNameLock is the lock the order's run takes names with.
+func (r *orderRun) newNameLock(ctx workflow.Context, cfg Config) *nameLock {
+	return &nameLock{
+		orderID: r.order.OrderID, orderWorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, company: r.order.Company,
+		current: r.current, check: cfg.NameLockCheck, oneRelease: r.since(ctx, changeOneNameRelease),
+		logger: r.logger,
 	}
-	var lock activities.NameLock
-	err := execute(ctx, lockActivity(), r.current, a.LockConnectionName, in).Get(ctx, &lock)
-	switch {
-	case err != nil && ctx.Err() != nil:
-		return false, err // a Temporal cancel: finish says what happened
-	case err != nil:
-		_, err = r.failNothingOrdered(ErrTypeAPIUnavailable, "taking the connection name for this order, nothing was ordered: "+rootMessage(err))
-		return false, err
-	case !lock.Held && !lock.ReservedUntil.IsZero():
-		r.nameLock = ""
-		_, err = r.failNothingOrdered(ErrTypePrecheckFailed, fmt.Sprintf("nothing was ordered: name: order %s ended moments ago, and the connection it made named %q on port %s "+
+}
+
+// nameTakenError: another order holds the name, or keeps it reserved
+// after it ended (until is then set).
+type nameTakenError struct {
+	holder, portID, name string
+	until                time.Time
+}
+
+func (e *nameTakenError) Error() string {
+	if !e.until.IsZero() {
+		return fmt.Sprintf("order %s ended moments ago, and the connection it made named %q on port %s "+
 			"may not show in the API's reads yet; the name is free again at %s: give this order another name, or submit it again then",
-			lock.HolderOrderID, o.Name, o.PortID, lock.ReservedUntil.UTC().Format(time.RFC3339)))
-		return false, err
-	case !lock.Held:
-		r.nameLock = ""
-		_, err = r.failNothingOrdered(ErrTypePrecheckFailed, fmt.Sprintf("nothing was ordered: name: order %s is already ordering a connection named %q on port %s; "+
-			"give this order another name, or submit it again once order %s has ended", lock.HolderOrderID, o.Name, o.PortID, lock.HolderOrderID))
-		return false, err
+			e.holder, e.name, e.portID, e.until.UTC().Format(time.RFC3339))
 	}
-	r.nameLockRun = lock.RunID
-	return true, nil
+	return fmt.Sprintf("order %s is already ordering a connection named %q on port %s; "+
+		"give this order another name, or submit it again once order %s has ended", e.holder, e.name, e.portID, e.holder)
 }
 
-// nameLockInput is the lock on the order's name, held for this order.
-func (r *orderRun) nameLockInput(ctx workflow.Context) activities.NameLockInput {
-	o := r.order
-	return activities.NameLockInput{
-		OrderID: o.OrderID, OrderWorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
-		Company: o.Company, PortID: o.PortID, Name: o.Name,
-		LockWorkflowID: nameLockID(o.Company, o.PortID, o.Name), LockWorkflowType: NameLockWorkflowName,
+// Hold takes the name on the port for the order. It fails with a
+// *nameTakenError when another order holds it, and otherwise with the
+// lock activity's error (Temporal could not be reached, or the order was
+// cancelled meanwhile): the hold it returns then must still be released.
+func (l *nameLock) Hold(ctx workflow.Context, portID, name string) (*nameHold, error) {
+	h := &nameHold{lock: l, take: activities.LockConnectionNameInput{
+		OrderID: l.orderID, OrderWorkflowID: l.orderWorkflowID, Company: l.company, PortID: portID, Name: name,
+		LockWorkflowID: nameLockID(l.company, portID, name), LockWorkflowType: NameLockWorkflowName,
+	}}
+	take := h.take
+	if l.current {
+		take.Delay = l.check
+	}
+	var a *activities.Activities
+	var got activities.NameLock
+	err := execute(ctx, lockActivity(), l.current, a.LockConnectionName, take).Get(ctx, &got)
+	switch {
+	case err != nil:
+		h.bySignal = !l.oneRelease
+		return h, err
+	case !got.Held:
+		return nil, &nameTakenError{holder: got.HolderOrderID, portID: portID, name: name, until: got.ReservedUntil}
+	}
+	h.runID, h.bySignal = got.RunID, got.RunID == "" // a lock of a run before changeRoundTrips has none
+	return h, nil
+}
+
+// resume is the hold a run continued as new carries over (WaitState's
+// NameLockID and NameLockRunID; nil for none).
+func (l *nameLock) resume(portID, name, id, runID string) *nameHold {
+	if id == "" {
+		return nil
+	}
+	return &nameHold{lock: l, runID: runID, bySignal: runID == "", take: activities.LockConnectionNameInput{
+		OrderID: l.orderID, OrderWorkflowID: l.orderWorkflowID, Company: l.company, PortID: portID, Name: name,
+		LockWorkflowID: id, LockWorkflowType: NameLockWorkflowName,
+	}}
+}
+
+// carry writes the hold into the state a run continued as new resumes.
+func (h *nameHold) carry(w *WaitState) {
+	if h != nil {
+		w.NameLockID, w.NameLockRunID = h.take.LockWorkflowID, h.runID
 	}
 }
 
-// releaseName gives the name back: a delayed lock (one with a run id) by
-// identity (ReleaseConnectionName ends whatever run of it is current and
-// held for this order), reserving the name for the settle window when a
-// PUT went out; an older one by signal. A lock that is gone already (it
-// saw the order end) has nothing left to release.
-func (r *orderRun) releaseName(ctx workflow.Context, cfg Config) {
-	if r.nameLock == "" {
+// Release gives the name back.
+func (h *nameHold) Release(ctx workflow.Context) { h.release(ctx, 0) }
+
+// ReleaseAfter gives the name back once settle has passed: for an order
+// that sent a PUT, whose connection may not show in the port's reads for
+// that long, during which another order of the name could take it for
+// its own. A lock released by signal is released at once.
+func (h *nameHold) ReleaseAfter(ctx workflow.Context, settle time.Duration) { h.release(ctx, settle) }
+
+// release ends the lock by identity (reserving the name for reserveFor
+// first), or signals it. A lock that is gone already (it saw the order
+// end) has nothing left to release.
+func (h *nameHold) release(ctx workflow.Context, reserveFor time.Duration) {
+	if h == nil {
 		return
 	}
 	var err error
-	if r.nameLockRun != "" {
+	if h.bySignal {
+		err = workflow.SignalExternalWorkflow(ctx, h.take.LockWorkflowID, "", SignalReleaseName, h.take.OrderID).Get(ctx, nil)
+	} else {
 		var a *activities.Activities
-		release := activities.NameLockRelease{OrderID: r.order.OrderID, LockWorkflowID: r.nameLock, RunID: r.nameLockRun}
-		if r.view.ConnectionID != "" || r.everInDoubt {
-			// A PUT of this order went out: its connection may not show
-			// in the port's reads for a settle window, during which
-			// another order of the name could take it for its own.
-			in := r.nameLockInput(ctx)
-			release.ReserveFor, release.Reserve = cfg.PutSettleWindow, &in
+		release := activities.NameLockRelease{OrderID: h.take.OrderID, LockWorkflowID: h.take.LockWorkflowID, RunID: h.runID}
+		if reserveFor > 0 {
+			reserve := h.take
+			release.ReserveFor, release.Reserve = reserveFor, &reserve
 		}
 		err = execute(ctx, lockActivity(), true, a.ReleaseConnectionName, release).Get(ctx, nil)
-	} else {
-		err = workflow.SignalExternalWorkflow(ctx, r.nameLock, "", SignalReleaseName, r.order.OrderID).Get(ctx, nil)
 	}
 	if err != nil {
-		r.logger.Info("Connection name lock already gone", "lock", r.nameLock, "error", err)
+		h.lock.logger.Info("Connection name lock already gone", "lock", h.take.LockWorkflowID, "error", err)
 	}
+}
+
+// nameNotHeld ends an order whose name could not be taken: another order
+// holds it, or Temporal could not be reached (a failure of its own: the
+// Console Connect API may be fine).
+func (r *orderRun) nameNotHeld(ctx workflow.Context, err error) (Result, error) {
+	var taken *nameTakenError
+	switch {
+	case ctx.Err() != nil:
+		return Result{}, err // a Temporal cancel: finish says what happened
+	case errors.As(err, &taken):
+		return r.failNothingOrdered(ErrTypePrecheckFailed, "nothing was ordered: name: "+taken.Error())
+	}
+	return r.failNothingOrdered(ErrTypeTemporalUnavailable,
+		"taking the connection name for this order, nothing was ordered: could not reach Temporal: "+rootMessage(err))
 }
 
 // nameLockChecksPerRun bounds the history of one lock run.
@@ -110,9 +223,11 @@ const nameLockChecksPerRun = 200
 // connection name, and ends when the order releases it, or when a check
 // every NameLockCheck finds the order no longer running (an order that
 // was terminated cannot release it).
-func (p *Provisioner) NameLock(ctx workflow.Context, in activities.NameLockInput) error {
+func (p *Provisioner) NameLock(ctx workflow.Context, in NameLockInput) error {
 	cfg := p.settings(ctx)
 	logger := workflow.GetLogger(ctx)
+	// The older release (nameHold.bySignal): new orders end the lock
+	// instead, before it runs a task.
 	releases := workflow.GetSignalChannel(ctx, SignalReleaseName)
 	released := false
 	receive := func(c workflow.ReceiveChannel, _ bool) {

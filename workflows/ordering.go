@@ -132,7 +132,7 @@ func (r *orderRun) failOrdering(errType, what, detail string) (Result, error) {
 // far beyond the skew of NTP-kept clocks, so the order never disowns its
 // own connection; and it is at most half the settle window, for which a
 // name stays reserved after the order that last used it ended
-// (releaseName), so a connection of an earlier order of the same name and
+// (nameHold.ReleaseAfter), so a connection of an earlier order of the same name and
 // port always predates it.
 func createdAtMargin(cfg Config) time.Duration {
 	return min(5*time.Minute, cfg.PutSettleWindow/2)

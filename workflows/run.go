@@ -33,10 +33,10 @@ type orderRun struct {
 		stage        Stage
 		connectionID string
 	}
-	// nameLock is the connection-name lock the order holds (or is taking),
-	// released when the order ends; nameLockRun its run, for locks
-	// released by termination ("" for those released by signal).
-	nameLock, nameLockRun string
+	// nameLock takes the order's connection name; nameHold is the name it
+	// holds (or is taking), released when the order ends (namelock.go).
+	nameLock *nameLock
+	nameHold *nameHold
 	// revision is the code revision the run's settings recorded
 	// (Config.Revision), which since reads (versions.go).
 	revision int

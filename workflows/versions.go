@@ -116,6 +116,11 @@ const (
 	// Later phases still defer their first attempt: a timer costs a
 	// workflow task, a deferred attempt nothing in the history.
 	changeFirstReadTimer
+	// changeOneNameRelease (revision 6): a create order whose take of its
+	// name failed or was cancelled gives the name back as every other
+	// order does, by identity (ReleaseConnectionName), not by the older
+	// signal (namelock.go, nameHold.bySignal).
+	changeOneNameRelease
 )
 
 // Revisions recorded in Config.Revision.
@@ -125,9 +130,10 @@ const (
 	revisionWaitAtFloor = 4
 
 	revisionFirstReadTimer = 5
+	revisionOneNameRelease = 6
 
 	// codeRevision is this code's revision: the highest above.
-	codeRevision = revisionFirstReadTimer
+	codeRevision = revisionOneNameRelease
 )
 
 // version is one row of the table: a change, how runs record it, what it
@@ -293,8 +299,8 @@ var versions = []version{
 	},
 	{
 		change: changeRoundTrips, marker: "fewer-round-trips", impliedBy: changeMarkerless,
-		gates:     []string{"provision", "holdName"},
-		legacy:    "the GetVersion markers of every change above; reads as activities (orderRun.localReads false); a lock taken by activity and released by signal (holdName, releaseName's signal, NameLock's release channel)",
+		gates:     []string{"provision", "Hold", "newNameLock"},
+		legacy:    "the GetVersion markers of every change above; reads as activities (orderRun.localReads false); a lock taken by activity and released by signal (Hold, nameHold.bySignal, NameLock's release channel)",
 		histories: historiesV4,
 		released:  "febbee7, 2026-11-27",
 		removable: "no open order run started before 2026-11-27 23:56 UTC; not before 2026-12-30; with changeMarkerless",
@@ -345,6 +351,14 @@ var versions = []version{
 		histories: historiesBeforeRevision5,
 		released:  "e292a1a (merge of firstread), 2026-12-06",
 		removable: "no open run of an order type started before its rollout; not before 2027-01-08",
+	},
+	{
+		change: changeOneNameRelease, revision: revisionOneNameRelease,
+		gates:     []string{"newNameLock"},
+		legacy:    "nameHold.bySignal for a failed or cancelled take in a run of a create order (the lock's signal channel stays for changeRoundTrips)",
+		histories: historiesBeforeRevision5,
+		released:  "2e17f61 (merge of lock), 2026-12-06",
+		removable: "no open create order run started before its rollout (such a run fails or ends within the lock activity's hour of retries); not before 2027-01-08",
 	},
 }
 

@@ -65,7 +65,8 @@ func (r *orderRun) await(ctx workflow.Context, cfg Config, w WaitState) (Result,
 			}
 			r.carryOver(&w)
 			w.NextPoll = Duration(interval)
-			w.NameLockID, w.NameLockRunID, w.StartedAt = r.nameLock, r.nameLockRun, r.startedAt
+			r.nameHold.carry(&w)
+			w.StartedAt = r.startedAt
 			w.CallbacksStarted, w.NotifiedAwaiting = r.callbacksStarted, r.notifiedAwaiting
 			r.logger.Info("Continuing as new to keep the history small", "polls", w.Polls)
 			return Result{}, workflow.NewContinueAsNewError(ctx, WorkflowName, Input{Order: r.order, Wait: &w})

@@ -56,8 +56,10 @@ func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result
 	if r.since(ctx, changeCallbacks) {
 		r.callbackURL = callbackURL(r.order, cfg)
 	}
+	r.nameLock = r.newNameLock(ctx, cfg)
 	if in.Wait != nil {
-		r.nameLock, r.nameLockRun, r.startedAt = in.Wait.NameLockID, in.Wait.NameLockRunID, in.Wait.StartedAt
+		r.nameHold = r.nameLock.resume(r.order.PortID, r.order.Name, in.Wait.NameLockID, in.Wait.NameLockRunID)
+		r.startedAt = in.Wait.StartedAt
 		r.callbacksStarted, r.notifiedAwaiting = in.Wait.CallbacksStarted, in.Wait.NotifiedAwaiting
 		r.resume(in.Wait)
 		return r.await(ctx, cfg, *in.Wait)
@@ -82,8 +84,11 @@ func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result
 	lookupCtx, stopWatching := ctx, func() {}
 	if newOrder {
 		if !order.DryRun {
-			if held, err := r.holdName(ctx, cfg); !held {
-				return Result{}, err
+			var err error
+			// Kept even when it fails: a take cancelled or failed may
+			// have taken the name, and finish gives it back.
+			if r.nameHold, err = r.nameLock.Hold(ctx, order.PortID, order.Name); err != nil {
+				return r.nameNotHeld(ctx, err)
 			}
 		}
 		lookupCtx, stopWatching = r.untilCancelled(ctx)
@@ -130,16 +135,16 @@ func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result
 	}
 	r.view.ConnectionID, r.view.APIStatus = placed.ConnectionID, placed.Status
 	r.notify(MilestoneOrdered)
-	return r.await(ctx, cfg, WaitState{
-		ConnectionID:  placed.ConnectionID,
-		APIStatus:     placed.Status,
-		Deadline:      workflow.Now(ctx).Add(activationTimeout(order, cfg)),
-		NextPoll:      Duration(cfg.PollInitial),
-		OrderedAt:     workflow.Now(ctx),
-		NameLockID:    r.nameLock,
-		NameLockRunID: r.nameLockRun,
-		StartedAt:     r.startedAt,
-	})
+	w := WaitState{
+		ConnectionID: placed.ConnectionID,
+		APIStatus:    placed.Status,
+		Deadline:     workflow.Now(ctx).Add(activationTimeout(order, cfg)),
+		NextPoll:     Duration(cfg.PollInitial),
+		OrderedAt:    workflow.Now(ctx),
+		StartedAt:    r.startedAt,
+	}
+	r.nameHold.carry(&w)
+	return r.await(ctx, cfg, w)
 }
 
 // hostOf is a URL's host, for messages.
@@ -162,7 +167,11 @@ func (r *orderRun) finish(ctx workflow.Context, cfg Config, res Result, err erro
 	if ctx.Err() != nil && r.since(done, changeTemporalCancel) {
 		res, err = r.afterTemporalCancel(done, cfg)
 	}
-	r.releaseName(done, cfg)
+	if r.view.ConnectionID != "" || r.everInDoubt {
+		r.nameHold.ReleaseAfter(done, cfg.PutSettleWindow) // a PUT of this order went out
+	} else {
+		r.nameHold.Release(done)
+	}
 	r.countEnded(done, res, err, r.startedAt)
 	return res, err
 }

@@ -33,8 +33,13 @@ type wfTest struct {
 	reserved []time.Duration
 	// lookIns are the inputs of the lookups for the order's connection.
 	lookIns []activities.FindOrderConnectionInput
-	// lockHolder, when set, is the order that holds the name already.
+	// lockHolder, when set, is the order that holds the name already;
+	// lockDown, when set, is how taking the name fails.
 	lockHolder string
+	lockDown   error
+	// signals are the releases by signal (the older protocol) among
+	// releases.
+	signals int
 	// readStatus and readFacts answer the reads of a wait, in both its
 	// forms: the loops of runs before revisionWaitAtFloor
 	// (GetConnectionStatus, ReadConnection) and each attempt of
@@ -82,7 +87,10 @@ func newWFTestAt(t *testing.T, cfg Config, revision int, setup ...func(*testsuit
 	RegisterAt(w.env, cfg, revision)
 	w.env.RegisterActivity(&activities.Activities{})
 	w.env.OnActivity(a.LockConnectionName, mock.Anything, mock.Anything).Return(
-		func(context.Context, activities.NameLockInput) (activities.NameLock, error) {
+		func(context.Context, activities.LockConnectionNameInput) (activities.NameLock, error) {
+			if w.lockDown != nil {
+				return activities.NameLock{}, w.lockDown
+			}
 			if w.lockHolder != "" {
 				return activities.NameLock{HolderOrderID: w.lockHolder}, nil
 			}
@@ -90,7 +98,7 @@ func newWFTestAt(t *testing.T, cfg Config, revision int, setup ...func(*testsuit
 		}).Maybe()
 	w.env.OnActivity(a.ReleaseConnectionName, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.NameLockRelease) error {
-			if in.RunID != "lock-run-1" {
+			if in.RunID != "lock-run-1" && w.lockDown == nil {
 				t.Errorf("released lock run %q, not the one taken", in.RunID)
 			}
 			w.releases++
@@ -101,7 +109,7 @@ func newWFTestAt(t *testing.T, cfg Config, revision int, setup ...func(*testsuit
 			return nil
 		}).Maybe()
 	w.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, SignalReleaseName, mock.Anything).Return(
-		func(_, _, _, _ string, _ any) error { w.releases++; return nil }).Maybe()
+		func(_, _, _, _ string, _ any) error { w.releases++; w.signals++; return nil }).Maybe()
 	w.env.OnActivity(a.AwaitConnection, mock.Anything, mock.Anything).Return(
 		func(ctx context.Context, in activities.AwaitInput) (activities.Awaited, error) {
 			if activity.GetInfo(ctx).Attempt == 1 {

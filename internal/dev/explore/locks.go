@@ -12,7 +12,6 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/cc-l2/provisioner/activities"
 	"github.com/cc-l2/provisioner/workflows"
 )
 
@@ -84,8 +83,8 @@ func (x *explorer) runLock(s lockScenario, intr Interrupt, k int) *lockRunResult
 	r := &lockRunResult{trace: t, orderEnd: orderEnd}
 	cfg := workflows.DefaultConfig()
 	cfg.NameLockCheck = lockCheck
-	in := activities.NameLockInput{OrderID: "EXP-LOCKED", OrderWorkflowID: workflows.WorkflowID("EXP-LOCKED"), Company: company, PortID: portA,
-		Name: "EXP-LOCKED", LockWorkflowID: id, LockWorkflowType: workflows.NameLockWorkflowName, Delay: lockCheck}
+	in := workflows.NameLockInput{OrderID: "EXP-LOCKED", OrderWorkflowID: workflows.WorkflowID("EXP-LOCKED"), Company: company, PortID: portA,
+		Name: "EXP-LOCKED", Delay: lockCheck}
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(quiet{})
 	at := start.Add(in.Delay) // the lock starts delayed
