@@ -72,13 +72,13 @@ func (o Order) identity() Identity {
 // create is a create order's fields: those misplaced reports aside.
 func (o Order) create() Create {
 	return Create{Identity: o.identity(), Name: o.Name, PortID: o.PortID, DestPortID: o.DestPortID, DestCompany: o.DestCompany,
-		DestMetro: o.DestMetro, DestDCF: o.DestDCF, SpeedMbps: o.Speed, ClassOfService: o.ClassOfService, PaymentType: o.PaymentType,
+		DestMetro: o.DestMetro, DestDCF: o.DestDCF, SpeedMbps: o.SpeedMbps, ClassOfService: o.ClassOfService, PaymentType: o.PaymentType,
 		Duration: o.Duration, DurationUnit: o.DurationUnit, Evergreen: o.Evergreen, OnTimeout: o.OnTimeout}
 }
 
 // action is an action order's fields: those misplaced reports aside.
 func (o Order) action() Action {
-	return Action{Identity: o.identity(), Action: o.Action, ConnectionID: o.ConnectionID, Name: o.Name, SpeedMbps: o.Speed}
+	return Action{Identity: o.identity(), Action: o.Action, ConnectionID: o.ConnectionID, Name: o.Name, SpeedMbps: o.SpeedMbps}
 }
 
 // Typed is the order as the type of what it does; only meaningful once it
@@ -98,7 +98,7 @@ func (id Identity) order() Order {
 func (c Create) Order() Order {
 	o := c.Identity.order()
 	o.Name, o.PortID, o.DestPortID, o.DestCompany, o.DestMetro, o.DestDCF = c.Name, c.PortID, c.DestPortID, c.DestCompany, c.DestMetro, c.DestDCF
-	o.Speed, o.ClassOfService, o.PaymentType = c.SpeedMbps, c.ClassOfService, c.PaymentType
+	o.SpeedMbps, o.ClassOfService, o.PaymentType = c.SpeedMbps, c.ClassOfService, c.PaymentType
 	o.Duration, o.DurationUnit, o.Evergreen, o.OnTimeout = c.Duration, c.DurationUnit, c.Evergreen, c.OnTimeout
 	return o
 }
@@ -106,7 +106,7 @@ func (c Create) Order() Order {
 // Order is the action order as it is written.
 func (a Action) Order() Order {
 	o := a.Identity.order()
-	o.Action, o.ConnectionID, o.Name, o.Speed = a.Action, a.ConnectionID, a.Name, a.SpeedMbps
+	o.Action, o.ConnectionID, o.Name, o.SpeedMbps = a.Action, a.ConnectionID, a.Name, a.SpeedMbps
 	return o
 }
 

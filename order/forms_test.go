@@ -36,7 +36,7 @@ func sampleOrders() map[string]Order {
 		"credit card":        func(o *Order) { o.PaymentType = "creditcard" },
 		"bad onTimeout":      func(o *Order) { o.OnTimeout = "delete" },
 		"bad unit":           func(o *Order) { o.DurationUnit = "h" },
-		"no speed":           func(o *Order) { o.Speed = 0 },
+		"no speed":           func(o *Order) { o.SpeedMbps = 0 },
 		"with connectionId":  func(o *Order) { o.ConnectionID = "c1" },
 		"short timeout":      func(o *Order) { o.ActivationTimeout = Duration(time.Second) },
 		"no destination":     func(o *Order) { o.DestPortID = "" },
@@ -119,7 +119,7 @@ func TestCheck(t *testing.T) {
 		}
 	}
 	o := validP2P()
-	o.Name, o.Speed = "=cmd()", 0
+	o.Name, o.SpeedMbps = "=cmd()", 0
 	_, err := Check(o)
 	if got := problemFields(err); !slices.Equal(got, []string{"speed", "name"}) {
 		t.Errorf("Check of a bad order gave %v: %v", got, err)

@@ -30,7 +30,7 @@ type Order struct {
 	// new connection; the others act on the existing ConnectionID.
 	Action       string `json:"action,omitempty"`
 	ConnectionID string `json:"connectionId,omitempty"`
-	// The rest is a create order's; Name and Speed also serve decommission
+	// The rest is a create order's; Name and SpeedMbps also serve decommission
 	// (the name guards against a mistyped id) and modify (the new speed).
 	Company        string `json:"company"`
 	Name           string `json:"name,omitempty"`
@@ -39,7 +39,7 @@ type Order struct {
 	DestCompany    string `json:"destCompany,omitempty"`
 	DestMetro      string `json:"destMetro,omitempty"` // metro id or code, e.g. HKG
 	DestDCF        string `json:"destDcf,omitempty"`
-	Speed          int    `json:"speed"` // Mbps
+	SpeedMbps      int    `json:"speed"`
 	ClassOfService string `json:"classOfService,omitempty"`
 	PaymentType    string `json:"paymentType,omitempty"`
 	// Duration is a pointer so that an explicit 0 is an error, not the

@@ -10,17 +10,17 @@ import (
 
 func validP2P() Order {
 	return Order{OrderID: "CHG0040012", Company: "acme", PortID: "601000000000000000000001",
-		DestPortID: "601000000000000000000002", Speed: 100}
+		DestPortID: "601000000000000000000002", SpeedMbps: 100}
 }
 
 func validB2B() Order {
 	return Order{OrderID: "CHG0040013", Company: "acme", PortID: "601000000000000000000001",
-		DestCompany: "globex", DestMetro: "HKG", Speed: 100}
+		DestCompany: "globex", DestMetro: "HKG", SpeedMbps: 100}
 }
 
 func actionOrder(action, name string, speed int) func() Order {
 	return func() Order {
-		return Order{OrderID: "CHG0050001", Action: action, Company: "acme", ConnectionID: "c1", Name: name, Speed: speed}
+		return Order{OrderID: "CHG0050001", Action: action, Company: "acme", ConnectionID: "c1", Name: name, SpeedMbps: speed}
 	}
 }
 
@@ -54,14 +54,14 @@ func TestOrderValidate(t *testing.T) {
 		{"decommission ok", func(*Order) {}, actionOrder(ActionDecommission, "HKG-1", 0), nil},
 		{"decommission without name or id", func(o *Order) { o.Name, o.ConnectionID = "", "" }, actionOrder(ActionDecommission, "HKG-1", 0), []string{"connectionId", "name"}},
 		{"modify ok", func(*Order) {}, actionOrder(ActionModify, "", 200), nil},
-		{"modify without speed", func(o *Order) { o.Speed = 0 }, actionOrder(ActionModify, "", 200), []string{"speed"}},
+		{"modify without speed", func(o *Order) { o.SpeedMbps = 0 }, actionOrder(ActionModify, "", 200), []string{"speed"}},
 		{"modify with create fields", func(o *Order) { o.PortID, o.Name, o.OnTimeout = "p1", "x", OnTimeoutKeep }, actionOrder(ActionModify, "", 200),
 			[]string{"name", "portId", "onTimeout"}},
 		{"adopt ok", func(*Order) {}, actionOrder(ActionAdopt, "", 0), nil},
-		{"adopt with a speed", func(o *Order) { o.Speed = 10 }, actionOrder(ActionAdopt, "", 0), []string{"speed"}},
+		{"adopt with a speed", func(o *Order) { o.SpeedMbps = 10 }, actionOrder(ActionAdopt, "", 0), []string{"speed"}},
 		{"b2b to self", func(o *Order) { o.DestCompany = "acme" }, validB2B, []string{"destCompany"}},
-		{"zero speed", func(o *Order) { o.Speed = 0 }, validP2P, []string{"speed"}},
-		{"negative speed", func(o *Order) { o.Speed = -5 }, validP2P, []string{"speed"}},
+		{"zero speed", func(o *Order) { o.SpeedMbps = 0 }, validP2P, []string{"speed"}},
+		{"negative speed", func(o *Order) { o.SpeedMbps = -5 }, validP2P, []string{"speed"}},
 		{"class of service", func(o *Order) { o.ClassOfService = "PLATINUM" }, validP2P, []string{"classOfService"}},
 		{"duration unit", func(o *Order) { o.DurationUnit = "h" }, validP2P, []string{"durationUnit"}},
 		{"payment type", func(o *Order) { o.PaymentType = "cash" }, validP2P, []string{"paymentType"}},
@@ -79,7 +79,7 @@ func TestOrderValidate(t *testing.T) {
 		{"credit card is for the web application", func(o *Order) { o.PaymentType = "creditcard" }, validP2P, []string{"paymentType"}},
 		{"onTimeout keep", func(o *Order) { o.OnTimeout = OnTimeoutKeep }, validP2P, nil},
 		{"onTimeout other", func(o *Order) { o.OnTimeout = "delete" }, validP2P, []string{"onTimeout"}},
-		{"every problem at once", func(o *Order) { o.Speed = 0; o.ClassOfService = "X"; o.DurationUnit = "q" }, validP2P,
+		{"every problem at once", func(o *Order) { o.SpeedMbps = 0; o.ClassOfService = "X"; o.DurationUnit = "q" }, validP2P,
 			[]string{"speed", "classOfService", "durationUnit"}},
 	}
 	for _, tt := range tests {

@@ -7,12 +7,12 @@ import (
 
 func validP2P() Order {
 	return Order{OrderID: "CHG0040012", Company: "acme", PortID: "601000000000000000000001",
-		DestPortID: "601000000000000000000002", Speed: 100}
+		DestPortID: "601000000000000000000002", SpeedMbps: 100}
 }
 
 func validB2B() Order {
 	return Order{OrderID: "CHG0040013", Company: "acme", PortID: "601000000000000000000001",
-		DestCompany: "globex", DestMetro: "HKG", Speed: 100}
+		DestCompany: "globex", DestMetro: "HKG", SpeedMbps: 100}
 }
 
 func ptr[T any](v T) *T { return &v }

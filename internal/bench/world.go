@@ -78,7 +78,7 @@ func (k orderKind) orders(n int) []workflows.Order {
 	for i := range out {
 		o := workflows.Order{
 			OrderID: fmt.Sprintf("%s-%05d", k.prefix, i), Company: companyOrdering,
-			PortID: sourcePort, Speed: orderSpeed,
+			PortID: sourcePort, SpeedMbps: orderSpeed,
 		}
 		if k.destPortID != "" {
 			o.DestPortID = k.destPortID

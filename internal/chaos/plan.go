@@ -118,7 +118,7 @@ func plan(rng *rand.Rand, n int, arrival time.Duration) []plannedOrder {
 		id := fmt.Sprintf("CX-%04d", i)
 		p := plannedOrder{StartAt: time.Duration(rng.Float64() * float64(arrival)), Twin: -1}
 		o := workflows.Order{OrderID: id, Company: companyOrdering, Name: id,
-			PortID: chaosPortID(rng.IntN(sourcePorts)), Speed: 1 + rng.IntN(5)}
+			PortID: chaosPortID(rng.IntN(sourcePorts)), SpeedMbps: 1 + rng.IntN(5)}
 		switch draw := rng.Float64(); {
 		case draw < 0.34:
 			p.Kind, o.DestPortID = kindPortToPort, chaosPortID(sourcePorts+rng.IntN(destPorts))
@@ -190,9 +190,9 @@ func planAction(rng *rand.Rand, id string, n int, draw float64) (string, *ccapis
 		}
 		return kindDecommission, target, o
 	case draw < 0.89:
-		o.Action, o.Speed = workflows.ActionModify, 1+rng.IntN(8)
-		if o.Speed == target.Speed {
-			o.Speed++ // a change; "already at" is checked by the tests
+		o.Action, o.SpeedMbps = workflows.ActionModify, 1+rng.IntN(8)
+		if o.SpeedMbps == target.Speed {
+			o.SpeedMbps++ // a change; "already at" is checked by the tests
 		}
 		return kindModify, target, o
 	}

@@ -395,15 +395,15 @@ func (c *checker) checkAction(i int) {
 		}
 		switch {
 		case stage == workflows.StageModified && o.NothingOrdered:
-			if now.Speed != p.Order.Speed {
-				lie("it says connection %s was already at %d Mbps, but it is at %d", target.ID, p.Order.Speed, now.Speed)
+			if now.Speed != p.Order.SpeedMbps {
+				lie("it says connection %s was already at %d Mbps, but it is at %d", target.ID, p.Order.SpeedMbps, now.Speed)
 			}
 		case stage == workflows.StageModified:
 			switch {
 			case now.Speed == target.Speed:
 				lie("it says modified, but connection %s is still at %d Mbps", target.ID, now.Speed)
-			case !between(now.Speed, target.Speed, p.Order.Speed):
-				lie("it says modified from %d to %d Mbps, but connection %s is at %d", target.Speed, p.Order.Speed, target.ID, now.Speed)
+			case !between(now.Speed, target.Speed, p.Order.SpeedMbps):
+				lie("it says modified from %d to %d Mbps, but connection %s is at %d", target.Speed, p.Order.SpeedMbps, target.ID, now.Speed)
 			case n == 0:
 				lie("it says modified, but it sent no update or change request that took effect")
 			}
@@ -452,8 +452,8 @@ func differences(o workflows.Order, e ccapisim.LedgerEntry) []string {
 	if e.SrcPortID != o.PortID {
 		diff = append(diff, fmt.Sprintf("source port %s, ordered %s", e.SrcPortID, o.PortID))
 	}
-	if e.Speed != o.Speed {
-		diff = append(diff, fmt.Sprintf("%d Mbps, ordered %d", e.Speed, o.Speed))
+	if e.Speed != o.SpeedMbps {
+		diff = append(diff, fmt.Sprintf("%d Mbps, ordered %d", e.Speed, o.SpeedMbps))
 	}
 	switch {
 	case o.DestPortID != "" && (e.DestPortID != o.DestPortID || e.DestCompany != o.Company):

@@ -20,12 +20,12 @@ var t0 = time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 
 func p2pOrder(id string) plannedOrder {
 	return plannedOrder{Kind: kindPortToPort, Twin: -1, Order: workflows.Order{OrderID: id, Company: companyOrdering, Name: id,
-		PortID: chaosPortID(0), DestPortID: chaosPortID(sourcePorts), Speed: 3}}
+		PortID: chaosPortID(0), DestPortID: chaosPortID(sourcePorts), SpeedMbps: 3}}
 }
 
 func b2bOrder(id string) plannedOrder {
 	return plannedOrder{Kind: kindB2BAccepted, Twin: -1, Order: workflows.Order{OrderID: id, Company: companyOrdering, Name: id,
-		PortID: chaosPortID(1), DestCompany: "globex", DestMetro: "HKG", Speed: 2}}
+		PortID: chaosPortID(1), DestCompany: "globex", DestMetro: "HKG", SpeedMbps: 2}}
 }
 
 // twinOf is a same-name order for orders[i]'s name and port.
@@ -39,7 +39,7 @@ func twinOf(orders []plannedOrder, i int, id string) plannedOrder {
 func made(p plannedOrder, id, status string) ccapisim.LedgerEntry {
 	o := p.Order
 	e := ccapisim.LedgerEntry{ID: id, Company: o.Company, Name: o.Name, SrcPortID: o.PortID, DestPortID: o.DestPortID,
-		DestCompany: o.Company, Speed: o.Speed, Status: status, CreatedAt: t0, OrderID: o.OrderID}
+		DestCompany: o.Company, Speed: o.SpeedMbps, Status: status, CreatedAt: t0, OrderID: o.OrderID}
 	if o.DestCompany != "" {
 		e.DestCompany = o.DestCompany
 	}
@@ -85,7 +85,7 @@ func actionOrder(id, action string, target ccapisim.Connection, speed int) plann
 	kind := map[string]string{workflows.ActionDecommission: kindDecommission, workflows.ActionModify: kindModify,
 		workflows.ActionAdopt: kindAdopt}[action]
 	return plannedOrder{Kind: kind, Twin: -1, Target: &target, Order: workflows.Order{OrderID: id, Action: action,
-		Company: companyOrdering, ConnectionID: target.ID, Name: target.Name, Speed: speed}}
+		Company: companyOrdering, ConnectionID: target.ID, Name: target.Name, SpeedMbps: speed}}
 }
 
 // now is target as the ledger shows it after the run.
