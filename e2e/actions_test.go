@@ -97,7 +97,7 @@ func TestActions(t *testing.T) {
 		if n := env.sim.ChangeCalls(id, ccapisim.EndpointUpdateConnection, ccapisim.EndpointRequestChange); n != 1 {
 			t.Errorf("%d updates took effect, want 1", n)
 		}
-		if conn, err := env.api.GetConnection(context.Background(), "acme", id); err != nil || conn.Speed.Value != 20 {
+		if conn, err := env.api.GetConnection(context.Background(), "acme", id); err != nil || conn.Speed.Mbps != 20 {
 			t.Errorf("connection after modify: %+v, %v", conn, err)
 		}
 		o = workflows.Order{OrderID: "E2E-MODIFY-BIG", Action: workflows.ActionModify, Company: "acme", ConnectionID: id, SpeedMbps: 90000}

@@ -14,7 +14,7 @@ func layer2Request(o Order, l lookups) ccapi.CreateLayer2Request {
 		DurationUnit:   o.DurationUnit,
 		PaymentType:    o.PaymentType,
 		ClassOfService: o.ClassOfService,
-		Speed:          o.SpeedMbps,
+		SpeedMbps:      o.SpeedMbps,
 		Type:           ccapi.ConnectionTypeLayer2,
 		Evergreen:      o.Evergreen == nil || *o.Evergreen,
 	}
