@@ -235,7 +235,7 @@ func speedChange(l ccapisim.Ledger, id string, speed int) (applied, pending bool
 	for _, ch := range l.ChangesTo(id) {
 		switch ch.Kind {
 		case ccapisim.ChangeKindUpdated, ccapisim.ChangeKindApproved:
-			applied = applied || ch.Speed == speed
+			applied = applied || ch.SpeedMbps == speed
 			pending = false
 		case ccapisim.ChangeKindRequested:
 			pending = true

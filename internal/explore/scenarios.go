@@ -31,21 +31,21 @@ func fixture(at time.Time) *ccapisim.Fixture {
 	fx := ccapisim.DefaultFixture()
 	for i, id := range []string{portA, portB} {
 		fx.Ports = append(fx.Ports, ccapisim.Port{
-			ID: id, Company: company, Name: []string{"EXP-A", "EXP-B"}[i], Status: "ACTIVE", Speed: 10_000, Utilised: 400 - 400*i,
+			ID: id, Company: company, Name: []string{"EXP-A", "EXP-B"}[i], Status: "ACTIVE", SpeedMbps: 10_000, Utilised: 400 - 400*i,
 			MetroID: metroHKG, DCFID: dcfHKG, SupportedServices: []string{"L2"}, VLANRanges: []ccapisim.VLANRange{{Start: 100, End: 4000}},
 		})
 	}
 	before := at.Add(-24 * time.Hour)
 	fx.Connections = append(fx.Connections,
 		ccapisim.Connection{ID: connSelf, Name: nameSelf, Company: company, SrcPortID: portA, DestPortID: portB, DestCompany: company,
-			Speed: 100, Status: ccapisim.StatusActive, CreatedAt: before},
+			SpeedMbps: 100, Status: ccapisim.StatusActive, CreatedAt: before},
 		ccapisim.Connection{ID: connB2B, Name: "EXP-B2B-ACTIVE", Company: company, SrcPortID: portA, DestCompany: partner,
-			Speed: 100, Status: ccapisim.StatusActive, CreatedAt: before},
+			SpeedMbps: 100, Status: ccapisim.StatusActive, CreatedAt: before},
 		ccapisim.Connection{ID: connRefuse, Name: "EXP-B2B-REFUSING", Company: company, SrcPortID: portA, DestCompany: "umbrella",
-			Speed: 100, Status: ccapisim.StatusActive, CreatedAt: before},
+			SpeedMbps: 100, Status: ccapisim.StatusActive, CreatedAt: before},
 		// Asked for just now: the partner decides after AutoApproveDelay.
 		ccapisim.Connection{ID: connAsked, Name: "EXP-ASKED", Company: company, SrcPortID: portA, DestCompany: partner,
-			Speed: 100, Status: ccapisim.StatusPending, CreatedAt: at},
+			SpeedMbps: 100, Status: ccapisim.StatusPending, CreatedAt: at},
 	)
 	return fx
 }
