@@ -30,8 +30,10 @@ type Order struct {
 	// new connection; the others act on the existing ConnectionID.
 	Action       string `json:"action,omitempty"`
 	ConnectionID string `json:"connectionId,omitempty"`
-	// The rest is a create order's; Name and SpeedMbps also serve decommission
-	// (the name guards against a mistyped id) and modify (the new speed).
+	// Company, DryRun, ActivationTimeout and Callback are every order's
+	// (Identity); the rest is a create order's, but Name and SpeedMbps
+	// also serve decommission (the name guards against a mistyped id) and
+	// modify (the new speed): see Create and Action.
 	Company        string `json:"company"`
 	Name           string `json:"name,omitempty"`
 	PortID         string `json:"portId"`
