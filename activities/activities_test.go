@@ -163,7 +163,7 @@ func TestFindDCF(t *testing.T) {
 func submitInput(name string) activities.SubmitInput {
 	return activities.SubmitInput{OrderID: name, Company: "acme", Request: ccapi.CreateLayer2Request{
 		Name: name, PortID: acmeHKG, DestPortID: acmeSIN, DestCompany: "acme", DestMetroID: metroSIN,
-		Duration: 1, DurationUnit: "m", PaymentType: "invoice", ClassOfService: "SILVER", Speed: 100, Type: "LAYER2", Evergreen: true}}
+		Duration: 1, DurationUnit: "m", PaymentType: "invoice", ClassOfService: "SILVER", SpeedMbps: 100, Type: "LAYER2", Evergreen: true}}
 }
 
 func TestSubmitOrdersOnce(t *testing.T) {
@@ -225,7 +225,7 @@ func TestSubmitErrors(t *testing.T) {
 	t.Run("rejected is not retried and carries the API's words", func(t *testing.T) {
 		at := newActTest(t)
 		in := submitInput("ORDER-BIG")
-		in.Request.Speed = 5000
+		in.Request.SpeedMbps = 5000
 		_, err := run[activities.SubmitResult](t, at, at.acts.SubmitLayer2, in)
 		appErr := appError(t, err)
 		if !appErr.NonRetryable() || appErr.Type() != activities.ErrTypeAPIRejected || !strings.Contains(appErr.Error(), "remaining capacity") {

@@ -51,10 +51,10 @@ func (f ConnectionFacts) Gone() bool {
 }
 
 func connectionFacts(c ccapi.Connection) ConnectionFacts {
-	f := ConnectionFacts{Found: true, ID: c.ID, Name: c.Name, Status: c.Status, ErrorReason: c.ErrorReason, SpeedMbps: c.Speed.Value,
+	f := ConnectionFacts{Found: true, ID: c.ID, Name: c.Name, Status: c.Status, ErrorReason: c.ErrorReason, SpeedMbps: c.Speed.Mbps,
 		SrcPortID: c.SrcPortID, DestPortID: c.DestPortID, SrcCompany: c.SrcCompany, DestCompany: c.DestCompany}
 	if r := c.Request; r != nil && r.Status != "" {
-		f.Change = &ChangeFacts{Status: r.Status, SpeedMbps: r.Speed, UpdatedAt: r.UpdatedAt}
+		f.Change = &ChangeFacts{Status: r.Status, SpeedMbps: r.SpeedMbps, UpdatedAt: r.UpdatedAt}
 	}
 	return f
 }
@@ -165,7 +165,7 @@ func (a *Activities) UpdateSpeed(ctx context.Context, in SpeedChange) (Connectio
 		return facts, nil
 	}
 	activity.GetLogger(ctx).Info("Updating connection speed", "orderId", in.OrderID, "connectionId", in.ConnectionID, "from", facts.SpeedMbps, "to", in.SpeedMbps)
-	c, err := a.API.UpdateConnection(ctx, in.Company, in.ConnectionID, ccapi.UpdateConnectionRequest{Speed: in.SpeedMbps})
+	c, err := a.API.UpdateConnection(ctx, in.Company, in.ConnectionID, ccapi.UpdateConnectionRequest{SpeedMbps: in.SpeedMbps})
 	if err != nil {
 		return ConnectionFacts{}, classify(fmt.Sprintf("updating connection %s to %d Mbps", in.ConnectionID, in.SpeedMbps), err)
 	}

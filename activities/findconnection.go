@@ -19,10 +19,10 @@ type FindOrderConnectionInput struct {
 	Company string `json:"company"`
 	PortID  string `json:"portId"` // the source port
 	Name    string `json:"name"`
-	// DestPortID and Speed, when set, must match too (a connection that
+	// DestPortID and SpeedMbps, when set, must match too (a connection that
 	// says otherwise is not the order's).
 	DestPortID string `json:"destPortId,omitempty"`
-	Speed      int    `json:"speed,omitempty"`
+	SpeedMbps  int    `json:"speed,omitempty"`
 	// Exclude are connections that carried the name before the order's
 	// first PUT: never the order's.
 	Exclude []string `json:"exclude,omitempty"`
@@ -98,7 +98,7 @@ func (a *Activities) FindOrderConnection(ctx context.Context, in FindOrderConnec
 			return OrderConnections{}, inconclusive("connection %s named %q on port %s has no srcPortId", pc.ID, c.Name, in.PortID)
 		case c.SrcPortID != in.PortID,
 			in.DestPortID != "" && c.DestPortID != "" && c.DestPortID != in.DestPortID,
-			in.Speed > 0 && c.Speed.Value > 0 && c.Speed.Value != in.Speed:
+			in.SpeedMbps > 0 && c.Speed.Mbps > 0 && c.Speed.Mbps != in.SpeedMbps:
 			continue // named alike, but another connection
 		case !in.NotBefore.IsZero() && c.CreatedAt.IsZero():
 			return OrderConnections{}, inconclusive("connection %s named %q on port %s has no createdAt: it cannot be shown to be this order's", pc.ID, c.Name, in.PortID)

@@ -15,7 +15,7 @@ import (
 )
 
 func lookFor(name string) activities.FindOrderConnectionInput {
-	return activities.FindOrderConnectionInput{OrderID: name, Company: "acme", PortID: acmeHKG, Name: name, DestPortID: acmeSIN, Speed: 100}
+	return activities.FindOrderConnectionInput{OrderID: name, Company: "acme", PortID: acmeHKG, Name: name, DestPortID: acmeSIN, SpeedMbps: 100}
 }
 
 // create makes n connections on acme's HKG port, the last named name.
@@ -24,7 +24,7 @@ func create(t *testing.T, at *actTest, n int, name string) string {
 	var id string
 	for i := range n {
 		in := submitInput(fmt.Sprintf("OTHER-%d", i))
-		in.Request.Speed = 1
+		in.Request.SpeedMbps = 1
 		if i == n-1 {
 			in = submitInput(name)
 		}
@@ -46,7 +46,7 @@ func TestFindOrderConnection(t *testing.T) {
 	}
 	// Named alike but another speed, or excluded: not the order's.
 	other := lookFor("ORDER-FIND")
-	other.Speed = 7
+	other.SpeedMbps = 7
 	if got, err := run[activities.OrderConnections](t, at, at.acts.FindOrderConnection, other); err != nil || len(got.Matches) != 0 {
 		t.Errorf("another speed: %+v, %v", got, err)
 	}

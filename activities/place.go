@@ -68,7 +68,7 @@ func (a *Activities) PlaceLayer2Order(ctx context.Context, in PlaceInput) (Place
 		return PlaceResult{}, err // cancelled before anything was sent
 	}
 	logger.Info("Ordering Layer 2 connection", "orderId", in.OrderID, "name", in.Request.Name,
-		"portId", in.Request.PortID, "speed", in.Request.Speed)
+		"portId", in.Request.PortID, "speed", in.Request.SpeedMbps)
 	conn, err := a.API.CreateLayer2(ctx, in.Company, in.Request)
 	if err == nil {
 		logger.Info("Layer 2 connection ordered", "orderId", in.OrderID, "connectionId", conn.ID, "status", conn.Status)

@@ -34,7 +34,7 @@ func TestPlaceLayer2OrderEffects(t *testing.T) {
 			at := newActTest(t)
 			at.sim.SetFaults(tt.faults)
 			in := submitInput("ORDER-PLACE")
-			in.Request.Speed = tt.speed
+			in.Request.SpeedMbps = tt.speed
 			res, err := run[activities.PlaceResult](t, at, at.acts.PlaceLayer2Order, activities.PlaceInput{OrderID: "O", Company: "acme", Request: in.Request})
 			if err != nil || res.Effect != tt.effect {
 				t.Fatalf("result %+v, %v; want effect %s", res, err, tt.effect)

@@ -77,7 +77,7 @@ func (a *Activities) SubmitLayer2(ctx context.Context, in SubmitInput) (SubmitRe
 
 	found, err := a.FindOrderConnection(ctx, FindOrderConnectionInput{
 		OrderID: in.OrderID, Company: in.Company, PortID: in.Request.PortID, Name: in.Request.Name,
-		DestPortID: in.Request.DestPortID, Speed: in.Request.Speed, Exclude: in.PreexistingIDs,
+		DestPortID: in.Request.DestPortID, SpeedMbps: in.Request.SpeedMbps, Exclude: in.PreexistingIDs,
 	})
 	if err != nil {
 		return SubmitResult{}, err

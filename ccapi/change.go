@@ -30,9 +30,9 @@ const (
 // approve. Only speed changes exist today.
 type ChangeRequest struct {
 	Status string `json:"status"`
-	// Speed is the speed asked for, in Mbps: the other party may lower it
+	// SpeedMbps is the speed asked for: the other party may lower it
 	// when it approves.
-	Speed int `json:"speed"`
+	SpeedMbps int `json:"speed"`
 	// SrcApproval and DestApproval name the company that approved on each
 	// side; empty while that side has not.
 	SrcApproval  string    `json:"srcApproval"`
@@ -77,11 +77,11 @@ func (r *ChangeRequest) UnmarshalJSON(data []byte) error {
 // UpdateConnectionRequest is the body of an update: only the fields set
 // change.
 type UpdateConnectionRequest struct {
-	// Speed in Mbps. A self-connection may take any speed; a connection
+	// SpeedMbps: a self-connection may take any speed; a connection
 	// to another company may only be reduced this way (an increase needs
 	// a change request).
-	Speed int    `json:"speed,omitempty"`
-	Name  string `json:"name,omitempty"`
+	SpeedMbps int    `json:"speed,omitempty"`
+	Name      string `json:"name,omitempty"`
 }
 
 // UpdateConnection edits a connection (or a request still PENDING).
@@ -101,7 +101,7 @@ func (c *Client) UpdateConnection(ctx context.Context, company, id string, req U
 func (c *Client) RequestChange(ctx context.Context, company, id string, speed int) (*Connection, error) {
 	var out Connection
 	body := struct {
-		Speed int `json:"speed"`
+		SpeedMbps int `json:"speed"`
 	}{speed}
 	if err := c.do(ctx, EndpointRequestChange, http.MethodPut, endpointPath("/api/company/%s/connections/%s/change", company, id), nil, body, &out); err != nil {
 		return nil, err

@@ -9,7 +9,7 @@ import (
 // A connection's change request decodes from an object, and from the
 // array of one-key objects the API reference's example shows.
 func TestChangeRequestDecodes(t *testing.T) {
-	want := ChangeRequest{Status: ChangeRequestPending, Speed: 580, DestApproval: "58afc0479430ab7f3666b971",
+	want := ChangeRequest{Status: ChangeRequestPending, SpeedMbps: 580, DestApproval: "58afc0479430ab7f3666b971",
 		UpdatedAt: time.Date(2017, 2, 24, 5, 10, 44, 942e6, time.UTC)}
 	tests := []struct {
 		name, body string

@@ -68,13 +68,13 @@ func TestDecodeSeedPortList(t *testing.T) {
 	p := ports[0]
 	want := Port{
 		ID: "xxxxxxxxxxxxxxxxxxxxxxxx", Name: "XXXX CONNECTIVITY", Status: "ACTIVE",
-		Speed: Speed{Value: 1000, Name: "1000 Mbps"}, MetroID: "xxxxxxxxxxxxxxxxxxxxxxxx",
+		Speed: Speed{Mbps: 1000, Name: "1000 Mbps"}, MetroID: "xxxxxxxxxxxxxxxxxxxxxxxx",
 		DataCenterFacilityID: "xxxxxxxxxxxxxxxxxxxxxxxx", CompanyID: "xxxxxxxxxxxxxxxxxxxxxxxx",
 		SupportedServices: []string{"L2"}, Capacity: Capacity{Total: 1000, Utilised: 365, Remaining: 635},
 		VLANRanges: []VLANRange{{Start: 1000, End: 1010}},
 		Connections: []PortConnection{
-			{ID: "xxxxxxxxxxxxxxxxxxxxxxxx", Name: "SAMPLE NAME", Status: "ERROR", Speed: Speed{Value: 10}, Type: "LAYER2"},
-			{ID: "xxxxxxxxxxxxxxxxxxxxxxxx", Name: "SAMPLE NAME2", Status: "ERROR", Speed: Speed{Value: 10}, Type: "LAYER2"},
+			{ID: "xxxxxxxxxxxxxxxxxxxxxxxx", Name: "SAMPLE NAME", Status: "ERROR", Speed: Speed{Mbps: 10}, Type: "LAYER2"},
+			{ID: "xxxxxxxxxxxxxxxxxxxxxxxx", Name: "SAMPLE NAME2", Status: "ERROR", Speed: Speed{Mbps: 10}, Type: "LAYER2"},
 		},
 	}
 	if !reflect.DeepEqual(p, want) {
@@ -141,10 +141,10 @@ func TestCreateLayer2BodyMatchesGuide(t *testing.T) {
 		keys string
 	}{
 		{"port-to-port", CreateLayer2Request{Name: "DEMO-L2-S2S", PortID: "p1", DestPortID: "p2", DestCompany: "acme",
-			DestMetroID: "m1", Duration: 1, DurationUnit: "m", PaymentType: "invoice", ClassOfService: "SILVER", Speed: 100, Evergreen: true},
+			DestMetroID: "m1", Duration: 1, DurationUnit: "m", PaymentType: "invoice", ClassOfService: "SILVER", SpeedMbps: 100, Evergreen: true},
 			"classOfService,destCompany,destMetroId,destPortId,duration,durationUnit,evergreen,name,paymentType,portId,speed,type"},
 		{"business-to-business", CreateLayer2Request{Name: "DEMO-L2-B2B-for-docs", PortID: "p1", DestCompany: "globex", DestDCF: "d1",
-			DestMetroID: "m1", DestRegionID: "r1", Duration: 1, DurationUnit: "m", PaymentType: "invoice", ClassOfService: "SILVER", Speed: 100, Evergreen: true},
+			DestMetroID: "m1", DestRegionID: "r1", Duration: 1, DurationUnit: "m", PaymentType: "invoice", ClassOfService: "SILVER", SpeedMbps: 100, Evergreen: true},
 			"classOfService,destCompany,destDcf,destMetroId,destRegionId,duration,durationUnit,evergreen,name,paymentType,portId,speed,type"},
 	}
 	for _, tt := range tests {
@@ -154,7 +154,7 @@ func TestCreateLayer2BodyMatchesGuide(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if conn.ID != "c1" || conn.Status != StatusCreating || conn.Speed.Value != 100 {
+			if conn.ID != "c1" || conn.Status != StatusCreating || conn.Speed.Mbps != 100 {
 				t.Errorf("connection %+v", conn)
 			}
 			if req.Method != http.MethodPut || req.URL.Path != "/api/v2/company/acme/connections/layer2" ||

@@ -63,7 +63,7 @@ func TestEffectOf(t *testing.T) {
 func TestPortEndpoints(t *testing.T) {
 	c, req := fixedServer(t, 200, nil, `{"id":"p1","name":"P1","status":"ACTIVE","connections":[{"id":"c1","name":"N","status":"ACTIVE","speed":10}]}`)
 	p, err := c.GetPort(context.Background(), "acme co", "p1")
-	if err != nil || p.ID != "p1" || len(p.Connections) != 1 || p.Connections[0].Speed.Value != 10 {
+	if err != nil || p.ID != "p1" || len(p.Connections) != 1 || p.Connections[0].Speed.Mbps != 10 {
 		t.Fatalf("GetPort = %+v, %v", p, err)
 	}
 	if req.Method != http.MethodGet || req.URL.EscapedPath() != "/api/company/acme%20co/ports/p1" {

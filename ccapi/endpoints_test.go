@@ -75,7 +75,7 @@ func TestEveryEndpoint(t *testing.T) {
 			query: url.Values{"filter": {`{"where":{"dataCenterFacility.metroId":"m1"},"skip":0,"limit":100}`}}}},
 		{"CreateLayer2", EndpointCreateLayer2, `{"id":"c1","status":"CREATING"}`, func(c *Client) error {
 			_, err := c.CreateLayer2(ctx, "acme", CreateLayer2Request{Name: "N", PortID: "p1", DestPortID: "p2", DestCompany: "acme",
-				DestMetroID: "m2", Duration: 1, DurationUnit: "m", PaymentType: "invoice", ClassOfService: "SILVER", Speed: 100, Evergreen: true})
+				DestMetroID: "m2", Duration: 1, DurationUnit: "m", PaymentType: "invoice", ClassOfService: "SILVER", SpeedMbps: 100, Evergreen: true})
 			return err
 		}, sent{method: "PUT", path: "/api/v2/company/acme/connections/layer2", query: url.Values{}, body: map[string]any{
 			"name": "N", "portId": "p1", "destPortId": "p2", "destCompany": "acme", "destMetroId": "m2", "duration": 1.0,
@@ -94,7 +94,7 @@ func TestEveryEndpoint(t *testing.T) {
 		{"RejectConnection", EndpointRejectConnection, `{"id":"c1"}`, func(c *Client) error { _, err := c.RejectConnection(ctx, "initech", "c1"); return err },
 			sent{method: "PUT", path: "/api/v2/company/initech/connections/c1/reject", query: url.Values{}}},
 		{"UpdateConnection", EndpointUpdateConnection, `{"id":"c1"}`, func(c *Client) error {
-			_, err := c.UpdateConnection(ctx, "acme", "c1", UpdateConnectionRequest{Speed: 200})
+			_, err := c.UpdateConnection(ctx, "acme", "c1", UpdateConnectionRequest{SpeedMbps: 200})
 			return err
 		}, sent{method: "POST", path: "/api/v2/company/acme/connections/c1", query: url.Values{}, body: map[string]any{"speed": 200.0}}},
 		{"RequestChange", EndpointRequestChange, `{"id":"c1"}`, func(c *Client) error { _, err := c.RequestChange(ctx, "acme", "c1", 500); return err },

@@ -48,7 +48,7 @@ var fuzzCalls = []struct {
 	{"MetroCapabilities", func(ctx context.Context, c *Client) (any, error) { return c.MetroCapabilities(ctx, "acme") }},
 	{"SearchDCFs", func(ctx context.Context, c *Client) (any, error) { return c.SearchDCFs(ctx, DCFFilter{Limit: 10}) }},
 	{"CreateLayer2", func(ctx context.Context, c *Client) (any, error) {
-		return c.CreateLayer2(ctx, "acme", CreateLayer2Request{Name: "n", PortID: "p1", DestPortID: "p2", Speed: 10})
+		return c.CreateLayer2(ctx, "acme", CreateLayer2Request{Name: "n", PortID: "p1", DestPortID: "p2", SpeedMbps: 10})
 	}},
 	{"GetConnection", func(ctx context.Context, c *Client) (any, error) { return c.GetConnection(ctx, "acme", "c1") }},
 	{"ListConnections", func(ctx context.Context, c *Client) (any, error) {
@@ -58,7 +58,7 @@ var fuzzCalls = []struct {
 	{"ApproveConnection", func(ctx context.Context, c *Client) (any, error) { return c.ApproveConnection(ctx, "acme", "c1") }},
 	{"RejectConnection", func(ctx context.Context, c *Client) (any, error) { return c.RejectConnection(ctx, "acme", "c1") }},
 	{"UpdateConnection", func(ctx context.Context, c *Client) (any, error) {
-		return c.UpdateConnection(ctx, "acme", "c1", UpdateConnectionRequest{Speed: 200})
+		return c.UpdateConnection(ctx, "acme", "c1", UpdateConnectionRequest{SpeedMbps: 200})
 	}},
 	{"RequestChange", func(ctx context.Context, c *Client) (any, error) { return c.RequestChange(ctx, "acme", "c1", 200) }},
 	{"ApproveChange", func(ctx context.Context, c *Client) (any, error) { return c.ApproveChange(ctx, "acme", "c1") }},

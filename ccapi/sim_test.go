@@ -57,13 +57,13 @@ func (e *simEnv) advance(d time.Duration) { *e.now = e.now.Add(d) }
 func p2pRequest(name string) ccapi.CreateLayer2Request {
 	return ccapi.CreateLayer2Request{Name: name, PortID: acmeHKG, DestPortID: acmeSIN, DestCompany: "acme",
 		DestMetroID: "5d1000000000000000000002", Duration: 1, DurationUnit: "m", PaymentType: "invoice",
-		ClassOfService: "SILVER", Speed: 100, Evergreen: true}
+		ClassOfService: "SILVER", SpeedMbps: 100, Evergreen: true}
 }
 
 func b2bRequest(name, company string) ccapi.CreateLayer2Request {
 	return ccapi.CreateLayer2Request{Name: name, PortID: acmeHKG, DestCompany: company, DestDCF: dcfHKG,
 		DestMetroID: metroHKG, DestRegionID: regionAPAC, Duration: 1, DurationUnit: "m", PaymentType: "invoice",
-		ClassOfService: "SILVER", Speed: 100, Evergreen: true}
+		ClassOfService: "SILVER", SpeedMbps: 100, Evergreen: true}
 }
 
 func TestClientAgainstSimulator(t *testing.T) {
@@ -85,7 +85,7 @@ func TestClientAgainstSimulator(t *testing.T) {
 			}
 			if len(ports) != 6 || hkg == nil || hkg.Status != "ACTIVE" || hkg.MetroID != metroHKG ||
 				hkg.Capacity.Remaining != 800 || !hkg.SupportsLayer2() || len(hkg.Connections) != 1 ||
-				hkg.Connections[0].ID != legacyConn || hkg.Connections[0].Speed.Value != 200 {
+				hkg.Connections[0].ID != legacyConn || hkg.Connections[0].Speed.Mbps != 200 {
 				t.Errorf("ports %+v", hkg)
 			}
 		}},
@@ -117,7 +117,7 @@ func TestClientAgainstSimulator(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if conn.Status != ccapi.StatusCreating || conn.SrcPortID != acmeHKG || conn.Speed.Value != 100 || conn.CreatedAt.IsZero() {
+			if conn.Status != ccapi.StatusCreating || conn.SrcPortID != acmeHKG || conn.Speed.Mbps != 100 || conn.CreatedAt.IsZero() {
 				t.Errorf("created %+v", conn)
 			}
 			e.advance(activeAfter)
@@ -184,7 +184,7 @@ func TestClientAgainstSimulator(t *testing.T) {
 func TestSimulatorErrors(t *testing.T) {
 	ctx := context.Background()
 	tooFast := p2pRequest("T-FAST")
-	tooFast.Speed = 5000
+	tooFast.SpeedMbps = 5000
 	creditcard := p2pRequest("T-CC")
 	creditcard.PaymentType = "creditcard"
 	foreign := p2pRequest("T-FOREIGN")

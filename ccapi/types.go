@@ -12,8 +12,8 @@ import (
 // on ports and connections but as a bare number in a port's inline
 // connection list; both decode here.
 type Speed struct {
-	Value int    `json:"value"`
-	Name  string `json:"name,omitempty"`
+	Mbps int    `json:"value"`
+	Name string `json:"name,omitempty"`
 }
 
 // UnmarshalJSON accepts an object, a number, a numeric string or null.
@@ -30,7 +30,7 @@ func (s *Speed) UnmarshalJSON(data []byte) error {
 	if err := n.UnmarshalJSON(data); err != nil {
 		return fmt.Errorf("speed: %w", err)
 	}
-	s.Value = int(n)
+	s.Mbps = int(n)
 	return nil
 }
 
@@ -182,7 +182,7 @@ type CreateLayer2Request struct {
 	DurationUnit   string `json:"durationUnit"`
 	PaymentType    string `json:"paymentType"`
 	ClassOfService string `json:"classOfService"`
-	Speed          int    `json:"speed"`
+	SpeedMbps      int    `json:"speed"`
 	Type           string `json:"type"`
 	Evergreen      bool   `json:"evergreen"`
 }

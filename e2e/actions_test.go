@@ -91,16 +91,16 @@ func TestActions(t *testing.T) {
 		t.Parallel()
 		id := created(t, c, p2pOrder("E2E-MODIFY-SRC"))
 		env.sim.SetEndpointFaults(ccapisim.EndpointUpdateConnection, ccapisim.Faults{CommitThenErrorRate: 1})
-		o := workflows.Order{OrderID: "E2E-MODIFY", Action: workflows.ActionModify, Company: "acme", ConnectionID: id, Speed: 20}
+		o := workflows.Order{OrderID: "E2E-MODIFY", Action: workflows.ActionModify, Company: "acme", ConnectionID: id, SpeedMbps: 20}
 		endedAs(t, start(t, c, o), workflows.StageModified, "changed from 10 to 20 Mbps")
 		env.sim.SetEndpointFaults(ccapisim.EndpointUpdateConnection, ccapisim.Faults{})
 		if n := env.sim.ChangeCalls(id, ccapisim.EndpointUpdateConnection, ccapisim.EndpointRequestChange); n != 1 {
 			t.Errorf("%d updates took effect, want 1", n)
 		}
-		if conn, err := env.api.GetConnection(context.Background(), "acme", id); err != nil || conn.Speed.Value != 20 {
+		if conn, err := env.api.GetConnection(context.Background(), "acme", id); err != nil || conn.Speed.Mbps != 20 {
 			t.Errorf("connection after modify: %+v, %v", conn, err)
 		}
-		o = workflows.Order{OrderID: "E2E-MODIFY-BIG", Action: workflows.ActionModify, Company: "acme", ConnectionID: id, Speed: 90000}
+		o = workflows.Order{OrderID: "E2E-MODIFY-BIG", Action: workflows.ActionModify, Company: "acme", ConnectionID: id, SpeedMbps: 90000}
 		_, err := result(t, start(t, c, o))
 		failedWith(t, err, workflows.ErrTypePrecheckFailed, "nothing was changed: speed: 90000 Mbps needs 89980 Mbps more on source port")
 	})
@@ -108,7 +108,7 @@ func TestActions(t *testing.T) {
 	t.Run("modify toward another company", func(t *testing.T) {
 		t.Parallel()
 		approved := approvedB2B(t, c, "E2E-CHANGE-SRC1")
-		o := workflows.Order{OrderID: "E2E-CHANGE", Action: workflows.ActionModify, Company: "acme", ConnectionID: approved, Speed: 30}
+		o := workflows.Order{OrderID: "E2E-CHANGE", Action: workflows.ActionModify, Company: "acme", ConnectionID: approved, SpeedMbps: 30}
 		run := start(t, c, o)
 		waitForActionStage(t, c, o.OrderID, workflows.StageAwaitingApproval)
 		if err := env.sim.ApproveChangeAsPartner(approved, 25); err != nil {
@@ -118,7 +118,7 @@ func TestActions(t *testing.T) {
 		checkHistory(t, c, o.OrderID, "modify-approved-at-a-lower-speed-once")
 
 		rejected := approvedB2B(t, c, "E2E-CHANGE-SRC2")
-		o = workflows.Order{OrderID: "E2E-CHANGE-NO", Action: workflows.ActionModify, Company: "acme", ConnectionID: rejected, Speed: 30}
+		o = workflows.Order{OrderID: "E2E-CHANGE-NO", Action: workflows.ActionModify, Company: "acme", ConnectionID: rejected, SpeedMbps: 30}
 		run = start(t, c, o)
 		waitForActionStage(t, c, o.OrderID, workflows.StageAwaitingApproval)
 		if err := env.sim.RejectChangeAsPartner(rejected); err != nil {
@@ -128,7 +128,7 @@ func TestActions(t *testing.T) {
 		failedWith(t, err, workflows.ErrTypeOrderRejected, "the other party rejected the change of connection "+rejected+" to 30 Mbps; it stays at 10 Mbps")
 
 		cancelled := approvedB2B(t, c, "E2E-CHANGE-SRC3")
-		o = workflows.Order{OrderID: "E2E-CHANGE-CANCEL", Action: workflows.ActionModify, Company: "acme", ConnectionID: cancelled, Speed: 30}
+		o = workflows.Order{OrderID: "E2E-CHANGE-CANCEL", Action: workflows.ActionModify, Company: "acme", ConnectionID: cancelled, SpeedMbps: 30}
 		run = start(t, c, o)
 		waitForActionStage(t, c, o.OrderID, workflows.StageAwaitingApproval)
 		if out, code := starter(t, "", "cancel", o.OrderID, "--reason", "ticket closed"); code != 0 {
@@ -149,7 +149,7 @@ func TestActions(t *testing.T) {
 	t.Run("modify not approved by the deadline", func(t *testing.T) {
 		t.Parallel()
 		id := approvedB2B(t, c, "E2E-CHANGE-SRC4")
-		o := workflows.Order{OrderID: "E2E-CHANGE-LATE", Action: workflows.ActionModify, Company: "acme", ConnectionID: id, Speed: 30,
+		o := workflows.Order{OrderID: "E2E-CHANGE-LATE", Action: workflows.ActionModify, Company: "acme", ConnectionID: id, SpeedMbps: 30,
 			ActivationTimeout: workflows.Duration(time.Minute)}
 		_, err := result(t, start(t, c, o))
 		failedWith(t, err, workflows.ErrTypeActivationTimeout, "its change request was withdrawn; connection "+id+" stays at 10 Mbps")

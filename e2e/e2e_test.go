@@ -34,11 +34,11 @@ const (
 const maxHistoryBytes = 64 << 10
 
 func p2pOrder(id string) workflows.Order {
-	return workflows.Order{OrderID: id, Company: "acme", PortID: acmeHKG, DestPortID: acmeSIN, Speed: 10}
+	return workflows.Order{OrderID: id, Company: "acme", PortID: acmeHKG, DestPortID: acmeSIN, SpeedMbps: 10}
 }
 
 func b2bOrder(id, company string) workflows.Order {
-	return workflows.Order{OrderID: id, Company: "acme", PortID: acmeHKG, DestCompany: company, DestMetro: "HKG", Speed: 10}
+	return workflows.Order{OrderID: id, Company: "acme", PortID: acmeHKG, DestCompany: company, DestMetro: "HKG", SpeedMbps: 10}
 }
 
 // start starts an order on the shared worker's task queue.
@@ -251,7 +251,7 @@ func TestBusinessToBusinessDenied(t *testing.T) {
 func TestFailedPrecheckOrdersNothing(t *testing.T) {
 	need(t)
 	c := env.temporal.Client(t)
-	o := workflows.Order{OrderID: "E2E-PRECHECK", Company: "acme", PortID: acmeSmall, DestCompany: "globex", DestMetro: "SYD", Speed: 500}
+	o := workflows.Order{OrderID: "E2E-PRECHECK", Company: "acme", PortID: acmeSmall, DestCompany: "globex", DestMetro: "SYD", SpeedMbps: 500}
 	_, err := result(t, start(t, c, o))
 	typ, msg := failureType(t, err)
 	for _, want := range []string{"nothing was ordered", "500 Mbps exceeds the 10 Mbps remaining", "SYD", "does not support Layer 2"} {

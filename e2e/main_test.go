@@ -94,7 +94,7 @@ func startSuite() error {
 	for i := range extraPorts {
 		fx.Ports = append(fx.Ports, ccapisim.Port{
 			ID: fmt.Sprintf("602%021d", i), Company: "acme", Name: fmt.Sprintf("ACME-BULK-%03d", i),
-			Status: "ACTIVE", Speed: 1000, MetroID: "5d1000000000000000000001", DCFID: "5f10000000000000000000a1",
+			Status: "ACTIVE", SpeedMbps: 1000, MetroID: "5d1000000000000000000001", DCFID: "5f10000000000000000000a1",
 			SupportedServices: []string{"L2"}, VLANRanges: []ccapisim.VLANRange{{Start: 100, End: 200}},
 		})
 	}

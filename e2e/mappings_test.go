@@ -84,8 +84,8 @@ func TestJiraIssueBecomesAnOrderThroughItsMapping(t *testing.T) {
 	if err := converter.GetDefaultDataConverter().FromPayloads(startedEvent.GetWorkflowExecutionStartedEventAttributes().GetInput(), &in); err != nil {
 		t.Fatal(err)
 	}
-	want := workflows.Order{OrderID: orderID, Company: "acme", PortID: acmeHKG, DestPortID: acmeSIN, Speed: 10,
-		Callback: &workflows.Callback{Target: "jira", Ticket: key}}
+	want := workflows.Order{OrderID: orderID, Company: "acme", PortID: acmeHKG, DestPortID: acmeSIN, SpeedMbps: 10,
+		Callback: &workflows.Callback{Target: "jira", Ticket: key}}.WithDefaults() // applied once, at intake
 	if !reflect.DeepEqual(in.Order, want) {
 		t.Fatalf("started %+v, want %+v", in.Order, want)
 	}

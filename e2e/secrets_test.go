@@ -175,7 +175,7 @@ func TestNoSecretInAnyHistoryOrLog(t *testing.T) {
 
 	active, dryRun, failing := p2pOrder("E2E-SECRETS-ACTIVE"), p2pOrder("E2E-SECRETS-DRY"), p2pOrder("E2E-SECRETS-FAIL")
 	dryRun.DryRun = true
-	failing.Speed = 100000 // beyond the port: fails its pre-checks
+	failing.SpeedMbps = 100000 // beyond the port: fails its pre-checks
 	for _, o := range []workflows.Order{active, dryRun, failing} {
 		if _, err := result(t, startOn(t, c, queue, o)); err != nil && o.OrderID != failing.OrderID {
 			t.Fatalf("%s: %v", o.OrderID, err)

@@ -108,7 +108,7 @@ func TestResubmitAfterFailedPrecheck(t *testing.T) {
 	need(t)
 	o := p2pOrder("E2E-RESUB")
 	bad := o
-	bad.Speed = 100_000 // beyond the source port's remaining capacity
+	bad.SpeedMbps = 100_000 // beyond the source port's remaining capacity
 	out, code := starter(t, "", "submit", "--json", "--wait", orderFile(t, bad))
 	first := jsonLines(t, out)
 	if code != 1 || len(first) < 1 || first[0]["outcome"] != "started" {

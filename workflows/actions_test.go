@@ -163,7 +163,7 @@ func TestDecommission(t *testing.T) {
 }
 
 func modify(speed int, mutate ...func(*Order)) Order {
-	o := Order{OrderID: "CHG0050002", Action: ActionModify, Company: "acme", ConnectionID: "c1", Speed: speed}
+	o := Order{OrderID: "CHG0050002", Action: ActionModify, Company: "acme", ConnectionID: "c1", SpeedMbps: speed}
 	for _, m := range mutate {
 		m(&o)
 	}
@@ -252,7 +252,7 @@ func TestAdopt(t *testing.T) {
 			"", ErrTypeActivationTimeout, "left as it is (an adopted connection is never withdrawn)"},
 		{"another company's", adopt(), []activities.ConnectionFacts{conn(func(f *activities.ConnectionFacts) { f.SrcCompany = "globex" })},
 			"", ErrTypePrecheckFailed, "nothing was adopted: connection c1 belongs to company globex"},
-		{"speed does not apply", adopt(func(o *Order) { o.Speed = 100 }), []activities.ConnectionFacts{conn()}, "", ErrTypeInvalidOrder, "speed does not apply to adopt orders"},
+		{"speed does not apply", adopt(func(o *Order) { o.SpeedMbps = 100 }), []activities.ConnectionFacts{conn()}, "", ErrTypeInvalidOrder, "speed does not apply to adopt orders"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

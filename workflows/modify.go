@@ -21,7 +21,7 @@ func (p *Provisioner) Modify(ctx workflow.Context, in Input) (Result, error) {
 
 func (r *orderRun) modify(ctx workflow.Context, cfg Config, f activities.ConnectionFacts) (Result, error) {
 	o := r.order
-	from, to := f.SpeedMbps, o.Speed
+	from, to := f.SpeedMbps, o.SpeedMbps
 	var a *activities.Activities
 	switch {
 	case f.Status.Phase() != ccapi.PhaseActive:

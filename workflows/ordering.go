@@ -36,7 +36,7 @@ type placement struct {
 func (r *orderRun) place(ctx workflow.Context, cfg Config, req ccapi.CreateLayer2Request, preexisting []string) (*placement, error) {
 	r.lookFor = activities.FindOrderConnectionInput{
 		OrderID: r.order.OrderID, Company: r.order.Company, PortID: req.PortID, Name: req.Name,
-		DestPortID: req.DestPortID, Speed: req.Speed, Exclude: preexisting,
+		DestPortID: req.DestPortID, SpeedMbps: req.SpeedMbps, Exclude: preexisting,
 	}
 	deadline := workflow.Now(ctx).Add(cfg.OrderingTimeout)
 	retryIn := 5 * time.Second

@@ -24,8 +24,8 @@ func precheck(o Order, l preorder) []string {
 		if !src.SupportsL2 {
 			fail("portId: source port %s (%s) does not support Layer 2 (supports %s)", src.ID, src.Name, strings.Join(src.Services, ", "))
 		}
-		if src.RemainingMbps < o.Speed {
-			fail("speed: %d Mbps exceeds the %d Mbps remaining on source port %s (%s)", o.Speed, src.RemainingMbps, src.ID, src.Name)
+		if src.RemainingMbps < o.SpeedMbps {
+			fail("speed: %d Mbps exceeds the %d Mbps remaining on source port %s (%s)", o.SpeedMbps, src.RemainingMbps, src.ID, src.Name)
 		}
 	}
 	for _, c := range l.Ports.SameName {

@@ -4,9 +4,9 @@ import (
 	"github.com/cc-l2/provisioner/ccapi"
 )
 
-// layer2Request is the exact PUT body for the order, in the API guide's shape.
+// layer2Request is the exact PUT body for the order, in the API guide's
+// shape; the order carries its defaults (Run applied them to its input).
 func layer2Request(o Order, l preorder) ccapi.CreateLayer2Request {
-	o = o.WithDefaults()
 	req := ccapi.CreateLayer2Request{
 		Name:           o.Name,
 		PortID:         o.PortID,
@@ -14,7 +14,7 @@ func layer2Request(o Order, l preorder) ccapi.CreateLayer2Request {
 		DurationUnit:   o.DurationUnit,
 		PaymentType:    o.PaymentType,
 		ClassOfService: o.ClassOfService,
-		Speed:          o.Speed,
+		SpeedMbps:      o.SpeedMbps,
 		Type:           ccapi.ConnectionTypeLayer2,
 		Evergreen:      o.Evergreen == nil || *o.Evergreen,
 	}

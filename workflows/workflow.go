@@ -72,7 +72,7 @@ func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result
 		r.order = r.order.WithDefaults()
 	}
 	order := r.order
-	if err := order.validate(newOrder); err != nil {
+	if err := validateOrder(order, newOrder); err != nil {
 		return r.failNothingOrdered(ErrTypeInvalidOrder, err.Error())
 	}
 	if c := order.Callback; c != nil && r.callbackURL != "" && !activities.HostAllowed(c.URL, cfg.callbackHosts()) {

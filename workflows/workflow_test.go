@@ -355,7 +355,7 @@ func TestFailedPrecheckOrdersNothing(t *testing.T) {
 			p.Source = activities.PortInfo{ID: srcPortID}
 			w.ports(p)
 		}, "source port " + srcPortID + " not found"},
-		{"capacity", func() Order { o := validP2P(); o.Speed = 5000; return o }(), func(w *wfTest) { w.ports(goodPorts()) },
+		{"capacity", func() Order { o := validP2P(); o.SpeedMbps = 5000; return o }(), func(w *wfTest) { w.ports(goodPorts()) },
 			"5000 Mbps exceeds the 800 Mbps remaining"},
 		{"metro without layer 2", validB2B(), func(w *wfTest) {
 			l := goodB2BLookups()
@@ -416,7 +416,7 @@ func TestInvalidOrderOrdersNothing(t *testing.T) {
 	w := newWFTest(t, Config{})
 	w.submit(ccapi.StatusCreating)
 	o := validP2P()
-	o.Speed = 0
+	o.SpeedMbps = 0
 	_, err := w.run(o)
 	failure(t, err, ErrTypeInvalidOrder, "speed must be greater than 0")
 	if w.submits != 0 {

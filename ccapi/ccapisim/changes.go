@@ -139,7 +139,7 @@ func (s *Server) updateConnectionLocked(company string, c *connection, raw []byt
 	}
 	c.speed, c.name, c.updatedAt = speed, name, now
 	s.recountLocked(c)
-	return &LedgerChange{Kind: ChangeKindUpdated, Speed: speed}, nil
+	return &LedgerChange{Kind: ChangeKindUpdated, SpeedMbps: speed}, nil
 }
 
 // checkSpeedUpdateLocked refuses a new speed the update endpoint may not
@@ -193,7 +193,7 @@ func (s *Server) requestChangeLocked(company string, c *connection, raw []byte, 
 	// leaves nothing for anyone to approve.
 	if prev.pending() && prev.requester == company && prev.approvedBy(c, c.otherParty(company)) && speed <= prev.speed {
 		s.approveChangeLocked(c, company, speed, now)
-		return &LedgerChange{Kind: ChangeKindApproved, Speed: speed}, nil
+		return &LedgerChange{Kind: ChangeKindApproved, SpeedMbps: speed}, nil
 	}
 	if speed == c.speed {
 		return nil, badRequest("connection %s already runs at %d Mbps", c.id, speed)
@@ -213,7 +213,7 @@ func (s *Server) requestChangeLocked(company string, c *connection, raw []byte, 
 	req.decisionDraw = s.rng.Float64()
 	c.request, c.updatedAt = req, now
 	s.recountLocked(c)
-	return &LedgerChange{Kind: ChangeKindRequested, Speed: speed}, nil
+	return &LedgerChange{Kind: ChangeKindRequested, SpeedMbps: speed}, nil
 }
 
 // approveChangeCallLocked approves the pending change request for the
@@ -228,7 +228,7 @@ func (s *Server) approveChangeCallLocked(company string, c *connection, _ []byte
 			company, c.id, c.otherParty(company))
 	}
 	s.approveChangeLocked(c, company, req.speed, now)
-	return &LedgerChange{Kind: ChangeKindApproved, Speed: c.speed}, nil
+	return &LedgerChange{Kind: ChangeKindApproved, SpeedMbps: c.speed}, nil
 }
 
 // cancelChangeLocked ends the pending change request: withdrawn by the
@@ -243,7 +243,7 @@ func (s *Server) cancelChangeLocked(company string, c *connection, _ []byte, now
 		status, kind = ChangeWithdrawn, ChangeKindWithdrawn
 	}
 	s.endChangeLocked(c, status, now)
-	return &LedgerChange{Kind: kind, Speed: req.speed}, nil
+	return &LedgerChange{Kind: kind, SpeedMbps: req.speed}, nil
 }
 
 func noPendingChange(c *connection) *requestError {
@@ -354,7 +354,7 @@ func (s *Server) partnerDecisionLocked(id string, approve bool, speed int) (conn
 	switch {
 	case !approve:
 		s.endChangeLocked(c, ChangeRejected, now)
-		change.Kind, change.Speed = ChangeKindRejected, req.speed
+		change.Kind, change.SpeedMbps = ChangeKindRejected, req.speed
 	case speed > req.speed:
 		// "The destination company can accept the change at a lower speed
 		// than the one specified", never at a higher one.
@@ -364,7 +364,7 @@ func (s *Server) partnerDecisionLocked(id string, approve bool, speed int) (conn
 			speed = req.speed
 		}
 		s.approveChangeLocked(c, partner, speed, now)
-		change.Kind, change.Speed = ChangeKindApproved, speed
+		change.Kind, change.SpeedMbps = ChangeKindApproved, speed
 	}
 	s.recordLocked(change)
 	return toConnectionJSON(c), nil

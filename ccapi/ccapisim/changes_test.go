@@ -461,7 +461,7 @@ func partnersFixture() (*Fixture, map[string]string) {
 		ids[company] = id
 		fx.Connections = append(fx.Connections, Connection{
 			ID: id, Name: "TO-" + strings.ToUpper(company), Company: "acme", SrcPortID: portSIN, DestCompany: company,
-			Speed: 100, Status: StatusActive, CreatedAt: epoch.Add(-time.Hour),
+			SpeedMbps: 100, Status: StatusActive, CreatedAt: epoch.Add(-time.Hour),
 		})
 	}
 	for i := range fx.Ports {

@@ -72,7 +72,7 @@ func (e *clientEnv) activeToInitech(t *testing.T) string {
 	ctx := context.Background()
 	conn, err := e.client.CreateLayer2(ctx, "acme", ccapi.CreateLayer2Request{
 		Name: "TO-INITECH", PortID: acmeHKG, DestCompany: "initech", DestMetroID: metroHKG, DestRegionID: regionAPAC,
-		Duration: 1, DurationUnit: "m", PaymentType: "invoice", ClassOfService: "SILVER", Speed: 100,
+		Duration: 1, DurationUnit: "m", PaymentType: "invoice", ClassOfService: "SILVER", SpeedMbps: 100,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -113,28 +113,28 @@ func TestClientChangesConnections(t *testing.T) {
 		run  func(t *testing.T, e *clientEnv)
 	}{
 		{"a self-connection takes a new speed at once", func(t *testing.T, e *clientEnv) {
-			got, err := e.client.UpdateConnection(ctx, "acme", legacyConn, ccapi.UpdateConnectionRequest{Speed: 600})
+			got, err := e.client.UpdateConnection(ctx, "acme", legacyConn, ccapi.UpdateConnectionRequest{SpeedMbps: 600})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Speed.Value != 600 || got.SrcCompany != "acme" || got.DestCompany != "acme" || got.Request != nil {
+			if got.Speed.Mbps != 600 || got.SrcCompany != "acme" || got.DestCompany != "acme" || got.Request != nil {
 				t.Errorf("updated %+v", got)
 			}
 			if r := e.remaining(t); r != 400 {
 				t.Errorf("remaining %d, want 400", r)
 			}
-			_, err = e.client.UpdateConnection(ctx, "acme", legacyConn, ccapi.UpdateConnectionRequest{Speed: 1001})
+			_, err = e.client.UpdateConnection(ctx, "acme", legacyConn, ccapi.UpdateConnectionRequest{SpeedMbps: 1001})
 			wantAPIError(t, err, http.StatusBadRequest, "remaining capacity")
 		}},
 		{"a connection to another company is only slowed down by an update", func(t *testing.T, e *clientEnv) {
 			id := e.activeToInitech(t)
-			_, err := e.client.UpdateConnection(ctx, "acme", id, ccapi.UpdateConnectionRequest{Speed: 200})
+			_, err := e.client.UpdateConnection(ctx, "acme", id, ccapi.UpdateConnectionRequest{SpeedMbps: 200})
 			wantAPIError(t, err, http.StatusBadRequest, "change request")
-			got, err := e.client.UpdateConnection(ctx, "acme", id, ccapi.UpdateConnectionRequest{Speed: 50})
-			if err != nil || got.Speed.Value != 50 || got.SrcCompany != "acme" || got.DestCompany != "initech" {
+			got, err := e.client.UpdateConnection(ctx, "acme", id, ccapi.UpdateConnectionRequest{SpeedMbps: 50})
+			if err != nil || got.Speed.Mbps != 50 || got.SrcCompany != "acme" || got.DestCompany != "initech" {
 				t.Fatalf("slowed down: %+v, %v", got, err)
 			}
-			_, err = e.client.UpdateConnection(ctx, "initech", id, ccapi.UpdateConnectionRequest{Speed: 40})
+			_, err = e.client.UpdateConnection(ctx, "initech", id, ccapi.UpdateConnectionRequest{SpeedMbps: 40})
 			wantAPIError(t, err, http.StatusForbidden, "not authorized")
 		}},
 		{"a change request approved by the other party", func(t *testing.T, e *clientEnv) {
@@ -143,8 +143,8 @@ func TestClientChangesConnections(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := ccapi.ChangeRequest{Status: ccapi.ChangeRequestPending, Speed: 300, SrcApproval: acmeID, UpdatedAt: e.clock()}
-			if asked.Speed.Value != 100 || asked.Request == nil || *asked.Request != want {
+			want := ccapi.ChangeRequest{Status: ccapi.ChangeRequestPending, SpeedMbps: 300, SrcApproval: acmeID, UpdatedAt: e.clock()}
+			if asked.Speed.Mbps != 100 || asked.Request == nil || *asked.Request != want {
 				t.Fatalf("asked %+v, request %+v; want request %+v", asked, asked.Request, want)
 			}
 			if r := e.remaining(t); r != 500 {
@@ -156,7 +156,7 @@ func TestClientChangesConnections(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if approved.Speed.Value != 300 || approved.Request.Status != ccapi.ChangeRequestApproved ||
+			if approved.Speed.Mbps != 300 || approved.Request.Status != ccapi.ChangeRequestApproved ||
 				approved.Request.SrcApproval != acmeID || approved.Request.DestApproval != initechID {
 				t.Errorf("approved %+v, request %+v", approved, approved.Request)
 			}
@@ -171,7 +171,7 @@ func TestClientChangesConnections(t *testing.T) {
 					t.Fatal(err)
 				}
 				got, err := e.client.CancelChange(ctx, tt.by, id)
-				if err != nil || got.Request.Status != tt.want || got.Speed.Value != 100 {
+				if err != nil || got.Request.Status != tt.want || got.Speed.Mbps != 100 {
 					t.Errorf("cancelled by %s: %+v, %v; want %s", tt.by, got, err, tt.want)
 				}
 				if r := e.remaining(t); r != 700 {
@@ -190,7 +190,7 @@ func TestClientChangesConnections(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, err := e.client.GetConnection(ctx, "acme", id)
-			if err != nil || got.Speed.Value != 250 || got.Request.Status != ccapi.ChangeRequestApproved || got.Request.Speed != 250 {
+			if err != nil || got.Speed.Mbps != 250 || got.Request.Status != ccapi.ChangeRequestApproved || got.Request.SpeedMbps != 250 {
 				t.Fatalf("%+v, %v", got, err)
 			}
 			if r := e.remaining(t); r != 550 {
@@ -212,7 +212,7 @@ func TestClientChangesConnections(t *testing.T) {
 				t.Fatalf("%+v, %v", got, err)
 			}
 			wantAPIError(t, e.client.DeleteConnection(ctx, "acme", id), http.StatusNotFound, "not found")
-			_, err = e.client.UpdateConnection(ctx, "acme", id, ccapi.UpdateConnectionRequest{Speed: 50})
+			_, err = e.client.UpdateConnection(ctx, "acme", id, ccapi.UpdateConnectionRequest{SpeedMbps: 50})
 			if !ccapi.IsNotFound(err) {
 				t.Errorf("update of a deleted connection: %v", err)
 			}
@@ -236,9 +236,9 @@ func TestClientLosesTheAnswerOfACommittedChange(t *testing.T) {
 		check    func(got *ccapi.Connection) bool
 	}{
 		{ccapisim.EndpointUpdateConnection, func(e *clientEnv, id string) error {
-			_, err := e.client.UpdateConnection(ctx, "acme", id, ccapi.UpdateConnectionRequest{Speed: 50})
+			_, err := e.client.UpdateConnection(ctx, "acme", id, ccapi.UpdateConnectionRequest{SpeedMbps: 50})
 			return err
-		}, func(got *ccapi.Connection) bool { return got.Speed.Value == 50 }},
+		}, func(got *ccapi.Connection) bool { return got.Speed.Mbps == 50 }},
 		{ccapisim.EndpointRequestChange, func(e *clientEnv, id string) error {
 			_, err := e.client.RequestChange(ctx, "acme", id, 300)
 			return err

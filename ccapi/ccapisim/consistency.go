@@ -390,10 +390,10 @@ func (s *Server) partnerRace(id string) {
 	if highest := req.speed - 1; lowest <= highest && s.advRng.Float64() < 0.5 {
 		speed := lowest + s.advRng.IntN(highest-lowest+1)
 		s.approveChangeLocked(c, partner, speed, now)
-		change.Kind, change.Speed = ChangeKindApproved, speed
+		change.Kind, change.SpeedMbps = ChangeKindApproved, speed
 	} else {
 		s.endChangeLocked(c, ChangeRejected, now)
-		change.Kind, change.Speed = ChangeKindRejected, req.speed
+		change.Kind, change.SpeedMbps = ChangeKindRejected, req.speed
 	}
 	s.recordLocked(change)
 }

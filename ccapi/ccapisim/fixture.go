@@ -62,7 +62,7 @@ type Port struct {
 	Company           string      `json:"company"` // owner username
 	Name              string      `json:"name"`
 	Status            string      `json:"status"`
-	Speed             int         `json:"speed"`    // Mbps, the port's total capacity
+	SpeedMbps         int         `json:"speed"`    // the port's total capacity
 	Utilised          int         `json:"utilised"` // Mbps already used, including fixture connections
 	MetroID           string      `json:"metroId"`
 	DCFID             string      `json:"dcfId"`
@@ -86,7 +86,7 @@ type Connection struct {
 	SrcPortID   string    `json:"srcPortId"`
 	DestPortID  string    `json:"destPortId"`
 	DestCompany string    `json:"destCompany"`
-	Speed       int       `json:"speed"`
+	SpeedMbps   int       `json:"speed"`
 	Status      string    `json:"status"`
 	CreatedAt   time.Time `json:"createdAt"`
 }
@@ -181,8 +181,8 @@ func (fx *Fixture) Validate() error {
 		if m, ok := dcfs[p.DCFID]; !ok || m != p.MetroID {
 			fail("port %s: dcf %s is unknown or not in metro %s", p.ID, p.DCFID, p.MetroID)
 		}
-		if p.Speed <= 0 || p.Utilised < 0 || p.Utilised > p.Speed {
-			fail("port %s: need 0 <= utilised (%d) <= speed (%d)", p.ID, p.Utilised, p.Speed)
+		if p.SpeedMbps <= 0 || p.Utilised < 0 || p.Utilised > p.SpeedMbps {
+			fail("port %s: need 0 <= utilised (%d) <= speed (%d)", p.ID, p.Utilised, p.SpeedMbps)
 		}
 	}
 	for _, c := range fx.Connections {
@@ -203,7 +203,7 @@ func (fx *Fixture) Validate() error {
 		if !slices.Contains(knownStatuses, c.Status) {
 			fail("connection %s: unknown status %q", c.ID, c.Status)
 		}
-		if c.Speed <= 0 {
+		if c.SpeedMbps <= 0 {
 			fail("connection %s: speed must be positive", c.ID)
 		}
 	}

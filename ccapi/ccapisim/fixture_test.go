@@ -38,13 +38,13 @@ func TestDefaultFixtureContents(t *testing.T) {
 	for _, p := range fx.Ports {
 		ports[p.ID] = p
 	}
-	if p := ports[portHKG]; p.Name != "ACME-HKG-01" || p.Speed != 1000 || p.Utilised != 200 {
+	if p := ports[portHKG]; p.Name != "ACME-HKG-01" || p.SpeedMbps != 1000 || p.Utilised != 200 {
 		t.Errorf("ACME-HKG-01 = %+v", p)
 	}
 	if !ports[portFaulty].FailProvisioning || ports[portDisable].Status != "DISABLED" {
 		t.Errorf("faulty/disabled ports wrong")
 	}
-	if c := fx.Connections[0]; c.ID != legacyConn || c.Speed != 200 || c.Status != StatusActive || c.CreatedAt.IsZero() {
+	if c := fx.Connections[0]; c.ID != legacyConn || c.SpeedMbps != 200 || c.Status != StatusActive || c.CreatedAt.IsZero() {
 		t.Errorf("legacy connection = %+v", c)
 	}
 }

@@ -176,10 +176,10 @@ func (s *Server) portJSONLocked(p *port, owner *Company, endpoint string, now ti
 	conns := s.portConnectionsLocked(p.ID)
 	out := portJSON{
 		portHeaderJSON: portHeaderJSON{
-			ID: p.ID, Name: p.Name, Status: p.Status, Speed: speedOf(p.Speed),
+			ID: p.ID, Name: p.Name, Status: p.Status, Speed: speedOf(p.SpeedMbps),
 			MetroID: p.MetroID, DataCenterFacilityID: p.DCFID,
 			SupportedServices: nonNil(p.SupportedServices),
-			Capacity:          capacityJSON{Total: p.Speed, Utilised: p.utilised, Remaining: p.remaining()},
+			Capacity:          capacityJSON{Total: p.SpeedMbps, Utilised: p.utilised, Remaining: p.remaining()},
 			VLANRanges:        nonNil(p.VLANRanges),
 			CompanyID:         owner.ID, PaymentType: "plan",
 			CreatedAt: at, UpdatedAt: at,

@@ -175,7 +175,7 @@ func TestPortListsItsConnectionsOldestFirst(t *testing.T) {
 	} {
 		fx.Connections = append(fx.Connections, Connection{
 			ID: c.id, Name: "ORDERED-" + c.id[len(c.id)-1:], Company: "acme", SrcPortID: c.src, DestPortID: c.dest,
-			Speed: 10, Status: StatusActive, CreatedAt: epoch.Add(-c.age),
+			SpeedMbps: 10, Status: StatusActive, CreatedAt: epoch.Add(-c.age),
 		})
 	}
 	h := newHarnessWithFixture(t, fx, Options{})
@@ -202,7 +202,7 @@ func BenchmarkGetBusyPort(b *testing.B) {
 	for i := range 5000 {
 		fx.Connections = append(fx.Connections, Connection{
 			ID: fmt.Sprintf("6d%022x", i), Name: fmt.Sprintf("EXISTING-%d", i), Company: "acme", SrcPortID: portHKG,
-			Speed: 1, Status: StatusActive, CreatedAt: epoch.Add(-time.Duration(i) * time.Second),
+			SpeedMbps: 1, Status: StatusActive, CreatedAt: epoch.Add(-time.Duration(i) * time.Second),
 		})
 	}
 	sim := New(fx, Options{APIKey: testKey, Now: func() time.Time { return epoch }})

@@ -16,7 +16,7 @@ type LedgerEntry struct {
 	SrcPortID   string    `json:"srcPortId"`
 	DestPortID  string    `json:"destPortId,omitempty"`
 	DestCompany string    `json:"destCompany"`
-	Speed       int       `json:"speed"`
+	SpeedMbps   int       `json:"speed"`
 	Status      string    `json:"status"`
 	CreatedAt   time.Time `json:"createdAt"`
 	// WithdrawnAt is when its requester deleted it; nil if never.
@@ -95,11 +95,11 @@ type LedgerChange struct {
 	// OrderID is the order whose call made it (SourceAPI only), as the
 	// call's CorrelationHeader said.
 	OrderID string `json:"orderId,omitempty"`
-	// Speed is what the change is about, in Mbps: the connection's speed
+	// SpeedMbps is what the change is about: the connection's speed
 	// after an update or an approval, the speed a change request asks for
 	// (or asked for, when rejected or withdrawn); 0 for a delete.
-	Speed int       `json:"speed,omitempty"`
-	At    time.Time `json:"at"`
+	SpeedMbps int       `json:"speed,omitempty"`
+	At        time.Time `json:"at"`
 }
 
 // ChangesTo returns the changes made to connection id, oldest first.
@@ -176,7 +176,7 @@ func (s *Server) Ledger() Ledger {
 	for _, c := range s.sortedConnectionsLocked() {
 		e := LedgerEntry{
 			ID: c.id, Company: c.srcCompany, Name: c.name, SrcPortID: c.srcPortID, DestPortID: c.destPortID,
-			DestCompany: c.destCompany, Speed: c.speed, Status: c.status, CreatedAt: c.createdAt, OrderID: c.orderID,
+			DestCompany: c.destCompany, SpeedMbps: c.speed, Status: c.status, CreatedAt: c.createdAt, OrderID: c.orderID,
 		}
 		if !c.withdrawnAt.IsZero() {
 			at := c.withdrawnAt

@@ -69,7 +69,7 @@ func TestLedgerAttributesToOrders(t *testing.T) {
 		t.Fatal("no fixture connection in the ledger")
 	}
 	for _, c := range l.Existing {
-		if c.ID == legacyConn && (c.Status != StatusDeleted || c.Speed != 300) {
+		if c.ID == legacyConn && (c.Status != StatusDeleted || c.SpeedMbps != 300) {
 			t.Errorf("fixture connection %+v, want DELETED at 300 Mbps", c)
 		}
 	}

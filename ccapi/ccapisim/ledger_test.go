@@ -89,11 +89,11 @@ func TestLedgerCountsChangesThatTookEffect(t *testing.T) {
 		t.Errorf("%d decided change requests, want 1", n)
 	}
 	approval := ledger.ChangesTo(b2b)[1]
-	if approval.Source != SourceAPI || approval.Endpoint != EndpointApproveChange || approval.By != "initech" || approval.Speed != 300 {
+	if approval.Source != SourceAPI || approval.Endpoint != EndpointApproveChange || approval.By != "initech" || approval.SpeedMbps != 300 {
 		t.Errorf("approval %+v", approval)
 	}
 	// The connection made through the API shows its speed as changed.
-	if len(ledger.Connections) != 1 || ledger.Connections[0].ID != b2b || ledger.Connections[0].Speed != 300 {
+	if len(ledger.Connections) != 1 || ledger.Connections[0].ID != b2b || ledger.Connections[0].SpeedMbps != 300 {
 		t.Errorf("connections %+v", ledger.Connections)
 	}
 }

@@ -99,11 +99,11 @@ func (s *Server) decideChangeLocked(c *connection, now time.Time) {
 	case awaited.AutoReject:
 		s.endChangeLocked(c, ChangeRejected, decideAt)
 		s.recordLocked(LedgerChange{ConnectionID: c.id, Kind: ChangeKindRejected, Source: SourcePartner,
-			By: awaited.Username, Speed: req.speed, At: decideAt})
+			By: awaited.Username, SpeedMbps: req.speed, At: decideAt})
 	case awaited.AutoApprove:
 		s.approveChangeLocked(c, awaited.Username, req.speed, decideAt)
 		s.recordLocked(LedgerChange{ConnectionID: c.id, Kind: ChangeKindApproved, Source: SourcePartner,
-			By: awaited.Username, Speed: req.speed, At: decideAt})
+			By: awaited.Username, SpeedMbps: req.speed, At: decideAt})
 	}
 }
 

@@ -40,7 +40,7 @@ type port struct {
 	utilised int
 }
 
-func (p *port) remaining() int { return p.Speed - p.utilised }
+func (p *port) remaining() int { return p.SpeedMbps - p.utilised }
 
 func (p *port) supports(service string) bool { return slices.Contains(p.SupportedServices, service) }
 

@@ -184,7 +184,7 @@ func (s *Server) loadFixture(fx *Fixture) {
 // report for it. Its bandwidth is already part of the port's Utilised.
 func (s *Server) fixtureConnection(fc Connection) *connection {
 	c := &connection{
-		id: fc.ID, name: fc.Name, status: fc.Status, speed: fc.Speed,
+		id: fc.ID, name: fc.Name, status: fc.Status, speed: fc.SpeedMbps,
 		srcPortID: fc.SrcPortID, destPortID: fc.DestPortID,
 		srcCompany: fc.Company, destCompany: cmp.Or(fc.DestCompany, fc.Company),
 		classOfService: "SILVER", paymentType: "invoice", duration: 1, durationUnit: "m", evergreen: true,

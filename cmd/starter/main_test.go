@@ -58,7 +58,7 @@ func fakeProvision(ctx workflow.Context, in workflows.Input) (workflows.Result, 
 	case o.DryRun:
 		view.Stage = workflows.StageDryRun
 		return workflows.Result{OrderID: o.OrderID, Stage: workflows.StageDryRun, Request: &ccapi.CreateLayer2Request{
-			Name: o.OrderID, PortID: o.PortID, DestPortID: o.DestPortID, Speed: o.Speed,
+			Name: o.OrderID, PortID: o.PortID, DestPortID: o.DestPortID, SpeedMbps: o.SpeedMbps,
 			Duration: 1, DurationUnit: "m", PaymentType: "invoice", ClassOfService: "SILVER",
 			Type: ccapi.ConnectionTypeLayer2, Evergreen: true,
 		}}, nil

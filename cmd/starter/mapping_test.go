@@ -100,11 +100,11 @@ func TestExampleMappings(t *testing.T) {
 		wantError string // a problem's message, for a 400
 	}{
 		{"jira issue created", "/orders/jira", edited(t, jira, nil), http.StatusAccepted, []workflows.Order{{
-			OrderID: "JIRA-NET-42", Company: "acme", PortID: hkg, DestPortID: sin, Speed: 10,
+			OrderID: "JIRA-NET-42", Company: "acme", PortID: hkg, DestPortID: sin, SpeedMbps: 10,
 			Callback: &workflows.Callback{Target: "jira", Ticket: "NET-42"},
 		}}, ""},
 		{"jira issue updated", "/orders/jira", edited(t, jira, func(v map[string]any) { v["webhookEvent"] = "jira:issue_updated" }), http.StatusAccepted, []workflows.Order{{
-			OrderID: "JIRA-NET-42", Company: "acme", PortID: hkg, DestPortID: sin, Speed: 10,
+			OrderID: "JIRA-NET-42", Company: "acme", PortID: hkg, DestPortID: sin, SpeedMbps: 10,
 			Callback: &workflows.Callback{Target: "jira", Ticket: "NET-42"},
 		}}, ""},
 		{"jira comment: no order", "/orders/jira", edited(t, jira, func(v map[string]any) { v["webhookEvent"] = "comment_created" }), http.StatusOK, nil, ""},
@@ -115,11 +115,11 @@ func TestExampleMappings(t *testing.T) {
 		{"jira: a body that is no issue", "/orders/jira", `{"webhookEvent":"jira:issue_created","issue":"NET-1"}`,
 			http.StatusBadRequest, nil, `expected an object but got: string ("NET-1")`},
 		{"servicenow requested item", "/orders/servicenow", edited(t, ritm, nil), http.StatusAccepted, []workflows.Order{{
-			OrderID: "SN-9d385017c611228701d22104cc95c371", Company: "acme", Name: "RITM0010042", PortID: hkg, DestPortID: sin, Speed: 10,
+			OrderID: "SN-9d385017c611228701d22104cc95c371", Company: "acme", Name: "RITM0010042", PortID: hkg, DestPortID: sin, SpeedMbps: 10,
 			Callback: &workflows.Callback{Target: "servicenow", Ticket: "9d385017c611228701d22104cc95c371"},
 		}}, ""},
 		{"servicenow change request", "/orders/servicenow", edited(t, change, nil), http.StatusAccepted, []workflows.Order{{
-			OrderID: "SN-c83c5e5347c12200e0ef563dbb9a7190", Company: "acme", Name: "CHG0030042", PortID: hkg, DestPortID: sin, Speed: 100,
+			OrderID: "SN-c83c5e5347c12200e0ef563dbb9a7190", Company: "acme", Name: "CHG0030042", PortID: hkg, DestPortID: sin, SpeedMbps: 100,
 			Callback: &workflows.Callback{Target: "servicenow", Ticket: "c83c5e5347c12200e0ef563dbb9a7190"},
 		}}, ""},
 		{"servicenow without a source port", "/orders/servicenow", edited(t, ritm, func(v map[string]any) { field(v, "variables")["source_port"] = "" }),
@@ -135,8 +135,13 @@ func TestExampleMappings(t *testing.T) {
 				t.Fatalf("POST %s = %d %v, want %d", tt.path, code, answer, tt.wantCode)
 			}
 			started := temporal.started[before:]
-			if len(tt.want) > 0 && !reflect.DeepEqual(started, tt.want) {
-				t.Fatalf("started %+v, want %+v", started, tt.want)
+			// The intake applies the defaults, once, before the start.
+			var want []workflows.Order
+			for _, o := range tt.want {
+				want = append(want, o.WithDefaults())
+			}
+			if len(tt.want) > 0 && !reflect.DeepEqual(started, want) {
+				t.Fatalf("started %+v, want %+v", started, want)
 			}
 			if len(tt.want) == 0 && len(started) > 0 {
 				t.Fatalf("started %+v, want nothing", started)

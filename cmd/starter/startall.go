@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cc-l2/provisioner/workflows"
+	model "github.com/cc-l2/provisioner/order" // the tests' order helper has the name order
 )
 
 // defaultParallel is how many starts submit keeps in flight: enough to
@@ -19,7 +19,7 @@ const defaultParallel = 8
 // startAll starts every order with at most parallel starts in flight. emit
 // hears of each result in the orders' order, as soon as it and every one
 // before it are known, so output streams yet reads like a sequential run.
-func (s *starter) startAll(ctx context.Context, orders []workflows.Order, dryRun bool, parallel int, emit func(started)) []started {
+func (s *starter) startAll(ctx context.Context, orders []model.Order, dryRun bool, parallel int, emit func(started)) []started {
 	results := make([]started, len(orders))
 	done := make([]chan struct{}, len(orders))
 	for i := range done {

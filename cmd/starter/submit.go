@@ -22,6 +22,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cc-l2/provisioner/internal/intake"
+	model "github.com/cc-l2/provisioner/order" // the tests' order helper has the name order
 	"github.com/cc-l2/provisioner/workflows"
 )
 
@@ -77,12 +78,12 @@ type started struct {
 
 // isDryRun says whether an order runs as a dry run: asked for by the
 // caller (--dry-run) or by the order itself.
-func isDryRun(o workflows.Order, forced bool) bool { return forced || o.DryRun }
+func isDryRun(o model.Order, forced bool) bool { return forced || o.DryRun }
 
 // workflowID is the order's workflow id. A dry run gets an id of its own,
 // unique per attempt, so it never occupies (and, with REJECT_DUPLICATE,
 // forever blocks) the real order's id.
-func (s *starter) workflowID(o workflows.Order, dryRun bool) string {
+func (s *starter) workflowID(o model.Order, dryRun bool) string {
 	if dryRun {
 		return fmt.Sprintf("l2-dryrun-%s-%d", o.OrderID, s.now().UnixNano())
 	}
@@ -97,7 +98,7 @@ func (s *starter) workflowID(o workflows.Order, dryRun bool) string {
 // ordered (a failed pre-check, an order invalid after start): submitted
 // again, corrected, it starts a new run under the same workflow id (see
 // resubmit).
-func (s *starter) start(ctx context.Context, o workflows.Order, forceDryRun bool, submitID string) started {
+func (s *starter) start(ctx context.Context, o model.Order, forceDryRun bool, submitID string) started {
 	dryRun := isDryRun(o, forceDryRun)
 	if dryRun {
 		o.DryRun = true
@@ -139,7 +140,7 @@ func (s *starter) start(ctx context.Context, o workflows.Order, forceDryRun bool
 
 // execute starts the workflow, trying again a start the server did not
 // answer.
-func (s *starter) execute(ctx context.Context, options client.StartWorkflowOptions, o workflows.Order) (client.WorkflowRun, error) {
+func (s *starter) execute(ctx context.Context, options client.StartWorkflowOptions, o model.Order) (client.WorkflowRun, error) {
 	for attempt := 1; ; attempt++ {
 		attemptCtx, cancel := context.WithTimeout(ctx, startAttemptTimeout)
 		run, err := s.temporal.ExecuteWorkflow(attemptCtx, options, workflows.WorkflowType(o), workflows.Input{Order: o})
@@ -310,7 +311,7 @@ func (a *app) submit(ctx context.Context, files []string, opts submitOptions) in
 	}
 	defer temporal.Close()
 
-	var orders []workflows.Order
+	var orders []model.Order
 	for _, file := range valid {
 		for _, so := range file.orders {
 			orders = append(orders, so.Order)

@@ -271,7 +271,7 @@ func TestSubmitDryRun(t *testing.T) {
 	if got, want := body.PortID, "p1"; got != want {
 		t.Fatalf("body.PortID = %v, want %v", got, want)
 	}
-	if got, want := body.Speed, 100; got != want {
+	if got, want := body.SpeedMbps, 100; got != want {
 		t.Fatalf("body.Speed = %v, want %v", got, want)
 	}
 	if s, sub := r.stdout, "\n  \"portId\": \"p1\",\n"; !strings.Contains(s, sub) {

@@ -169,7 +169,7 @@ func TestShutdownLetsRunningActivitiesFinish(t *testing.T) {
 
 	startCtx, startCancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer startCancel()
-	order := workflows.Order{OrderID: "SHUTDOWN1", Company: "acme", PortID: "p1", DestPortID: "p2", Speed: 100}
+	order := workflows.Order{OrderID: "SHUTDOWN1", Company: "acme", PortID: "p1", DestPortID: "p2", SpeedMbps: 100}
 	_, err := c.ExecuteWorkflow(startCtx, client.StartWorkflowOptions{ID: workflows.WorkflowID(order.OrderID), TaskQueue: taskQueue},
 		workflows.WorkflowName, workflows.Input{Order: order})
 	if err != nil {

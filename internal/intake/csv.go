@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cc-l2/provisioner/workflows"
+	"github.com/cc-l2/provisioner/order"
 )
 
 // parseCSV decodes one order per row of a CSV file whose header row names
@@ -115,7 +115,7 @@ func rowJSON(header, row []string, kinds map[string]reflect.Kind) ([]byte, error
 // text, Int for numbers, Bool for booleans (pointers are what they point
 // to).
 func fieldKinds() map[string]reflect.Kind {
-	t := reflect.TypeFor[workflows.Order]()
+	t := reflect.TypeFor[order.Order]()
 	kinds := make(map[string]reflect.Kind, t.NumField())
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -130,7 +130,7 @@ func fieldKinds() map[string]reflect.Kind {
 		switch ft.Kind() {
 		case reflect.Int, reflect.Int64:
 			kinds[name] = reflect.Int
-			if ft == reflect.TypeFor[workflows.Duration]() {
+			if ft == reflect.TypeFor[order.Duration]() {
 				kinds[name] = reflect.String // "72h"
 			}
 		case reflect.Bool:

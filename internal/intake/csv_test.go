@@ -4,7 +4,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/cc-l2/provisioner/workflows"
+	"github.com/cc-l2/provisioner/order"
 )
 
 func TestParseCSV(t *testing.T) {
@@ -68,7 +68,7 @@ func TestParseCSV(t *testing.T) {
 	}
 	orders, _ := Parse("x.csv", []byte("orderId,company,portId,destPortId,speed,evergreen,activationTimeout\nCHG1,acme,p1,p2,100,false,72h\n"), CSV)
 	o := orders[0].Order
-	if o.Speed != 100 || o.Evergreen == nil || *o.Evergreen || o.ActivationTimeout != workflows.Duration(72*3600e9) || o.Duration != nil {
+	if o.SpeedMbps != 100 || o.Evergreen == nil || *o.Evergreen || o.ActivationTimeout != order.Duration(72*3600e9) || o.Duration != nil {
 		t.Errorf("order %+v", o)
 	}
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/cc-l2/provisioner/internal/intake/intaketest"
-	"github.com/cc-l2/provisioner/workflows"
+	"github.com/cc-l2/provisioner/order"
 )
 
 // FuzzRead feeds any source to the intake, as JSON, as CSV or guessed
@@ -109,7 +109,7 @@ func checkRead(t *testing.T, data []byte, format Format) {
 		if err != nil {
 			t.Fatalf("%q: order %+v does not encode: %v", data, o, err)
 		}
-		var back workflows.Order // as the workflow reads its input
+		var back order.Order // as the workflow reads its input
 		if err := json.Unmarshal(raw, &back); err != nil || !reflect.DeepEqual(back, o) {
 			t.Fatalf("%q: order %+v reads back from its JSON %s as %+v, %v", data, o, raw, back, err)
 		}
@@ -218,7 +218,7 @@ func checkMembers(t *testing.T, data []byte, v jsontext.Value, fields map[string
 // orderFields are an order's JSON names, from its struct tags.
 func orderFields() map[string]bool {
 	fields := map[string]bool{}
-	rt := reflect.TypeFor[workflows.Order]()
+	rt := reflect.TypeFor[order.Order]()
 	for i := range rt.NumField() {
 		name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
 		if name != "" && name != "-" {

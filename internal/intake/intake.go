@@ -1,7 +1,7 @@
 // Package intake reads orders as people and ticketing systems send them —
 // one JSON object, a JSON array, one object per line, or a CSV file with a
 // header row — and checks them before anything starts: each order decoded
-// strictly (workflows.DecodeOrder), validated, and its orderId not given
+// strictly (order.Decode), checked (order.Check), and its orderId not given
 // before. Every problem names its source, the order's position and line,
 // and the field. The command line (starter submit) and the webhook
 // (starter serve) share it.
@@ -16,7 +16,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/cc-l2/provisioner/workflows"
+	"github.com/cc-l2/provisioner/order"
 )
 
 // maxSourceBytes bounds one orders file: a few hundred bytes per order, so
@@ -29,7 +29,11 @@ const stdinName = "stdin"
 
 // Order is one order read from a source, with where it was found.
 type Order struct {
-	Order workflows.Order
+	// Order is the order as written; once checked (Check, Read), with
+	// its defaults: the workflow's input.
+	Order order.Order
+	// Typed is the checked order as a Create or an Action (set by Check).
+	Typed order.Typed
 	Index int // 1-based position in its source
 	Line  int // line where the order starts
 }
@@ -46,7 +50,7 @@ type Error struct {
 	OrderID string // set once the order decoded
 	Err     error
 	// Fields itemizes Err by field; see Problems.
-	Fields []workflows.FieldError
+	Fields []order.FieldError
 }
 
 func (e *Error) Error() string {
@@ -72,11 +76,11 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Problems itemizes the error by field; an error about the order or the
 // source as a whole is one problem without a field.
-func (e *Error) Problems() []workflows.FieldError {
+func (e *Error) Problems() []order.FieldError {
 	if len(e.Fields) > 0 {
 		return e.Fields
 	}
-	return []workflows.FieldError{{Message: e.Err.Error()}}
+	return []order.FieldError{{Message: e.Err.Error()}}
 }
 
 // ReadSource reads a file, or standard input for "-", and says how errors
@@ -142,25 +146,20 @@ func Parse(source string, data []byte, format Format) ([]Order, []*Error) {
 	return parseJSON(source, data)
 }
 
-// Check validates decoded orders, one error per invalid order: Validate,
-// and what intake refuses beyond it (IntakeProblems).
+// Check judges decoded orders (order.Check: Validate, and what intake
+// refuses beyond it, IntakeProblems), one error per invalid order, and
+// gives each good one its type and defaults: the only place an order gets
+// them, so that the workflow's input says what is ordered.
 func Check(source string, orders []Order) []*Error {
 	var errs []*Error
-	for _, so := range orders {
-		err := so.Order.Validate()
-		var invalid *workflows.ValidationError
-		if extra := so.Order.IntakeProblems(); len(extra) > 0 {
-			all := &workflows.ValidationError{OrderID: so.Order.OrderID}
-			if errors.As(err, &invalid) {
-				all.Problems = append(all.Problems, invalid.Problems...)
-			}
-			all.Problems = append(all.Problems, extra...)
-			err = all
-		}
+	for i, so := range orders {
+		typed, err := order.Check(so.Order)
 		if err == nil {
+			orders[i].Order, orders[i].Typed = typed.Order(), typed
 			continue
 		}
 		oe := &Error{Source: source, Index: so.Index, Line: so.Line, OrderID: so.Order.OrderID, Err: err}
+		var invalid *order.ValidationError
 		if errors.As(err, &invalid) {
 			oe.Fields = invalid.Problems
 		}
@@ -188,7 +187,7 @@ func (d Seen) Check(source string, orders []Order) []*Error {
 			errs = append(errs, &Error{
 				Source: source, Index: so.Index, Line: so.Line, OrderID: id,
 				Err:    fmt.Errorf("duplicate orderId %q: already given as %s", id, first),
-				Fields: []workflows.FieldError{{Field: "orderId", Message: "repeats the orderId of an earlier order"}},
+				Fields: []order.FieldError{{Field: "orderId", Message: "repeats the orderId of an earlier order"}},
 			})
 			continue
 		}

@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/cc-l2/provisioner/workflows"
+	"github.com/cc-l2/provisioner/order"
 )
 
 // parseJSON decodes every order in data: one JSON object, a JSON array of
@@ -35,7 +35,7 @@ func parseJSON(source string, data []byte) ([]Order, []*Error) {
 	// decoding cannot go on.
 	next := func(index, offset int) bool {
 		line := pos.line(offset)
-		fail := func(err error, problems ...workflows.FieldError) {
+		fail := func(err error, problems ...order.FieldError) {
 			errs = append(errs, &Error{Source: source, Index: index, Line: line, Err: err, Fields: problems})
 		}
 		if data[offset] != '{' {
@@ -205,17 +205,17 @@ func typeName(e *json.UnmarshalTypeError) string {
 	return e.Type.String()
 }
 
-// decodeOrder decodes one order, strictly (workflows.DecodeOrder), and
+// decodeOrder decodes one order, strictly (order.Decode), and
 // words what is wrong with it, field by field.
 func decodeOrder(source string, index, line int, raw []byte) (Order, *Error) {
-	o, err := workflows.DecodeOrder(raw)
+	o, err := order.Decode(raw)
 	if err == nil {
 		return Order{Order: o, Index: index, Line: line}, nil
 	}
 	e := &Error{Source: source, Index: index, Line: line, Err: err}
 	var (
 		typeErr *json.UnmarshalTypeError
-		invalid *workflows.ValidationError
+		invalid *order.ValidationError
 	)
 	switch {
 	case errors.As(err, &invalid):
@@ -231,7 +231,7 @@ func decodeOrder(source string, index, line int, raw []byte) (Order, *Error) {
 		e.Err, e.Fields = errors.New(strings.Join(msgs, "; ")), invalid.Problems
 	case errors.As(err, &typeErr):
 		e.Err = fmt.Errorf("field %q: want %s, got %s", typeErr.Field, typeName(typeErr), typeErr.Value)
-		e.Fields = []workflows.FieldError{{Field: typeErr.Field, Message: fmt.Sprintf("must be %s, not %s", typeName(typeErr), typeErr.Value)}}
+		e.Fields = []order.FieldError{{Field: typeErr.Field, Message: fmt.Sprintf("must be %s, not %s", typeName(typeErr), typeErr.Value)}}
 	}
 	// Otherwise a field's own decoder refused its value (e.g.
 	// activationTimeout "soon"): its words are the message.

@@ -41,7 +41,7 @@ func fixture(existing int) *ccapisim.Fixture {
 	port := func(id, name string, utilised int) ccapisim.Port {
 		return ccapisim.Port{
 			ID: id, Company: companyOrdering, Name: name, Status: ccapisim.StatusActive,
-			Speed: sourcePortSpeed, Utilised: utilised, MetroID: metroHKG, DCFID: dcfHKG,
+			SpeedMbps: sourcePortSpeed, Utilised: utilised, MetroID: metroHKG, DCFID: dcfHKG,
 			SupportedServices: []string{"L2"}, VLANRanges: []ccapisim.VLANRange{{Start: 2, End: 4094}},
 		}
 	}
@@ -50,7 +50,7 @@ func fixture(existing int) *ccapisim.Fixture {
 	for i := range existing {
 		fx.Connections = append(fx.Connections, ccapisim.Connection{
 			ID: fmt.Sprintf("6e%022x", i), Name: fmt.Sprintf("EXISTING-%05d", i), Company: companyOrdering,
-			SrcPortID: sourcePort, DestPortID: existingDestPort, Speed: 1, Status: ccapisim.StatusActive,
+			SrcPortID: sourcePort, DestPortID: existingDestPort, SpeedMbps: 1, Status: ccapisim.StatusActive,
 			CreatedAt: since.Add(time.Duration(i) * time.Minute),
 		})
 	}
@@ -78,7 +78,7 @@ func (k orderKind) orders(n int) []workflows.Order {
 	for i := range out {
 		o := workflows.Order{
 			OrderID: fmt.Sprintf("%s-%05d", k.prefix, i), Company: companyOrdering,
-			PortID: sourcePort, Speed: orderSpeed,
+			PortID: sourcePort, SpeedMbps: orderSpeed,
 		}
 		if k.destPortID != "" {
 			o.DestPortID = k.destPortID

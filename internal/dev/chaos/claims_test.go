@@ -12,9 +12,9 @@ import (
 // Reconcile is make chaos's reconciliation for other suites' orders: each
 // kind of broken promise in a crafted ledger is counted.
 func TestReconcileClaims(t *testing.T) {
-	order := workflows.Order{OrderID: "X-1", Company: OrderingCompany, Name: "X-1", PortID: "p1", DestPortID: "p2", Speed: 1}
+	order := workflows.Order{OrderID: "X-1", Company: OrderingCompany, Name: "X-1", PortID: "p1", DestPortID: "p2", SpeedMbps: 1}
 	conn := func(id, status string) ccapisim.LedgerEntry {
-		return ccapisim.LedgerEntry{ID: id, Company: OrderingCompany, Name: "X-1", SrcPortID: "p1", DestPortID: "p2", DestCompany: OrderingCompany, Speed: 1, Status: status, OrderID: "X-1"}
+		return ccapisim.LedgerEntry{ID: id, Company: OrderingCompany, Name: "X-1", SrcPortID: "p1", DestPortID: "p2", DestCompany: OrderingCompany, SpeedMbps: 1, Status: status, OrderID: "X-1"}
 	}
 	active := workflows.Result{OrderID: "X-1", Stage: workflows.StageActive, ConnectionID: "c1"}
 	nothing := temporal.NewNonRetryableApplicationError("nothing was ordered: precheck", workflows.ErrTypePrecheckFailed, nil)

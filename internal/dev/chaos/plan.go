@@ -80,7 +80,7 @@ func fixture(orders []plannedOrder) *ccapisim.Fixture {
 	fx := ccapisim.DefaultFixture()
 	add := func(n int, name string, failing bool) {
 		fx.Ports = append(fx.Ports, ccapisim.Port{
-			ID: chaosPortID(n), Company: companyOrdering, Name: name, Status: "ACTIVE", Speed: 1_000_000,
+			ID: chaosPortID(n), Company: companyOrdering, Name: name, Status: "ACTIVE", SpeedMbps: 1_000_000,
 			MetroID: metroHKG, DCFID: "5f10000000000000000000a1", SupportedServices: []string{"L2"},
 			VLANRanges: []ccapisim.VLANRange{{Start: 100, End: 4000}}, FailProvisioning: failing,
 		})
@@ -103,7 +103,7 @@ func fixture(orders []plannedOrder) *ccapisim.Fixture {
 		fx.Connections = append(fx.Connections, *p.Target)
 		for i := range fx.Ports {
 			if fx.Ports[i].ID == p.Target.SrcPortID {
-				fx.Ports[i].Utilised += p.Target.Speed // a fixture connection's bandwidth is in its port's
+				fx.Ports[i].Utilised += p.Target.SpeedMbps // a fixture connection's bandwidth is in its port's
 			}
 		}
 	}
@@ -118,7 +118,7 @@ func plan(rng *rand.Rand, n int, arrival time.Duration) []plannedOrder {
 		id := fmt.Sprintf("CX-%04d", i)
 		p := plannedOrder{StartAt: time.Duration(rng.Float64() * float64(arrival)), Twin: -1}
 		o := workflows.Order{OrderID: id, Company: companyOrdering, Name: id,
-			PortID: chaosPortID(rng.IntN(sourcePorts)), Speed: 1 + rng.IntN(5)}
+			PortID: chaosPortID(rng.IntN(sourcePorts)), SpeedMbps: 1 + rng.IntN(5)}
 		switch draw := rng.Float64(); {
 		case draw < 0.34:
 			p.Kind, o.DestPortID = kindPortToPort, chaosPortID(sourcePorts+rng.IntN(destPorts))
@@ -174,7 +174,7 @@ func fixtureConnID(n int) string { return fmt.Sprintf("6c00000000000000000c%04d"
 // is a change request globex approves), or an adopt.
 func planAction(rng *rand.Rand, id string, n int, draw float64) (string, *ccapisim.Connection, workflows.Order) {
 	target := &ccapisim.Connection{ID: fixtureConnID(n), Name: fmt.Sprintf("CHAOS-OLD-%04d", n), Company: companyOrdering,
-		SrcPortID: chaosPortID(rng.IntN(sourcePorts)), Speed: 2 + rng.IntN(4), Status: ccapisim.StatusActive,
+		SrcPortID: chaosPortID(rng.IntN(sourcePorts)), SpeedMbps: 2 + rng.IntN(4), Status: ccapisim.StatusActive,
 		CreatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	if rng.IntN(2) == 0 {
 		target.DestPortID, target.DestCompany = chaosPortID(sourcePorts+rng.IntN(destPorts)), companyOrdering
@@ -190,9 +190,9 @@ func planAction(rng *rand.Rand, id string, n int, draw float64) (string, *ccapis
 		}
 		return kindDecommission, target, o
 	case draw < 0.89:
-		o.Action, o.Speed = workflows.ActionModify, 1+rng.IntN(8)
-		if o.Speed == target.Speed {
-			o.Speed++ // a change; "already at" is checked by the tests
+		o.Action, o.SpeedMbps = workflows.ActionModify, 1+rng.IntN(8)
+		if o.SpeedMbps == target.SpeedMbps {
+			o.SpeedMbps++ // a change; "already at" is checked by the tests
 		}
 		return kindModify, target, o
 	}

@@ -395,20 +395,20 @@ func (c *checker) checkAction(i int) {
 		}
 		switch {
 		case stage == workflows.StageModified && o.NothingOrdered:
-			if now.Speed != p.Order.Speed {
-				lie("it says connection %s was already at %d Mbps, but it is at %d", target.ID, p.Order.Speed, now.Speed)
+			if now.SpeedMbps != p.Order.SpeedMbps {
+				lie("it says connection %s was already at %d Mbps, but it is at %d", target.ID, p.Order.SpeedMbps, now.SpeedMbps)
 			}
 		case stage == workflows.StageModified:
 			switch {
-			case now.Speed == target.Speed:
-				lie("it says modified, but connection %s is still at %d Mbps", target.ID, now.Speed)
-			case !between(now.Speed, target.Speed, p.Order.Speed):
-				lie("it says modified from %d to %d Mbps, but connection %s is at %d", target.Speed, p.Order.Speed, target.ID, now.Speed)
+			case now.SpeedMbps == target.SpeedMbps:
+				lie("it says modified, but connection %s is still at %d Mbps", target.ID, now.SpeedMbps)
+			case !between(now.SpeedMbps, target.SpeedMbps, p.Order.SpeedMbps):
+				lie("it says modified from %d to %d Mbps, but connection %s is at %d", target.SpeedMbps, p.Order.SpeedMbps, target.ID, now.SpeedMbps)
 			case n == 0:
 				lie("it says modified, but it sent no update or change request that took effect")
 			}
-		case o.Withdrawn && now.Speed != target.Speed:
-			lie("it says its change request was withdrawn, but connection %s went from %d to %d Mbps", target.ID, target.Speed, now.Speed)
+		case o.Withdrawn && now.SpeedMbps != target.SpeedMbps:
+			lie("it says its change request was withdrawn, but connection %s went from %d to %d Mbps", target.ID, target.SpeedMbps, now.SpeedMbps)
 		}
 		if last := lastChangeRequest(c.ledger.ChangesTo(target.ID)); last == ccapisim.ChangeKindRequested {
 			c.rep.Orphans++
@@ -452,8 +452,8 @@ func differences(o workflows.Order, e ccapisim.LedgerEntry) []string {
 	if e.SrcPortID != o.PortID {
 		diff = append(diff, fmt.Sprintf("source port %s, ordered %s", e.SrcPortID, o.PortID))
 	}
-	if e.Speed != o.Speed {
-		diff = append(diff, fmt.Sprintf("%d Mbps, ordered %d", e.Speed, o.Speed))
+	if e.SpeedMbps != o.SpeedMbps {
+		diff = append(diff, fmt.Sprintf("%d Mbps, ordered %d", e.SpeedMbps, o.SpeedMbps))
 	}
 	switch {
 	case o.DestPortID != "" && (e.DestPortID != o.DestPortID || e.DestCompany != o.Company):
@@ -470,8 +470,8 @@ func changedSince(was ccapisim.Connection, now ccapisim.LedgerEntry) []string {
 	if now.Name != was.Name {
 		diff = append(diff, fmt.Sprintf("name %q, was %q", now.Name, was.Name))
 	}
-	if now.Speed != was.Speed {
-		diff = append(diff, fmt.Sprintf("%d Mbps, was %d", now.Speed, was.Speed))
+	if now.SpeedMbps != was.SpeedMbps {
+		diff = append(diff, fmt.Sprintf("%d Mbps, was %d", now.SpeedMbps, was.SpeedMbps))
 	}
 	if now.SrcPortID != was.SrcPortID || now.DestPortID != was.DestPortID || now.DestCompany != was.DestCompany {
 		diff = append(diff, fmt.Sprintf("from %s to %q of %s, was from %s to %q of %s",

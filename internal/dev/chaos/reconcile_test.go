@@ -20,12 +20,12 @@ var t0 = time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 
 func p2pOrder(id string) plannedOrder {
 	return plannedOrder{Kind: kindPortToPort, Twin: -1, Order: workflows.Order{OrderID: id, Company: companyOrdering, Name: id,
-		PortID: chaosPortID(0), DestPortID: chaosPortID(sourcePorts), Speed: 3}}
+		PortID: chaosPortID(0), DestPortID: chaosPortID(sourcePorts), SpeedMbps: 3}}
 }
 
 func b2bOrder(id string) plannedOrder {
 	return plannedOrder{Kind: kindB2BAccepted, Twin: -1, Order: workflows.Order{OrderID: id, Company: companyOrdering, Name: id,
-		PortID: chaosPortID(1), DestCompany: "globex", DestMetro: "HKG", Speed: 2}}
+		PortID: chaosPortID(1), DestCompany: "globex", DestMetro: "HKG", SpeedMbps: 2}}
 }
 
 // twinOf is a same-name order for orders[i]'s name and port.
@@ -39,7 +39,7 @@ func twinOf(orders []plannedOrder, i int, id string) plannedOrder {
 func made(p plannedOrder, id, status string) ccapisim.LedgerEntry {
 	o := p.Order
 	e := ccapisim.LedgerEntry{ID: id, Company: o.Company, Name: o.Name, SrcPortID: o.PortID, DestPortID: o.DestPortID,
-		DestCompany: o.Company, Speed: o.Speed, Status: status, CreatedAt: t0, OrderID: o.OrderID}
+		DestCompany: o.Company, SpeedMbps: o.SpeedMbps, Status: status, CreatedAt: t0, OrderID: o.OrderID}
 	if o.DestCompany != "" {
 		e.DestCompany = o.DestCompany
 	}
@@ -75,28 +75,28 @@ func stageOutcome(stage workflows.Stage, id string) outcome {
 // Actions on the fixture's connections.
 var (
 	legacyP2P = ccapisim.Connection{ID: fixtureConnID(1), Name: "CHAOS-OLD-0001", Company: companyOrdering,
-		SrcPortID: chaosPortID(2), DestPortID: chaosPortID(sourcePorts), DestCompany: companyOrdering, Speed: 4,
+		SrcPortID: chaosPortID(2), DestPortID: chaosPortID(sourcePorts), DestCompany: companyOrdering, SpeedMbps: 4,
 		Status: ccapisim.StatusActive, CreatedAt: t0.Add(-time.Hour)}
 	legacyB2B = ccapisim.Connection{ID: fixtureConnID(2), Name: "CHAOS-OLD-0002", Company: companyOrdering,
-		SrcPortID: chaosPortID(3), DestCompany: "globex", Speed: 4, Status: ccapisim.StatusActive, CreatedAt: t0.Add(-time.Hour)}
+		SrcPortID: chaosPortID(3), DestCompany: "globex", SpeedMbps: 4, Status: ccapisim.StatusActive, CreatedAt: t0.Add(-time.Hour)}
 )
 
 func actionOrder(id, action string, target ccapisim.Connection, speed int) plannedOrder {
 	kind := map[string]string{workflows.ActionDecommission: kindDecommission, workflows.ActionModify: kindModify,
 		workflows.ActionAdopt: kindAdopt}[action]
 	return plannedOrder{Kind: kind, Twin: -1, Target: &target, Order: workflows.Order{OrderID: id, Action: action,
-		Company: companyOrdering, ConnectionID: target.ID, Name: target.Name, Speed: speed}}
+		Company: companyOrdering, ConnectionID: target.ID, Name: target.Name, SpeedMbps: speed}}
 }
 
 // now is target as the ledger shows it after the run.
 func now(target ccapisim.Connection, status string, speed int) ccapisim.LedgerEntry {
 	return ccapisim.LedgerEntry{ID: target.ID, Company: target.Company, Name: target.Name, SrcPortID: target.SrcPortID,
-		DestPortID: target.DestPortID, DestCompany: target.DestCompany, Speed: speed, Status: status, CreatedAt: target.CreatedAt}
+		DestPortID: target.DestPortID, DestCompany: target.DestCompany, SpeedMbps: speed, Status: status, CreatedAt: target.CreatedAt}
 }
 
 func change(conn, order string, kind ccapisim.ChangeKind, endpoint string, speed int) ccapisim.LedgerChange {
 	return ccapisim.LedgerChange{ConnectionID: conn, Kind: kind, Source: ccapisim.SourceAPI, Endpoint: endpoint,
-		By: companyOrdering, OrderID: order, Speed: speed, At: t0}
+		By: companyOrdering, OrderID: order, SpeedMbps: speed, At: t0}
 }
 
 func deleted(conn, order string) ccapisim.LedgerChange {
@@ -194,7 +194,7 @@ func TestCheckerCatches(t *testing.T) {
 		// (e) an ACTIVE connection is what was ordered.
 		{name: "e: active at another speed", orders: []plannedOrder{a}, outcomes: []outcome{activeOutcome("c1")},
 			ledger: ccapisim.Ledger{Connections: []ccapisim.LedgerEntry{with(made(a, "c1", ccapisim.StatusActive),
-				func(e *ccapisim.LedgerEntry) { e.Speed = 5 })}}, untruthful: 1},
+				func(e *ccapisim.LedgerEntry) { e.SpeedMbps = 5 })}}, untruthful: 1},
 		{name: "e: active to another port", orders: []plannedOrder{a}, outcomes: []outcome{activeOutcome("c1")},
 			ledger: ccapisim.Ledger{Connections: []ccapisim.LedgerEntry{with(made(a, "c1", ccapisim.StatusActive),
 				func(e *ccapisim.LedgerEntry) { e.DestPortID = chaosPortID(sourcePorts + 1) })}}, untruthful: 1},
@@ -236,7 +236,7 @@ func TestCheckerPassesTheTruth(t *testing.T) {
 			outcomes: []outcome{stageOutcome(workflows.StageModified, legacyB2B.ID)},
 			ledger: ccapisim.Ledger{Existing: []ccapisim.LedgerEntry{now(legacyB2B, ccapisim.StatusActive, 6)},
 				Changes: []ccapisim.LedgerChange{change(legacyB2B.ID, "CX-MB", ccapisim.ChangeKindRequested, ccapisim.EndpointRequestChange, 6),
-					{ConnectionID: legacyB2B.ID, Kind: ccapisim.ChangeKindApproved, Source: ccapisim.SourcePartner, By: "globex", Speed: 6, At: t0}}}},
+					{ConnectionID: legacyB2B.ID, Kind: ccapisim.ChangeKindApproved, Source: ccapisim.SourcePartner, By: "globex", SpeedMbps: 6, At: t0}}}},
 		{name: "a change request withdrawn at a cancel", orders: []plannedOrder{actionOrder("CX-MB", workflows.ActionModify, legacyB2B, 6)},
 			outcomes: []outcome{withdrawnOutcome(legacyB2B.ID)},
 			ledger: ccapisim.Ledger{Existing: []ccapisim.LedgerEntry{now(legacyB2B, ccapisim.StatusActive, 4)},

@@ -32,7 +32,7 @@ func TestCheckerWaitsForLateEffects(t *testing.T) {
 	defer cancel()
 	if _, err := client.CreateLayer2(ctx, o.Company, ccapi.CreateLayer2Request{Name: o.Name, PortID: o.PortID, DestPortID: o.DestPortID,
 		DestCompany: o.Company, DestMetroID: metroHKG, Duration: 1, DurationUnit: "m", PaymentType: "invoice",
-		ClassOfService: "SILVER", Speed: o.Speed, Evergreen: true}); err == nil {
+		ClassOfService: "SILVER", SpeedMbps: o.SpeedMbps, Evergreen: true}); err == nil {
 		t.Fatal("the PUT succeeded; want a 504 or no answer")
 	}
 	orders, outcomes := []plannedOrder{order}, []outcome{nothingOrdered("failed: OrderRejected")}
@@ -62,7 +62,7 @@ func TestSettledLedgerGivesUp(t *testing.T) {
 	o := p2pOrder("CX-SLOW").Order
 	if _, err := client.CreateLayer2(context.Background(), o.Company, ccapi.CreateLayer2Request{Name: o.Name, PortID: o.PortID,
 		DestPortID: o.DestPortID, DestCompany: o.Company, DestMetroID: metroHKG, Duration: 1, DurationUnit: "m",
-		PaymentType: "invoice", ClassOfService: "SILVER", Speed: o.Speed, Evergreen: true}); err != nil {
+		PaymentType: "invoice", ClassOfService: "SILVER", SpeedMbps: o.SpeedMbps, Evergreen: true}); err != nil {
 		t.Fatal(err)
 	}
 	_, pending := settledLedger(context.Background(), sim, 10*time.Millisecond, time.Now().Add(200*time.Millisecond))

@@ -209,12 +209,12 @@ func actionProblems(o workflows.Order, said saying, l ccapisim.Ledger) []string 
 			out = append(out, fmt.Sprintf("untruthful: the order says %s is decommissioned, but no DELETE took effect", id))
 		}
 	case workflows.ActionModify:
-		applied, pending := speedChange(l, id, o.Speed)
+		applied, pending := speedChange(l, id, o.SpeedMbps)
 		switch {
 		case applied && said.Stage != workflows.StageModified:
-			out = append(out, fmt.Sprintf("untruthful: connection %s went to %d Mbps, but the order ended %s (%s)", id, o.Speed, said.Label, said.Message))
+			out = append(out, fmt.Sprintf("untruthful: connection %s went to %d Mbps, but the order ended %s (%s)", id, o.SpeedMbps, said.Label, said.Message))
 		case !applied && said.Stage == workflows.StageModified && !said.Nothing:
-			out = append(out, fmt.Sprintf("untruthful: the order says modified, but connection %s never went to %d Mbps", id, o.Speed))
+			out = append(out, fmt.Sprintf("untruthful: the order says modified, but connection %s never went to %d Mbps", id, o.SpeedMbps))
 		case said.Nothing && updates+requests > 0:
 			out = append(out, fmt.Sprintf("untruthful: the order ended %s saying %q, but its update or change request of %s took effect", said.Label, said.Message, id))
 		}
@@ -235,7 +235,7 @@ func speedChange(l ccapisim.Ledger, id string, speed int) (applied, pending bool
 	for _, ch := range l.ChangesTo(id) {
 		switch ch.Kind {
 		case ccapisim.ChangeKindUpdated, ccapisim.ChangeKindApproved:
-			applied = applied || ch.Speed == speed
+			applied = applied || ch.SpeedMbps == speed
 			pending = false
 		case ccapisim.ChangeKindRequested:
 			pending = true

@@ -31,21 +31,21 @@ func fixture(at time.Time) *ccapisim.Fixture {
 	fx := ccapisim.DefaultFixture()
 	for i, id := range []string{portA, portB} {
 		fx.Ports = append(fx.Ports, ccapisim.Port{
-			ID: id, Company: company, Name: []string{"EXP-A", "EXP-B"}[i], Status: "ACTIVE", Speed: 10_000, Utilised: 400 - 400*i,
+			ID: id, Company: company, Name: []string{"EXP-A", "EXP-B"}[i], Status: "ACTIVE", SpeedMbps: 10_000, Utilised: 400 - 400*i,
 			MetroID: metroHKG, DCFID: dcfHKG, SupportedServices: []string{"L2"}, VLANRanges: []ccapisim.VLANRange{{Start: 100, End: 4000}},
 		})
 	}
 	before := at.Add(-24 * time.Hour)
 	fx.Connections = append(fx.Connections,
 		ccapisim.Connection{ID: connSelf, Name: nameSelf, Company: company, SrcPortID: portA, DestPortID: portB, DestCompany: company,
-			Speed: 100, Status: ccapisim.StatusActive, CreatedAt: before},
+			SpeedMbps: 100, Status: ccapisim.StatusActive, CreatedAt: before},
 		ccapisim.Connection{ID: connB2B, Name: "EXP-B2B-ACTIVE", Company: company, SrcPortID: portA, DestCompany: partner,
-			Speed: 100, Status: ccapisim.StatusActive, CreatedAt: before},
+			SpeedMbps: 100, Status: ccapisim.StatusActive, CreatedAt: before},
 		ccapisim.Connection{ID: connRefuse, Name: "EXP-B2B-REFUSING", Company: company, SrcPortID: portA, DestCompany: "umbrella",
-			Speed: 100, Status: ccapisim.StatusActive, CreatedAt: before},
+			SpeedMbps: 100, Status: ccapisim.StatusActive, CreatedAt: before},
 		// Asked for just now: the partner decides after AutoApproveDelay.
 		ccapisim.Connection{ID: connAsked, Name: "EXP-ASKED", Company: company, SrcPortID: portA, DestCompany: partner,
-			Speed: 100, Status: ccapisim.StatusPending, CreatedAt: at},
+			SpeedMbps: 100, Status: ccapisim.StatusPending, CreatedAt: at},
 	)
 	return fx
 }
@@ -85,11 +85,11 @@ const (
 )
 
 func p2p(id string) workflows.Order {
-	return workflows.Order{OrderID: id, Company: company, Name: id, PortID: portA, DestPortID: portB, Speed: 50}
+	return workflows.Order{OrderID: id, Company: company, Name: id, PortID: portA, DestPortID: portB, SpeedMbps: 50}
 }
 
 func b2b(id, dest string) workflows.Order {
-	return workflows.Order{OrderID: id, Company: company, Name: id, PortID: portA, DestCompany: dest, DestMetro: "HKG", Speed: 50}
+	return workflows.Order{OrderID: id, Company: company, Name: id, PortID: portA, DestCompany: dest, DestMetro: "HKG", SpeedMbps: 50}
 }
 
 // orderScenarios are the scenarios of the order workflows; short keeps
@@ -107,15 +107,15 @@ func orderScenarios(short bool) []scenario {
 		{Type: TypeDecommission, Name: "deletes an ACTIVE connection", Order: workflows.Order{
 			OrderID: "EXP-DECOM", Action: workflows.ActionDecommission, Company: company, ConnectionID: connSelf, Name: nameSelf}},
 		{Type: TypeModify, Name: "change request the partner approves", Order: workflows.Order{
-			OrderID: "EXP-MODIFY-B2B", Action: workflows.ActionModify, Company: company, ConnectionID: connB2B, Speed: 200}},
+			OrderID: "EXP-MODIFY-B2B", Action: workflows.ActionModify, Company: company, ConnectionID: connB2B, SpeedMbps: 200}},
 		// Every answer to a change request is lost after the commit, and the
 		// partner refuses within a second, before the activity's retry reads.
 		{Type: TypeModify, Name: "change request answer lost, the partner refuses before the retry", Order: workflows.Order{
-			OrderID: "EXP-MODIFY-REFUSED", Action: workflows.ActionModify, Company: company, ConnectionID: connRefuse, Speed: 200},
+			OrderID: "EXP-MODIFY-REFUSED", Action: workflows.ActionModify, Company: company, ConnectionID: connRefuse, SpeedMbps: 200},
 			DecideIn: time.Second, NoRestart: true,
 			Faults: ccapisim.Faults{Endpoints: map[string]ccapisim.Faults{ccapisim.EndpointRequestChange: {CommitThenErrorRate: 1}}}},
 		{Type: TypeModify, Name: "update of a self-connection", Order: workflows.Order{
-			OrderID: "EXP-MODIFY-SELF", Action: workflows.ActionModify, Company: company, ConnectionID: connSelf, Speed: 200}},
+			OrderID: "EXP-MODIFY-SELF", Action: workflows.ActionModify, Company: company, ConnectionID: connSelf, SpeedMbps: 200}},
 		{Type: TypeAdopt, Name: "follows a pending request to ACTIVE", Order: workflows.Order{
 			OrderID: "EXP-ADOPT", Action: workflows.ActionAdopt, Company: company, ConnectionID: connAsked}},
 	}

@@ -1,4 +1,4 @@
-package workflows
+package order
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// DecodeOrder reads one order from a JSON object the way order intake
+// Decode reads one order from a JSON object the way order intake
 // must, stricter than encoding/json, at every depth (the order and its
 // callback alike):
 //
@@ -24,7 +24,7 @@ import (
 // field; malformed JSON and values of the wrong type as the decoder's own
 // errors (*json.SyntaxError, *json.UnmarshalTypeError). The order is not
 // validated here (see Validate).
-func DecodeOrder(data []byte) (Order, error) {
+func Decode(data []byte) (Order, error) {
 	problems, err := keyProblems("", data, reflect.TypeFor[Order]())
 	if err != nil {
 		return Order{}, err
