@@ -21,6 +21,12 @@ const (
 	MilestoneModified           = "modified"
 )
 
+// Milestones are every milestone, in the order an order may report them.
+func Milestones() []string {
+	return []string{MilestoneOrdered, MilestoneAwaitingAcceptance, MilestoneActive, MilestoneFailed, MilestoneCancelled,
+		MilestoneWithdrawn, MilestoneDecommissioned, MilestoneModified}
+}
+
 // finalMilestone reports whether no milestone follows m.
 func finalMilestone(m string) bool {
 	return m == MilestoneActive || m == MilestoneFailed || m == MilestoneCancelled || m == MilestoneDecommissioned || m == MilestoneModified
