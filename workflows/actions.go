@@ -71,6 +71,7 @@ func (p *Provisioner) runAction(ctx workflow.Context, in Input, waitStage Stage,
 	r.searchable = true
 	r.view.ConnectionID = in.Order.ConnectionID
 	r.callbackURL = callbackURL(r.order, cfg)
+	r.callbackTarget = callbackTarget(r.order, cfg)
 	if in.Wait != nil {
 		r.startedAt, r.callbacksStarted = in.Wait.StartedAt, in.Wait.CallbacksStarted
 		r.resume(in.Wait)
@@ -105,6 +106,10 @@ func (r *orderRun) action(ctx workflow.Context, cfg Config, in Input, waitStage 
 	}
 	if err := r.order.Validate(); err != nil {
 		return r.failNothingOrdered(ErrTypeInvalidOrder, err.Error())
+	}
+	if msg := unknownTarget(r.order, cfg); msg != "" {
+		r.callbackTarget = "" // nowhere to report that
+		return r.failNothingOrdered(ErrTypeInvalidOrder, msg)
 	}
 	f, ok, err := r.check(ctx, cfg)
 	if !ok {

@@ -93,8 +93,15 @@ const (
 	// the histories under testdata/histories that only they replay.
 	revisionWaitAtFloor = 4
 
+	// revisionCallbackTargets: an order whose callback names one of the
+	// worker's CALLBACK_TARGETS (Config.CallbackTargets) reports its
+	// milestones there, and one naming a target the worker does not have
+	// is refused before anything is ordered. Runs of older revisions that
+	// named a target report nowhere, as they began.
+	revisionCallbackTargets = 5
+
 	// codeRevision is this code's revision: the highest above.
-	codeRevision = revisionWaitAtFloor
+	codeRevision = revisionCallbackTargets
 )
 
 // actionsOnce reports whether the run takes revisionActionsOnce.

@@ -55,6 +55,7 @@ func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result
 	if r.since(ctx, changeCallbacks) {
 		r.callbackURL = callbackURL(r.order, cfg)
 	}
+	r.callbackTarget = callbackTarget(r.order, cfg)
 	if in.Wait != nil {
 		r.nameLock, r.nameLockRun, r.startedAt = in.Wait.NameLockID, in.Wait.NameLockRunID, in.Wait.StartedAt
 		r.callbacksStarted, r.notifiedAwaiting = in.Wait.CallbacksStarted, in.Wait.NotifiedAwaiting
@@ -76,6 +77,10 @@ func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result
 		r.callbackURL = "" // nowhere to report that
 		return r.failNothingOrdered(ErrTypeInvalidOrder, fmt.Sprintf("invalid order %q: callback.url: host %s is not one the worker may call (its CALLBACK_ALLOWED_HOSTS)",
 			order.OrderID, hostOf(c.URL)))
+	}
+	if msg := unknownTarget(order, cfg); msg != "" {
+		r.callbackTarget = "" // nowhere to report that
+		return r.failNothingOrdered(ErrTypeInvalidOrder, msg)
 	}
 
 	lookupCtx, stopWatching := ctx, func() {}
