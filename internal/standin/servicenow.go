@@ -27,11 +27,40 @@ type ServiceNow struct {
 	tokens                 map[string]bool
 	tokensIssued           int
 	notes                  map[string][]string // "table/sys_id" → work notes
+	landedBy               map[string][]string // "table/sys_id" → "basic" or "bearer", per note
+}
+
+// AddOAuthClient lets the OAuth application clientID, clientSecret in too
+// (the instance's users keep Basic).
+func (s *ServiceNow) AddOAuthClient(clientID, clientSecret string) {
+	s.mu2.Lock()
+	defer s.mu2.Unlock()
+	s.clientID, s.clientSecret = clientID, clientSecret
+}
+
+// LandedBy is how each of the record's work notes was authenticated:
+// "basic" or "bearer", in order.
+func (s *ServiceNow) LandedBy(table, sysID string) []string {
+	s.mu2.Lock()
+	defer s.mu2.Unlock()
+	return append([]string(nil), s.landedBy[table+"/"+sysID]...)
+}
+
+// IssuedTokens are the access tokens the token endpoint gave, for a test
+// to look for where they must not be.
+func (s *ServiceNow) IssuedTokens() []string {
+	s.mu2.Lock()
+	defer s.mu2.Unlock()
+	var out []string
+	for t := range s.tokens {
+		out = append(out, t)
+	}
+	return out
 }
 
 // NewServiceNow is a stand-in instance whose user (Basic) may write.
 func NewServiceNow(t testing.TB, user, password string) *ServiceNow {
-	s := &ServiceNow{user: user, password: password, tokens: map[string]bool{}, notes: map[string][]string{}}
+	s := &ServiceNow{user: user, password: password, tokens: map[string]bool{}, notes: map[string][]string{}, landedBy: map[string][]string{}}
 	s.server = newServer(t, http.HandlerFunc(s.serve))
 	return s
 }
@@ -39,7 +68,7 @@ func NewServiceNow(t testing.TB, user, password string) *ServiceNow {
 // NewServiceNowOAuth is a stand-in instance with an OAuth application
 // (client credentials grant): the Table API takes its bearer tokens only.
 func NewServiceNowOAuth(t testing.TB, clientID, clientSecret string) *ServiceNow {
-	s := &ServiceNow{clientID: clientID, clientSecret: clientSecret, tokens: map[string]bool{}, notes: map[string][]string{}}
+	s := &ServiceNow{clientID: clientID, clientSecret: clientSecret, tokens: map[string]bool{}, notes: map[string][]string{}, landedBy: map[string][]string{}}
 	s.server = newServer(t, http.HandlerFunc(s.serve))
 	return s
 }
@@ -73,7 +102,8 @@ func (s *ServiceNow) serve(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed")
 		return
 	}
-	if !s.authorized(r) {
+	by := s.authorized(r)
+	if by == "" {
 		s.refuse(w, r, http.StatusUnauthorized, "User Not Authenticated")
 		return
 	}
@@ -94,28 +124,35 @@ func (s *ServiceNow) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu2.Lock()
 	s.notes[table+"/"+sysID] = append(s.notes[table+"/"+sysID], note)
+	s.landedBy[table+"/"+sysID] = append(s.landedBy[table+"/"+sysID], by)
 	s.mu2.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = fmt.Fprintf(w, `{"result":{"sys_id":%s,"work_notes":""}}`, quote(sysID))
 }
 
-// authorized checks Basic, or a bearer token the endpoint issued.
-func (s *ServiceNow) authorized(r *http.Request) bool {
-	if s.clientID == "" {
-		user, password, ok := r.BasicAuth()
-		return ok && user == s.user && password == s.password
+// authorized checks Basic (a user's), or a bearer token the endpoint
+// issued, and says which ("" for neither).
+func (s *ServiceNow) authorized(r *http.Request) string {
+	if user, password, ok := r.BasicAuth(); ok && s.user != "" && user == s.user && password == s.password {
+		return "basic"
 	}
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	s.mu2.Lock()
 	defer s.mu2.Unlock()
-	return ok && s.tokens[token]
+	if ok && s.tokens[token] {
+		return "bearer"
+	}
+	return ""
 }
 
 // token is the OAuth2 token endpoint (RFC 6749 4.4): a form POST with
 // grant_type=client_credentials and the client's id and secret, in the
 // form (as ServiceNow documents it) or as Basic (RFC 6749 2.3.1).
 func (s *ServiceNow) token(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost || s.clientID == "" {
+	s.mu2.Lock()
+	clientID, clientSecret := s.clientID, s.clientSecret
+	s.mu2.Unlock()
+	if r.Method != http.MethodPost || clientID == "" {
 		s.refuse(w, r, http.StatusMethodNotAllowed, "no token endpoint here")
 		return
 	}
@@ -135,7 +172,7 @@ func (s *ServiceNow) token(w http.ResponseWriter, r *http.Request) {
 	if !basic {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
-	if id != s.clientID || secret != s.clientSecret {
+	if id != clientID || secret != clientSecret {
 		s.refuse(w, r, http.StatusUnauthorized, "invalid_client")
 		return
 	}
