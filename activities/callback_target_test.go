@@ -101,3 +101,22 @@ func TestDeliverCallbackToTargets(t *testing.T) {
 		t.Errorf("an unknown target is final here: %v", err)
 	}
 }
+
+// A token endpoint that refuses the client is tried again (credentials
+// fixed in the worker's environment take effect at its restart), and its
+// error names the endpoint's host and status, never the secret.
+func TestDeliverCallbackTokenRefused(t *testing.T) {
+	sn := standin.NewServiceNowOAuth(t, "client-1", "the-right-secret")
+	set := loadRecipes(t, standin.Recipes(t, nil, sn), map[string]string{"JIRA_EMAIL": "e", "JIRA_API_TOKEN": "t", "SERVICENOW_USER": "u", "SERVICENOW_PASSWORD": "p",
+		"SERVICENOW_CLIENT_ID": "client-1", "SERVICENOW_CLIENT_SECRET": "a-wrong-secret-3"})
+	at := newActTest(t)
+	at.acts.Callbacks = activities.Callbacks{Targets: set}
+	_, err := at.env.ExecuteActivity(at.acts.DeliverCallback, activities.CallbackEvent{Target: "servicenow-oauth", Ticket: "abc", OrderID: "O1", Milestone: "active"})
+	appErr := appError(t, err)
+	if appErr.NonRetryable() || !strings.Contains(err.Error(), "oauth2 token request to "+sn.Host()+": 401") || strings.Contains(err.Error(), "a-wrong-secret-3") {
+		t.Errorf("error %v", err)
+	}
+	if len(sn.WorkNotes("change_request", "abc")) != 0 {
+		t.Errorf("a note landed without a token")
+	}
+}

@@ -3,8 +3,10 @@ package targets
 import (
 	"context"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
+	"text/template"
 	"time"
 )
 
@@ -152,4 +154,18 @@ func asRender(err error, re **RenderError) bool {
 	r, ok := err.(*RenderError)
 	*re = r
 	return ok
+}
+
+// Whatever the url template (Parse refuses one that could), the request
+// goes to the target's literal scheme and host or not at all.
+func TestRequestRefusesAnotherHost(t *testing.T) {
+	target := &Target{name: "t", scheme: "https", host: "h.example", method: "POST",
+		url:       template.Must(template.New("url").Funcs(funcs).Parse("https://h.example{{.Ticket}}/x")),
+		authorize: func(*http.Request, []byte) error { return nil }}
+	for _, ticket := range []string{".evil.example", ":1@evil.example", "@evil.example"} {
+		req, err := target.Request(context.Background(), Event{Ticket: ticket}, nil)
+		if err == nil {
+			t.Errorf("ticket %q: a request to %s", ticket, req.URL.Host)
+		}
+	}
 }
