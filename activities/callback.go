@@ -98,6 +98,8 @@ func (a *Activities) DeliverCallback(ctx context.Context, e CallbackEvent) error
 	switch {
 	case errors.As(err, &appErr) && appErr.NonRetryable():
 		result = callbackFailed
+	case err != nil && lastAttempt(activity.GetInfo(ctx), time.Now()):
+		result = callbackFailed // the day of retries is over
 	case err != nil:
 		result = callbackRetried
 	}
@@ -226,4 +228,27 @@ func (a *Activities) deliverToTarget(ctx context.Context, e CallbackEvent) error
 	default:
 		return temporal.NewApplicationError(fmt.Sprintf("callback target %q (%s): %d", t.Name(), t.Host(), code), ErrTypeAPIUnavailable)
 	}
+}
+
+// lastAttempt reports whether no retry follows a failed attempt: the next
+// one, after the retry policy's backoff, would start after the activity's
+// schedule-to-close deadline (the day of callbackOptions), so the server
+// will not schedule it.
+func lastAttempt(info activity.Info, now time.Time) bool {
+	p := info.RetryPolicy
+	if info.ScheduleToCloseTimeout <= 0 || p == nil {
+		return false
+	}
+	if p.MaximumAttempts > 0 && info.Attempt >= p.MaximumAttempts {
+		return true
+	}
+	backoff := float64(p.InitialInterval)
+	for i := int32(1); i < info.Attempt && (p.MaximumInterval <= 0 || backoff < float64(p.MaximumInterval)); i++ {
+		backoff *= max(p.BackoffCoefficient, 1)
+	}
+	next := time.Duration(backoff)
+	if p.MaximumInterval > 0 {
+		next = min(next, p.MaximumInterval)
+	}
+	return now.Add(next).After(info.ScheduledTime.Add(info.ScheduleToCloseTimeout))
 }
