@@ -56,7 +56,7 @@ func TestDeliverCallbackToTargets(t *testing.T) {
 			t.Fatalf("%s: %v", d.target, err)
 		}
 	}
-	want := "Layer 2 order CHG1: active (connection c1, ACTIVE) "
+	want := "Layer 2 order CHG1: active (connection c1, ACTIVE)"
 	if got := jira.Comments("NET-42"); len(got) != 1 || got[0] != want {
 		t.Errorf("jira comments %q, refused %q", got, jira.Refused())
 	}

@@ -66,7 +66,7 @@ func TestTicketingTargetsReceiveMilestones(t *testing.T) {
 		}
 		want := []string{
 			"Layer 2 order " + o.id + ": ordered (connection " + res.ConnectionID + ", ",
-			"Layer 2 order " + o.id + ": active (connection " + res.ConnectionID + ", ACTIVE) ",
+			"Layer 2 order " + o.id + ": active (connection " + res.ConnectionID + ", ACTIVE)",
 		}
 		for deadline := time.Now().Add(time.Minute); len(o.landed()) < len(want); time.Sleep(100 * time.Millisecond) {
 			if time.Now().After(deadline) {

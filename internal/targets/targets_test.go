@@ -2,8 +2,10 @@ package targets
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"text/template"
@@ -166,6 +168,38 @@ func TestRequestRefusesAnotherHost(t *testing.T) {
 		req, err := target.Request(context.Background(), Event{Ticket: ticket}, nil)
 		if err == nil {
 			t.Errorf("ticket %q: a request to %s", ticket, req.URL.Host)
+		}
+	}
+}
+
+// The recipes' text leaves out what an event does not have.
+func TestRecipeText(t *testing.T) {
+	data, err := os.ReadFile("../../examples/callbacks/targets.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Parse(data, opts(map[string]string{"JIRA_EMAIL": "e", "JIRA_API_TOKEN": "t", "SERVICENOW_USER": "u", "SERVICENOW_PASSWORD": "p",
+		"SERVICENOW_CLIENT_ID": "i", "SERVICENOW_CLIENT_SECRET": "s"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, _ := s.Get("servicenow")
+	for _, tt := range []struct {
+		e    Event
+		want string
+	}{
+		{Event{OrderID: "O1", Ticket: "abc", Milestone: "active", ConnectionID: "c1", APIStatus: "ACTIVE"}, "Layer 2 order O1: active (connection c1, ACTIVE)"},
+		{Event{OrderID: "O1", Ticket: "abc", Milestone: "failed", Reason: `port "P" is "DISABLED"`}, `Layer 2 order O1: failed. port "P" is "DISABLED"`},
+	} {
+		req, err := target.Request(context.Background(), tt.e, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			WorkNotes string `json:"work_notes"`
+		}
+		if err := json.NewDecoder(req.Body).Decode(&body); err != nil || body.WorkNotes != tt.want {
+			t.Errorf("work_notes %q (%v), want %q", body.WorkNotes, err, tt.want)
 		}
 	}
 }
