@@ -159,8 +159,8 @@ func unknownTarget(o Order, cfg Config) string {
 }
 
 // CallbacksView is what became of an order's milestones so far: the
-// callbacks workflow's answer to QueryCallbacks (`starter`'s status of
-// the order outlives it; this is the delivery's own).
+// callbacks workflow's answer to QueryCallbacks. The order's own status
+// cannot say it: delivery runs here, and often after the order ended.
 type CallbacksView struct {
 	// Target names where they go: a target's name, CALLBACK_URL, or "url"
 	// for the order's own callback URL.
