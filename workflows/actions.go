@@ -72,6 +72,7 @@ func (p *Provisioner) runAction(ctx workflow.Context, in Input, waitStage Stage,
 	r.searchable = true
 	r.view.ConnectionID = in.Order.ConnectionID
 	r.callbackURL = callbackURL(r.order, cfg)
+	r.callbackTarget = callbackTarget(r.order, r.since(ctx, changeCallbackTargets))
 	if in.Wait != nil {
 		r.startedAt, r.callbacksStarted = in.Wait.StartedAt, in.Wait.CallbacksStarted
 		r.resume(in.Wait)
@@ -106,6 +107,10 @@ func (r *orderRun) action(ctx workflow.Context, cfg Config, in Input, waitStage 
 	}
 	if err := r.order.Validate(); err != nil {
 		return r.failNothingOrdered(ErrTypeInvalidOrder, err.Error())
+	}
+	if msg := unknownTarget(r.order, cfg, r.since(ctx, changeCallbackTargets)); msg != "" {
+		r.callbackTarget = "" // nowhere to report that
+		return r.failNothingOrdered(ErrTypeInvalidOrder, msg)
 	}
 	f, ok, err := r.check(ctx, cfg)
 	if !ok {

@@ -1,6 +1,9 @@
 package workflows
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/api/enums/v1"
@@ -21,6 +24,12 @@ const (
 	MilestoneModified           = "modified"
 )
 
+// Milestones are every milestone, in the order an order may report them.
+func Milestones() []string {
+	return []string{MilestoneOrdered, MilestoneAwaitingAcceptance, MilestoneActive, MilestoneFailed, MilestoneCancelled,
+		MilestoneWithdrawn, MilestoneDecommissioned, MilestoneModified}
+}
+
 // finalMilestone reports whether no milestone follows m.
 func finalMilestone(m string) bool {
 	return m == MilestoneActive || m == MilestoneFailed || m == MilestoneCancelled || m == MilestoneDecommissioned || m == MilestoneModified
@@ -31,6 +40,8 @@ const (
 	CallbacksWorkflowName = "L2OrderCallbacks"
 	// SignalCallbackEvent gives the callbacks workflow its next event.
 	SignalCallbackEvent = "callback-event"
+	// QueryCallbacks answers the callbacks workflow's CallbacksView.
+	QueryCallbacks = "callbacks"
 	// callbacksIdleLimit ends a callbacks workflow that heard nothing for
 	// this long (its order was terminated, say).
 	callbacksIdleLimit = 31 * 24 * time.Hour
@@ -47,7 +58,7 @@ func CallbacksWorkflowID(orderID string) string { return "l2-callbacks-" + order
 // order (ParentClosePolicy ABANDON). It runs in a disconnected context, so
 // that the milestones of a cancelled order still go out.
 func (r *orderRun) notify(milestone string) {
-	if r.callbackURL == "" || milestone == MilestoneAwaitingAcceptance && r.notifiedAwaiting {
+	if r.callbackURL == "" && r.callbackTarget == "" || milestone == MilestoneAwaitingAcceptance && r.notifiedAwaiting {
 		return
 	}
 	ctx, _ := workflow.NewDisconnectedContext(r.ctx)
@@ -55,9 +66,12 @@ func (r *orderRun) notify(milestone string) {
 		OrderID: r.order.OrderID, Milestone: milestone,
 		ConnectionID: r.view.ConnectionID, APIStatus: string(r.view.APIStatus), Reason: r.view.Reason, Time: workflow.Now(ctx),
 	}
-	if r.callbackURL == activities.DefaultCallback {
+	switch {
+	case r.callbackTarget != "":
+		event.Target = r.callbackTarget // its URL and credentials stay in the worker
+	case r.callbackURL == activities.DefaultCallback:
 		event.Target = activities.DefaultCallback // the URL stays in the worker's environment
-	} else {
+	default:
 		event.URL = r.callbackURL
 	}
 	if r.order.Callback != nil {
@@ -119,6 +133,51 @@ func callbackURL(o Order, cfg Config) string {
 	return ""
 }
 
+// callbackTarget is the worker's target the order's milestones go to:
+// the one its callback names, in a run that takes changeCallbackTargets
+// (since); "" for none, and for a dry run.
+func callbackTarget(o Order, since bool) string {
+	if o.DryRun || o.Callback == nil || !since {
+		return ""
+	}
+	return o.Callback.Target
+}
+
+// unknownTarget is why an order whose callback names a target the worker
+// does not have is refused ("" if it is not): before anything is ordered,
+// and for good, since no retry makes the name known. The workflow knows
+// the names from its recorded settings (Config.CallbackTargets). Runs
+// that do not take changeCallbackTargets (since) refuse nothing.
+func unknownTarget(o Order, cfg Config, since bool) string {
+	if o.Callback == nil || o.Callback.Target == "" || !since || slices.Contains(cfg.CallbackTargets, o.Callback.Target) {
+		return ""
+	}
+	known := "it has none"
+	if len(cfg.CallbackTargets) > 0 {
+		known = strings.Join(cfg.CallbackTargets, ", ")
+	}
+	return fmt.Sprintf("invalid order %q: callback.target: %q is not one of the worker's CALLBACK_TARGETS (%s)", o.OrderID, o.Callback.Target, known)
+}
+
+// CallbacksView is what became of an order's milestones so far: the
+// callbacks workflow's answer to QueryCallbacks. The order's own status
+// cannot say it: delivery runs here, and often after the order ended.
+type CallbacksView struct {
+	// Target names where they go: a target's name, CALLBACK_URL, or "url"
+	// for the order's own callback URL.
+	Target    string            `json:"target"`
+	Delivered []string          `json:"delivered,omitempty"`
+	Failed    []CallbackFailure `json:"failed,omitempty"`
+	Pending   []string          `json:"pending,omitempty"`
+}
+
+// CallbackFailure is a milestone that was not delivered, and why: a 4xx
+// other than 408 and 429 (final at once), or a day of retries.
+type CallbackFailure struct {
+	Milestone string `json:"milestone"`
+	Error     string `json:"error"`
+}
+
 // OrderCallbacks is the callbacks workflow: it delivers one order's
 // milestones, one after the other, each retried for up to a day
 // (callbackOptions), and ends once the final one is delivered.
@@ -126,6 +185,22 @@ func (p *Provisioner) OrderCallbacks(ctx workflow.Context, first activities.Call
 	logger := workflow.GetLogger(ctx)
 	events := workflow.GetSignalChannel(ctx, SignalCallbackEvent)
 	queue := []activities.CallbackEvent{first}
+	view := CallbacksView{Target: first.Target}
+	var inFlight []string // the milestone being delivered
+	if view.Target == "" {
+		view.Target = "url"
+	}
+	// A query handler sends no command: histories replay as they were.
+	if err := workflow.SetQueryHandler(ctx, QueryCallbacks, func() (CallbacksView, error) {
+		v := view
+		v.Pending = append([]string(nil), inFlight...)
+		for _, e := range queue {
+			v.Pending = append(v.Pending, e.Milestone)
+		}
+		return v, nil
+	}); err != nil {
+		return err
+	}
 	var a *activities.Activities
 	for final := false; ; {
 		var next activities.CallbackEvent
@@ -142,10 +217,14 @@ func (p *Provisioner) OrderCallbacks(ctx workflow.Context, first activities.Call
 			queue = append(queue, next)
 		}
 		e := queue[0]
-		queue = queue[1:]
+		queue, inFlight = queue[1:], []string{e.Milestone}
 		if err := workflow.ExecuteActivity(callbackOptions(ctx), a.DeliverCallback, e).Get(ctx, nil); err != nil {
 			logger.Error("Milestone not delivered; the next ones go on", "orderId", e.OrderID, "milestone", e.Milestone, "error", err)
+			view.Failed = append(view.Failed, CallbackFailure{Milestone: e.Milestone, Error: rootMessage(err)})
+		} else {
+			view.Delivered = append(view.Delivered, e.Milestone)
 		}
+		inFlight = nil
 		final = final || finalMilestone(e.Milestone)
 	}
 }

@@ -157,3 +157,61 @@ func TestWorkerCallbackURL(t *testing.T) {
 		t.Errorf("milestones %s: %+v", names, *got)
 	}
 }
+
+// An order's callback may name one of the worker's targets: its events
+// name the target (the worker's file holds its URL and credentials) and
+// carry the ticket.
+func TestCallbackTarget(t *testing.T) {
+	w := newWFTest(t, Config{CallbackTargets: []string{"jira", "servicenow"}})
+	got := w.milestones()
+	w.ports(goodPorts())
+	w.submit(ccapi.StatusCreating)
+	w.statuses(st(ccapi.StatusActive))
+	o := validP2P()
+	o.Callback = &Callback{Target: "jira", Ticket: "NET-42"}
+	if _, err := w.run(o); err != nil {
+		t.Fatal(err)
+	}
+	if names := milestoneNames(*got); names != "ordered,active" {
+		t.Fatalf("milestones %s", names)
+	}
+	for _, e := range *got {
+		if e.Target != "jira" || e.URL != "" || e.Ticket != "NET-42" {
+			t.Errorf("event %+v", e)
+		}
+	}
+}
+
+// An order naming a target the worker does not have is refused before
+// anything is ordered, for good.
+func TestCallbackTargetUnknown(t *testing.T) {
+	for _, o := range []Order{validP2P(), decommission()} {
+		w := newWFTest(t, Config{CallbackTargets: []string{"jira"}})
+		got := w.milestones()
+		w.ports(goodPorts())
+		w.submit(ccapi.StatusCreating)
+		o.Callback = &Callback{Target: "servicenow", Ticket: "CHG1"}
+		_, err := w.run(o)
+		failure(t, err, ErrTypeInvalidOrder, `callback.target: "servicenow" is not one of the worker's CALLBACK_TARGETS (jira)`)
+		if w.submits != 0 || len(*got) != 0 {
+			t.Errorf("%s: %d PUTs, %d callbacks", o.Action, w.submits, len(*got))
+		}
+	}
+}
+
+// A run of a revision before targets reports nowhere, as it began.
+func TestCallbackTargetBeforeItsRevision(t *testing.T) {
+	w := newWFTestAt(t, Config{CallbackTargets: []string{"jira"}}, revisionWaitAtFloor)
+	got := w.milestones()
+	w.ports(goodPorts())
+	w.submit(ccapi.StatusCreating)
+	w.statuses(st(ccapi.StatusActive))
+	o := validP2P()
+	o.Callback = &Callback{Target: "nope", Ticket: "NET-42"}
+	if _, err := w.run(o); err != nil {
+		t.Fatal(err)
+	}
+	if len(*got) != 0 {
+		t.Errorf("events %+v", *got)
+	}
+}

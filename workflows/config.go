@@ -53,6 +53,10 @@ type Config struct {
 	// always may).
 	DefaultCallbackHost  string   `json:"defaultCallbackHost,omitempty"`
 	CallbackAllowedHosts []string `json:"callbackAllowedHosts,omitempty"`
+	// CallbackTargets are the names of the worker's CALLBACK_TARGETS, which
+	// an order's callback.target may name. Names only: a target's URL,
+	// body and credentials stay in the worker, for the callback activity.
+	CallbackTargets []string `json:"callbackTargets,omitempty"`
 	// CallbackURL is the whole CALLBACK_URL, as workers recorded it before
 	// DefaultCallbackHost: read from their histories, so that their runs
 	// replay and report as they began; never set now.

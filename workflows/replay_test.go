@@ -84,6 +84,14 @@ var pathsSinceWaitAtFloor = []string{
 	"refresh-and-cancel-in-one-task", // a refresh and a cancel while a read is pending
 }
 
+// pathsSinceCallbackTargets are the paths recorded since
+// revisionCallbackTargets: an order whose callback names a worker's
+// target, and one naming a target the worker does not have.
+var pathsSinceCallbackTargets = []string{
+	"callbacks-target-notified", // milestones to the jira target, by name
+	"callbacks-target-unknown",  // refused before anything was ordered
+}
+
 // longWait are the create order's paths that continued as new, before
 // revisionWaitAtFloor.
 var longWait = []string{
@@ -93,7 +101,7 @@ var longWait = []string{
 
 // recordedPaths are the paths each recorded set must cover.
 var recordedPaths = map[string][]string{
-	".":  slices.Concat(pathsSinceV4, pathsSinceActionsOnce, pathsSinceAdversarialTiming, pathsSinceWaitAtFloor),
+	".":  slices.Concat(pathsSinceV4, pathsSinceActionsOnce, pathsSinceAdversarialTiming, pathsSinceWaitAtFloor, pathsSinceCallbackTargets),
 	"v6": slices.Concat(pathsSinceV4, longWait, pathsSinceActionsOnce, pathsSinceAdversarialTiming),
 	"v5": slices.Concat(pathsSinceV4, longWait),
 	// v4 also keeps a lock released by signal: today's locks leave no

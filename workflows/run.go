@@ -56,7 +56,10 @@ type orderRun struct {
 	// callbackURL is where milestones go ("" for none, and for orders
 	// started before changeCallbacks); callbacksStarted says the callbacks
 	// workflow runs; notifiedAwaiting that awaiting-acceptance went out.
-	callbackURL                        string
+	callbackURL string
+	// callbackTarget, instead, names the worker's target milestones go to
+	// (revisionCallbackTargets).
+	callbackTarget                     string
 	callbacksStarted, notifiedAwaiting bool
 	// srcPortID is an action order's connection's source port, once it is
 	// shown to be the company's (its reads confirm a 404 against it).

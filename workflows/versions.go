@@ -121,6 +121,12 @@ const (
 	// order does, by identity (ReleaseConnectionName), not by the older
 	// signal (namelock.go, nameHold.bySignal).
 	changeOneNameRelease
+	// changeCallbackTargets (revision 7): an order whose callback names one
+	// of the worker's CALLBACK_TARGETS (Config.CallbackTargets) reports its
+	// milestones there, and one naming a target the worker does not have
+	// is refused before anything is ordered. Runs of older revisions that
+	// named a target report nowhere, as they began.
+	changeCallbackTargets
 )
 
 // Revisions recorded in Config.Revision.
@@ -129,11 +135,12 @@ const (
 	revisionActionsOnce = 3
 	revisionWaitAtFloor = 4
 
-	revisionFirstReadTimer = 5
-	revisionOneNameRelease = 6
+	revisionFirstReadTimer  = 5
+	revisionOneNameRelease  = 6
+	revisionCallbackTargets = 7
 
 	// codeRevision is this code's revision: the highest above.
-	codeRevision = revisionOneNameRelease
+	codeRevision = revisionCallbackTargets
 )
 
 // version is one row of the table: a change, how runs record it, what it
@@ -359,6 +366,14 @@ var versions = []version{
 		histories: historiesBeforeRevision5,
 		released:  "2e17f61 (merge of lock), 2026-12-06",
 		removable: "no open create order run started before its rollout (such a run fails or ends within the lock activity's hour of retries); not before 2027-01-08",
+	},
+	{
+		change: changeCallbackTargets, revision: revisionCallbackTargets,
+		gates:     []string{"provision", "runAction", "action"},
+		legacy:    "none but a branch: a run before it that named a target reports nowhere and refuses nothing (callbackTarget's and unknownTarget's since false)",
+		histories: historiesBeforeRevision5,
+		released:  "merge of targets, 2026-12-06",
+		removable: "no open run of an order type started before its rollout; not before 2027-01-08",
 	},
 }
 

@@ -57,6 +57,7 @@ func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result
 		r.callbackURL = callbackURL(r.order, cfg)
 	}
 	r.nameLock = r.newNameLock(ctx, cfg)
+	r.callbackTarget = callbackTarget(r.order, r.since(ctx, changeCallbackTargets))
 	if in.Wait != nil {
 		r.nameHold = r.nameLock.resume(r.order.PortID, r.order.Name, in.Wait.NameLockID, in.Wait.NameLockRunID)
 		r.startedAt = in.Wait.StartedAt
@@ -79,6 +80,10 @@ func (r *orderRun) provision(ctx workflow.Context, cfg Config, in Input) (Result
 		r.callbackURL = "" // nowhere to report that
 		return r.failNothingOrdered(ErrTypeInvalidOrder, fmt.Sprintf("invalid order %q: callback.url: host %s is not one the worker may call (its CALLBACK_ALLOWED_HOSTS)",
 			order.OrderID, hostOf(c.URL)))
+	}
+	if msg := unknownTarget(order, cfg, r.since(ctx, changeCallbackTargets)); msg != "" {
+		r.callbackTarget = "" // nowhere to report that
+		return r.failNothingOrdered(ErrTypeInvalidOrder, msg)
 	}
 
 	lookupCtx, stopWatching := ctx, func() {}

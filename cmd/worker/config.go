@@ -16,6 +16,8 @@ import (
 	"github.com/cc-l2/provisioner/internal/logging"
 	"github.com/cc-l2/provisioner/internal/outbound"
 	"github.com/cc-l2/provisioner/internal/secret"
+	"github.com/cc-l2/provisioner/internal/signature"
+	"github.com/cc-l2/provisioner/internal/targets"
 	"github.com/cc-l2/provisioner/internal/temporalclient"
 	"github.com/cc-l2/provisioner/workflows"
 )
@@ -44,6 +46,10 @@ type Config struct {
 	CallbackURL          secret.Secret `env:"CALLBACK_URL" desc:"where orders without a callback of their own report their milestones (POST, signed); empty for nowhere; may hold credentials (user:password@, ?token=), never printed nor recorded"`
 	CallbackSecret       secret.Secret `env:"CALLBACK_SECRET" desc:"HMAC-SHA256 key signing every callback (X-Signature-256); required with CALLBACK_URL or CALLBACK_ALLOWED_HOSTS (never printed)"`
 	CallbackAllowedHosts []string      `env:"CALLBACK_ALLOWED_HOSTS" envSeparator:"," desc:"comma-separated hosts (or host:port) an order's own callback.url may name; CALLBACK_URL's host always may"`
+	CallbackTargets      string        `env:"CALLBACK_TARGETS" desc:"path of a YAML file of named callback targets (a ticketing system's own API: URL and body templates, method, auth from environment variables it names) an order's callback.target may name; the worker refuses to start if it does not load"`
+	// targets is CALLBACK_TARGETS loaded (loadConfig): credentials read,
+	// templates compiled.
+	targets *targets.Set
 
 	ActivationTimeoutPortToPort time.Duration `env:"ACTIVATION_TIMEOUT_PORT_TO_PORT" desc:"how long a port-to-port order may take to become ACTIVE"`
 	ActivationTimeoutB2B        time.Duration `env:"ACTIVATION_TIMEOUT_B2B" desc:"how long a business-to-business order may wait for the partner to accept"`
@@ -106,7 +112,27 @@ func loadConfig(environ map[string]string) (Config, error) {
 	cfg := defaults()
 	err := config.Load(&cfg, environ)
 	cfg.HTTPAddr = httpAddr(environ)
+	if err == nil && cfg.CallbackTargets != "" {
+		if cfg.targets, err = cfg.loadTargets(environ); err != nil {
+			return cfg, new(config.Error).Add(err.Error()).Err()
+		}
+	}
 	return cfg, err
+}
+
+// loadTargets loads CALLBACK_TARGETS, with the credentials it names from
+// environ; its error names the target and the field, never a value.
+func (c Config) loadTargets(environ map[string]string) (*targets.Set, error) {
+	var sign func([]byte) string
+	if c.CallbackSecret.IsSet() {
+		sign = func(body []byte) string { return signature.Sign(c.CallbackSecret, body) }
+	}
+	return targets.Load(c.CallbackTargets, targets.Options{
+		Getenv:       func(name string) (string, bool) { v, ok := environ[name]; return v, ok },
+		Sign:         sign,
+		Milestones:   workflows.Milestones(),
+		AllowedHosts: c.CallbackAllowedHosts,
+	})
 }
 
 // Problems checks what the tags cannot express.
@@ -185,6 +211,7 @@ func (c Config) Workflow() workflows.Config {
 	// here, for the callback activity (Callbacks).
 	wf.DefaultCallbackHost = c.callbackHost()
 	wf.CallbackAllowedHosts = c.CallbackAllowedHosts
+	wf.CallbackTargets = c.targets.Names() // names only: the rest holds secrets
 	wf.APIRateLimited = c.CCAPIMaxRPS > 0
 	return wf
 }
@@ -195,7 +222,7 @@ func (c Config) Callbacks() activities.Callbacks {
 	if host := c.callbackHost(); host != "" {
 		hosts = append(hosts, host)
 	}
-	return activities.Callbacks{Secret: c.CallbackSecret, DefaultURL: c.CallbackURL, AllowedHosts: hosts, HTTP: outbound.NewClient(hosts)}
+	return activities.Callbacks{Secret: c.CallbackSecret, DefaultURL: c.CallbackURL, AllowedHosts: hosts, HTTP: outbound.NewClient(hosts), Targets: c.targets}
 }
 
 // callbackHost is CALLBACK_URL's host (and port), without its

@@ -211,8 +211,8 @@ func TestHelpListsEveryVariable(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
-	if n := len(params); n != 30 {
-		t.Fatalf("len(params) = %d, want 30", n)
+	if n := len(params); n != 31 {
+		t.Fatalf("len(params) = %d, want 31", n)
 	}
 	// Defaults kept outside the tags (the workflow's, the client's) are
 	// shown as the loader applies them.

@@ -42,6 +42,7 @@ var metricHelp = map[string]string{
 	"l2_orders_started_total":           "Orders started, by kind (port-to-port, business-to-business, decommission, modify, adopt); a worker restart or a continue-as-new never counts one twice",
 	"l2_orders_ended_total":             "Orders ended, by kind and outcome: active, cancelled, dry-run, decommissioned, modified, or the failure type (PrecheckFailed, ConnectionFailed, ActivationTimeout, OutcomeUnknown, ...)",
 	"l2_puts_total":                     "Layer 2 PUTs (billable orders), by result: sent, recovered (a PUT in doubt whose connection was found), refused (nothing was created)",
+	"l2_callbacks_total":                "callback delivery attempts, by target (a CALLBACK_TARGETS name, CALLBACK_URL, or url) and result: delivered, retried, failed (final)",
 	"l2_time_to_active_seconds":         "Seconds from an order's start until its connection was ACTIVE, by kind",
 	"l2_orders_awaiting":                "Orders now waiting for ACTIVE or a partner's acceptance, by kind, from Temporal's visibility store (every worker reports the same)",
 	"l2_orders_awaiting_oldest_seconds": "Seconds the longest-waiting of those orders has waited since its connection was ordered, by kind",
