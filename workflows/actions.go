@@ -35,18 +35,6 @@ func WorkflowType(o Order) string {
 	return WorkflowName
 }
 
-// Stages of the actions, besides validating, active, failed, cancelled
-// and dry-run.
-const (
-	StageChecking         Stage = "checking"          // reading the connection and checking the order against it
-	StageDeleting         Stage = "deleting"          // the DELETE went out; waiting for DELETED
-	StageDecommissioned   Stage = "decommissioned"    // it is gone
-	StageModifying        Stage = "modifying"         // the update or change request is going out
-	StageAwaitingApproval Stage = "awaiting-approval" // the other party must approve the change
-	StageModified         Stage = "modified"          // the new speed applies
-	StageFollowing        Stage = "following"         // an adopted connection, until it is ACTIVE
-)
-
 // Phases of an action's wait, carried across continue-as-new in
 // WaitState.Phase.
 const (
