@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"errors"
-	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -99,17 +98,4 @@ func (r *orderRun) action(ctx workflow.Context, cfg Config, in Input, waitStage 
 
 func (r *orderRun) connectionRef() activities.ConnectionRef {
 	return activities.ConnectionRef{OrderID: r.order.OrderID, Company: r.order.Company, ConnectionID: r.order.ConnectionID, PortID: r.srcPortID}
-}
-
-// actionOptions: an update, change request or DELETE of an order from
-// before revisionActionsOnce (since, sendOptions). Each attempt reads the
-// connection first and sends nothing when the change is already there;
-// a change that lands after that read, or that the other party decided
-// meanwhile, is sent twice, which is why it was replaced.
-func actionOptions(ctx workflow.Context, cfg Config) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    2*cfg.APITimeout + callMargin,
-		ScheduleToCloseTimeout: time.Hour,
-		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
-	})
 }
