@@ -125,3 +125,20 @@ func portInfo(p ccapi.Port) PortInfo {
 		RemainingMbps: p.Capacity.Remaining,
 	}
 }
+
+// PortRef names one port of a company.
+type PortRef struct {
+	OrderID string `json:"orderId"`
+	Company string `json:"company"`
+	PortID  string `json:"portId"`
+}
+
+// ReadPort reads one port (Found false when the API does not know it).
+func (a *Activities) ReadPort(ctx context.Context, in PortRef) (PortInfo, error) {
+	ctx = ccapi.WithCorrelationID(ctx, in.OrderID)
+	p, err := a.readPort(ctx, in.Company, in.PortID, "")
+	if err != nil || p == nil {
+		return PortInfo{ID: in.PortID}, err
+	}
+	return portInfo(*p), nil
+}

@@ -4,9 +4,13 @@
 package internal_test
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cc-l2/provisioner/internal/readme"
 )
 
 const module = "github.com/cc-l2/provisioner/"
@@ -49,5 +53,67 @@ func TestNoUpwardImports(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLayoutTableMatchesTheTree holds the README's "Layout" table to the
+// tree, both ways: every directory that holds Go code is named in the
+// Path column (as itself or by a file directly in it), and every path
+// that column names exists, a bare file name being read in the directory
+// of the path before it in the same cell. A newcomer finds a package from
+// the table, and a move that forgets the table fails here.
+func TestLayoutTableMatchesTheTree(t *testing.T) {
+	const root = ".."
+	text, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := readme.Table(string(text), "## Layout", "| Path |")
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := map[string]bool{}
+	for _, row := range rows {
+		dir := ""
+		for _, span := range readme.CodeSpans(row[0]) {
+			path := span
+			if !strings.Contains(span, "/") {
+				path = filepath.Join(dir, span)
+			}
+			if _, err := os.Stat(filepath.Join(root, path)); err != nil {
+				t.Errorf("Layout names %s (as %q), which does not exist", path, span)
+			}
+			clean := strings.TrimSuffix(path, "/")
+			named[clean] = true
+			dir = clean
+			if !strings.HasSuffix(path, "/") { // a file names its directory
+				dir = filepath.Dir(clean)
+				named[dir] = true
+			}
+		}
+	}
+	err = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() && path != root && (strings.HasPrefix(name, ".") || name == "testdata" || name == "bin") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(name, ".go") {
+			return nil
+		}
+		dir, err := filepath.Rel(root, filepath.Dir(path))
+		if err != nil {
+			return err
+		}
+		if dir != "." && !named[filepath.ToSlash(dir)] {
+			t.Errorf("%s holds Go code but the README's Layout table does not name it", dir)
+			named[filepath.ToSlash(dir)] = true // once
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -96,6 +96,18 @@ const (
 	StageDryRun             Stage = "dry-run"
 )
 
+// Stages of the actions, besides validating, active, failed, cancelled
+// and dry-run.
+const (
+	StageChecking         Stage = "checking"          // reading the connection and checking the order against it
+	StageDeleting         Stage = "deleting"          // the DELETE went out; waiting for DELETED
+	StageDecommissioned   Stage = "decommissioned"    // it is gone
+	StageModifying        Stage = "modifying"         // the update or change request is going out
+	StageAwaitingApproval Stage = "awaiting-approval" // the other party must approve the change
+	StageModified         Stage = "modified"          // the new speed applies
+	StageFollowing        Stage = "following"         // an adopted connection, until it is ACTIVE
+)
+
 // StatusView answers the status query.
 type StatusView struct {
 	OrderID      string       `json:"orderId"`

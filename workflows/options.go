@@ -154,3 +154,29 @@ func callbackOptions(ctx workflow.Context) workflow.Context {
 func lockCheckOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, lockActivity())
 }
+
+// actionOptions: an update, change request or DELETE of an order from
+// before revisionActionsOnce (since, sendOptions). Each attempt reads the
+// connection first and sends nothing when the change is already there;
+// a change that lands after that read, or that the other party decided
+// meanwhile, is sent twice, which is why it was replaced.
+func actionOptions(ctx workflow.Context, cfg Config) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    2*cfg.APITimeout + callMargin,
+		ScheduleToCloseTimeout: time.Hour,
+		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
+	})
+}
+
+// readOptions: one phase of a wait. The server retries the read at the
+// phase's interval, for as long as the phase lasts (its attempts are
+// bounded too, one more than fit, as the server needs no bound but the
+// SDK's test environment assumes 10 without one).
+func readOptions(ctx workflow.Context, cfg Config, interval, phase time.Duration) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		ScheduleToCloseTimeout: phase,
+		StartToCloseTimeout:    2*cfg.APITimeout + callMargin, // a 404 reads the port too
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: interval, BackoffCoefficient: 1, MaximumInterval: interval,
+			MaximumAttempts: int32(phase/interval) + 2},
+	})
+}

@@ -156,19 +156,6 @@ func readPhase(age time.Duration, now, deadline time.Time, cfg Config) (interval
 	}
 }
 
-// readOptions: one phase of a wait. The server retries the read at the
-// phase's interval, for as long as the phase lasts (its attempts are
-// bounded too, one more than fit, as the server needs no bound but the
-// SDK's test environment assumes 10 without one).
-func readOptions(ctx workflow.Context, cfg Config, interval, phase time.Duration) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		ScheduleToCloseTimeout: phase,
-		StartToCloseTimeout:    2*cfg.APITimeout + callMargin, // a 404 reads the port too
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: interval, BackoffCoefficient: 1, MaximumInterval: interval,
-			MaximumAttempts: int32(phase/interval) + 2},
-	})
-}
-
 // awaitAtFloor is await since revisionWaitAtFloor: the same decisions on
 // each read (settle window, refusals, milestones), the reads themselves
 // through waiter.

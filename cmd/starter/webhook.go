@@ -2,17 +2,14 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -20,12 +17,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
 	"github.com/cc-l2/provisioner/internal/intake"
-	"github.com/cc-l2/provisioner/internal/secret"
-	"github.com/cc-l2/provisioner/internal/signature"
 	"github.com/cc-l2/provisioner/workflows"
 )
 
@@ -50,19 +44,6 @@ type webhookTemporal interface {
 	orderSignaller
 	orderLister
 }
-
-// webhookAuth is how a ticketing system proves who it is: a bearer token,
-// HTTP Basic credentials, or an HMAC-SHA256 signature made with a shared
-// secret (see authenticated). Whichever are set are accepted.
-type webhookAuth struct {
-	Token         secret.Secret
-	Secret        secret.Secret
-	BasicUser     string
-	BasicPassword secret.Secret
-}
-
-// basic reports whether Basic credentials are configured: both halves.
-func (a webhookAuth) basic() bool { return a.BasicUser != "" && a.BasicPassword.IsSet() }
 
 // webhook serves ticketing systems: POST and GET /orders, POST
 // /orders/{mapping}, GET /orders/{orderId}, POST /orders/{orderId}/cancel
@@ -147,151 +128,6 @@ func withRequestID(next http.Handler) http.Handler {
 // log is the logger for one request's lines: with its request id.
 func (h *webhook) log(w http.ResponseWriter) *zap.Logger {
 	return h.logger.With(zap.String("requestId", w.Header().Get(requestIDHeader)))
-}
-
-// authenticated passes on only requests with "Authorization: Bearer
-// <token>", good Basic credentials, or a valid signature. The token and
-// the Basic credentials are compared as SHA-256 digests in constant time,
-// so neither their content nor their length leaks through timing, and
-// the user and the password are both compared whatever the other's
-// outcome, so that timing does not tell which was wrong; signatures with
-// hmac.Equal.
-//
-// A signature (X-Signature-256 with X-Signature-Timestamp) covers the
-// time, the method, the path and the body: it authorises the one request
-// it was made for, for 5 minutes, so a signed GET of one order cannot
-// cancel another, nor a cancel of one order another order. A body-only
-// signature, GitHub's X-Hub-Signature-256 or Jira Cloud's
-// X-Hub-Signature, is taken for POST /orders and the mapped routes alone,
-// where a replay starts nothing new (the order id exists).
-func (h *webhook) authenticated(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h.bearer(r) || h.basic(r) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		refusal := h.unauthorized()
-		if h.auth.Secret.IsSet() && (r.Header.Get(signature.Header) != "" || bodySignature(r) != "") {
-			body, ok := readBody(w, r)
-			if !ok {
-				return
-			}
-			var signed bool
-			if signed, refusal = h.signed(r, body); signed {
-				r.Body = io.NopCloser(bytes.NewReader(body))
-				next.ServeHTTP(w, r)
-				return
-			}
-		}
-		if h.auth.Token.IsSet() {
-			w.Header().Add("WWW-Authenticate", `Bearer realm="orders"`)
-		}
-		if h.auth.basic() {
-			w.Header().Add("WWW-Authenticate", `Basic realm="orders", charset="UTF-8"`)
-		}
-		writeError(w, http.StatusUnauthorized, refusal)
-		h.log(w).Warn("webhook: unauthenticated request", zap.String("method", r.Method), zap.String("path", r.URL.Path),
-			zap.String("remote", r.RemoteAddr), zap.String("refused", refusal))
-	})
-}
-
-// bearer reports whether the request carries the bearer token.
-func (h *webhook) bearer(r *http.Request) bool {
-	if !h.auth.Token.IsSet() {
-		return false
-	}
-	given, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	digest := sha256.Sum256([]byte(given))
-	return ok && given != "" && subtle.ConstantTimeCompare(digest[:], h.tokenDigest[:]) == 1
-}
-
-// basic reports whether the request carries the Basic credentials. Both
-// halves are compared every time, and the outcomes combined without a
-// branch.
-func (h *webhook) basic(r *http.Request) bool {
-	if !h.auth.basic() {
-		return false
-	}
-	user, password, ok := r.BasicAuth()
-	userDigest, passwordDigest := sha256.Sum256([]byte(user)), sha256.Sum256([]byte(password))
-	same := subtle.ConstantTimeCompare(userDigest[:], h.userDigest[:]) & subtle.ConstantTimeCompare(passwordDigest[:], h.passwordDigest[:])
-	return ok && same == 1
-}
-
-// bodySignature is the request's body-only signature: GitHub's
-// X-Hub-Signature-256, or else X-Hub-Signature as Jira Cloud sends it
-// (GitHub sends its SHA-1 one there too, beside the SHA-256 one, so the
-// SHA-256 header wins).
-func bodySignature(r *http.Request) string {
-	if v := r.Header.Get(signature.GitHubHeader); v != "" {
-		return v
-	}
-	return r.Header.Get(signature.HubHeader)
-}
-
-// Why a signed request is refused, beyond a signature that does not
-// match.
-const (
-	refusedNoTimestamp = signature.Header + " needs " + signature.TimestampHeader + " (Unix seconds): sign timestamp.method.path.body"
-	refusedStale       = signature.TimestampHeader + " is more than 5 minutes from the server's time"
-	refusedBodyRoute   = signature.GitHubHeader + " and " + signature.HubHeader + " (the body's signature) are accepted for POST /orders and POST /orders/{mapping} only; sign other requests with " +
-		signature.Header + " and " + signature.TimestampHeader
-)
-
-// signed reports whether the request carries a good signature of itself;
-// if not, the sentence that says why.
-func (h *webhook) signed(r *http.Request, body []byte) (bool, string) {
-	if value := r.Header.Get(signature.Header); value != "" {
-		err := signature.ValidRequest(h.auth.Secret, signature.Request{
-			Timestamp: r.Header.Get(signature.TimestampHeader), Method: r.Method, Path: r.RequestURI, Body: body,
-		}, value, time.Now())
-		switch {
-		case err == nil:
-			return true, ""
-		case errors.Is(err, signature.ErrNoTimestamp):
-			return false, refusedNoTimestamp
-		case errors.Is(err, signature.ErrStale):
-			return false, refusedStale
-		}
-		return false, h.unauthorized()
-	}
-	if !h.takesBodySignature(r) {
-		return false, refusedBodyRoute
-	}
-	if signature.Valid(h.auth.Secret, body, bodySignature(r)) {
-		return true, ""
-	}
-	return false, h.unauthorized()
-}
-
-// takesBodySignature reports whether the request may be authorised by
-// its body's signature alone: a POST that submits orders, where a replay
-// starts nothing new.
-func (h *webhook) takesBodySignature(r *http.Request) bool {
-	if r.Method != http.MethodPost {
-		return false
-	}
-	if r.URL.Path == "/orders" {
-		return true
-	}
-	name, ok := strings.CutPrefix(r.URL.Path, "/orders/")
-	return ok && h.mappings[name] != nil
-}
-
-// unauthorized says what a refused request lacked, naming only the
-// schemes this server accepts, never a credential.
-func (h *webhook) unauthorized() string {
-	var accepted []string
-	if h.auth.Token.IsSet() {
-		accepted = append(accepted, "bearer token")
-	}
-	if h.auth.basic() {
-		accepted = append(accepted, "Basic credentials")
-	}
-	if h.auth.Secret.IsSet() {
-		accepted = append(accepted, signature.Header+" signature")
-	}
-	return "missing or wrong " + strings.Join(accepted, " or ")
 }
 
 // readBody reads a request body of at most maxBodyBytes. When it cannot,
@@ -604,115 +440,4 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(code)
 	_, _ = w.Write(append(body, '\n'))
-}
-
-func (a *app) serveCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "serve",
-		Short: "accept orders over HTTP from ticketing systems",
-		Long: `Serves HTTP on STARTER_LISTEN_ADDR until SIGINT or SIGTERM. Every request but
-GET /healthz needs one of, as configured: "Authorization: Bearer
-$STARTER_WEBHOOK_TOKEN"; HTTP Basic with $STARTER_WEBHOOK_BASIC_USER and
-$STARTER_WEBHOOK_BASIC_PASSWORD; or a signature with $STARTER_WEBHOOK_SECRET:
-"X-Signature-Timestamp: <Unix seconds>" and "X-Signature-256: sha256=<hex
-HMAC-SHA256 of timestamp.METHOD.path.body>", good for 5 minutes. POST /orders
-and POST /orders/{mapping} also take the body's signature alone, as GitHub
-("X-Hub-Signature-256: sha256=<hex>") and Jira Cloud ("X-Hub-Signature:
-sha256=<hex>") send it.
-
-  POST /orders            one order or an array of orders as JSON, or CSV with a
-                          header row (Content-Type: text/csv), at most 1 MiB:
-                          202 {"orders":[{"orderId","workflowId","runId","outcome"}]}
-                          400 {"error":"invalid orders","problems":[{"order","orderId","field","message"}]}
-                          when any order is invalid (then nothing is started; "order" counts from 0)
-  POST /orders/{mapping}  a ticketing system's own webhook body, made into orders by
-                          STARTER_MAPPINGS/{mapping}.jq, then as POST /orders;
-                          400 {"error","mapping","problems":[{"output","message"}]}
-                          when the mapping fails (nothing is started); 200 when it
-                          makes no order of this event
-  GET  /orders            200 the orders as "starter list -o json" prints them;
-                          ?stage=STAGE and ?limit=N as list's flags
-  GET  /orders/{orderId}  200 the order's status; 404 when there is no such order
-  POST /orders/{orderId}/cancel
-                          optional body {"reason":"..."}: 202 cancel requested
-                          (before the PUT nothing is ordered; after, the
-                          connection is withdrawn); 404 no such order;
-                          409 {"error","stage"} the order has already ended
-  POST /orders/{orderId}/refresh
-                          202 a waiting order reads its connection's status now;
-                          404 and 409 as for cancel
-  GET  /healthz           200 {"status":"ok"}, no credentials needed
-
-Every answer carries X-Request-Id; an error is {"error":"<a fixed sentence>",
-"requestId":"..."}, and its cause is in the log under that id.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return a.usageError(cmd, fmt.Sprintf("unexpected argument %q", args[0]))
-			}
-			return exitCode(a.serve(cmd.Context()))
-		},
-	}
-}
-
-// serve is `starter serve`.
-func (a *app) serve(ctx context.Context) int {
-	cfg, logger, err := a.setup(Config.serveProblems)
-	if err != nil {
-		return exitUsage
-	}
-	defer func() { _ = logger.Sync() }()
-	// A mapping that does not compile stops serve before anything else.
-	var mappings []*mapping
-	if cfg.Mappings != "" {
-		if mappings, err = loadMappings(cfg.Mappings); err != nil {
-			fmt.Fprintf(a.stderr, "starter: %v\n", err)
-			return exitUsage
-		}
-	}
-	temporal, err := a.dial(ctx, cfg, logger)
-	if err != nil {
-		return exitFailure
-	}
-	defer temporal.Close()
-
-	auth := webhookAuth{Token: cfg.WebhookToken, Secret: cfg.WebhookSecret, BasicUser: cfg.WebhookBasicUser, BasicPassword: cfg.WebhookBasicPassword}
-
-	listener, err := net.Listen("tcp", cfg.ListenAddr)
-	if err != nil {
-		fmt.Fprintf(a.stderr, "starter: STARTER_LISTEN_ADDR: %v\n", err)
-		return exitFailure
-	}
-	server := &http.Server{
-		Handler:           newWebhook(temporal, cfg.TaskQueue, auth, mappings, logger),
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		ErrorLog:          zap.NewStdLog(logger.Named("http")),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
-	served := make(chan error, 1)
-	go func() { served <- server.Serve(listener) }()
-	// The address goes to stdout: with port 0 it is the only way to learn it.
-	fmt.Fprintf(a.stdout, "listening on %s\n", listener.Addr())
-	names := make([]string, len(mappings))
-	for i, m := range mappings {
-		names[i] = m.path()
-	}
-	logger.Info("serving orders", zap.String("addr", listener.Addr().String()), zap.String("taskQueue", cfg.TaskQueue), zap.Strings("mappings", names))
-
-	select {
-	case err := <-served:
-		fmt.Fprintf(a.stderr, "starter: serving: %v\n", err)
-		return exitFailure
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := server.Shutdown(shutdownCtx); err != nil {
-		fmt.Fprintf(a.stderr, "starter: shutting down: %v\n", err)
-		return exitFailure
-	}
-	logger.Info("stopped serving")
-	return exitOK
 }
