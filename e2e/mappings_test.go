@@ -16,6 +16,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/cc-l2/provisioner/internal/standin"
 	"github.com/cc-l2/provisioner/workflows"
 )
 
@@ -26,7 +27,11 @@ import (
 // GET /orders lists it.
 func TestJiraIssueBecomesAnOrderThroughItsMapping(t *testing.T) {
 	need(t)
-	hook := serveWebhook(t, taskQueue, "STARTER_MAPPINGS="+filepath.Join(env.root, "examples", "mappings"))
+	// The mapping's orders call back through the target jira: a worker
+	// without it would refuse them as invalid.
+	const queue = "e2e-mappings"
+	ticketingWorker(t, queue, standin.NewJira(t, jiraEmail, jiraAPIToken), nil)
+	hook := serveWebhook(t, queue, "STARTER_MAPPINGS="+filepath.Join(env.root, "examples", "mappings"))
 	c := env.temporal.Client(t)
 
 	raw, err := os.ReadFile(filepath.Join(env.root, "examples", "mappings", "testdata", "jira-issue-created.json"))

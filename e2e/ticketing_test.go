@@ -47,6 +47,20 @@ func ticketingMappings(t *testing.T) string {
 	return dir
 }
 
+// ticketingWorker is a worker of its own on queue whose CALLBACK_TARGETS
+// are the recipes of examples/callbacks/targets.yaml, sent to the
+// stand-ins (nil: to the placeholder sites), with their credentials.
+func ticketingWorker(t *testing.T, queue string, jira *standin.Jira, sn *standin.ServiceNow) *workerProcess {
+	t.Helper()
+	return workerFor(t, queue,
+		"CALLBACK_TARGETS="+standin.Recipes(t, jira, sn),
+		"CALLBACK_ALLOWED_HOSTS=", // the targets' hosts need no entry
+		"JIRA_EMAIL="+jiraEmail, "JIRA_API_TOKEN="+jiraAPIToken,
+		"SERVICENOW_USER="+serviceNowUser, "SERVICENOW_PASSWORD="+serviceNowPassword,
+		"SERVICENOW_CLIENT_ID="+serviceNowClientID, "SERVICENOW_CLIENT_SECRET="+serviceNowSecret,
+	)
+}
+
 // sample is a payload of examples/mappings/testdata with one field of
 // one object set (the key, the record's sys_id).
 func sample(t *testing.T, file string, set func(map[string]any)) string {
@@ -109,13 +123,7 @@ func TestTicketsBecomeOrdersAndHearBack(t *testing.T) {
 	sn := standin.NewServiceNow(t, serviceNowUser, serviceNowPassword)
 	sn.AddOAuthClient(serviceNowClientID, serviceNowSecret)
 	const queue = "e2e-ticketing"
-	w := workerFor(t, queue,
-		"CALLBACK_TARGETS="+standin.Recipes(t, jira, sn),
-		"CALLBACK_ALLOWED_HOSTS=",
-		"JIRA_EMAIL="+jiraEmail, "JIRA_API_TOKEN="+jiraAPIToken,
-		"SERVICENOW_USER="+serviceNowUser, "SERVICENOW_PASSWORD="+serviceNowPassword,
-		"SERVICENOW_CLIENT_ID="+serviceNowClientID, "SERVICENOW_CLIENT_SECRET="+serviceNowSecret,
-	)
+	w := ticketingWorker(t, queue, jira, sn)
 	hook := serveWebhook(t, queue, "STARTER_MAPPINGS="+ticketingMappings(t))
 	c := env.temporal.Client(t)
 
