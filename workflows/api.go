@@ -128,6 +128,12 @@ type StatusView struct {
 	// `starter status` and the webhook add it from the pending read
 	// activity's last failure (DescribeWorkflowExecution).
 	LastRead string `json:"lastRead,omitempty"`
+	// Callbacks is what became of the order's milestones (its callbacks
+	// workflow's CallbacksView), when it has a callbacks workflow: a
+	// target that refused a milestone for good shows here. The workflow
+	// never sets it; `starter status` and the webhook add it from the
+	// callbacks workflow's query, as they add LastRead.
+	Callbacks *CallbacksView `json:"callbacks,omitempty"`
 }
 
 // CancelRequest is the payload of the cancel signal.

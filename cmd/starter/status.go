@@ -220,7 +220,7 @@ published them, and says so.`,
 			return a.orderCommand(cmd, args, func(ctx context.Context, temporal client.Client, orderID string) int {
 				ctx, cancel := context.WithTimeout(ctx, rpcTimeout)
 				defer cancel()
-				view, err := orderStatus(ctx, temporal, orderID)
+				view, err := orderStatusWithCallbacks(ctx, temporal, orderID)
 				if err != nil {
 					fmt.Fprintf(a.stderr, "starter: %v\n", err)
 					return exitFailure
@@ -265,6 +265,9 @@ func writeStatus(a *app, view workflows.StatusView, asJSON bool) error {
 		if _, err := fmt.Fprintf(tw, "%s\t%s\n", row[0], strings.ReplaceAll(row[1], "\n", " ")); err != nil {
 			return err
 		}
+	}
+	if err := writeCallbacks(tw, view.Callbacks); err != nil {
+		return err
 	}
 	return tw.Flush()
 }

@@ -309,7 +309,7 @@ func (h *webhook) order(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	orderID := r.PathValue("orderId")
-	view, err := orderStatus(r.Context(), h.temporal, orderID)
+	view, err := orderStatusWithCallbacks(r.Context(), h.temporal, orderID)
 	switch {
 	case errors.Is(err, errNoSuchOrder):
 		writeErrorWith(w, http.StatusNotFound, errNoOrder, map[string]any{"orderId": orderID})
