@@ -98,6 +98,11 @@ func keyProblems(prefix string, data []byte, t reflect.Type) ([]FieldError, erro
 	return problems, nil
 }
 
+// FieldTypes maps the JSON name of each field of an order to its Go type
+// (a pointer's, what it points to): what a reader of another format (the
+// intake's CSV) converts a cell to.
+func FieldTypes() map[string]reflect.Type { return jsonFields(reflect.TypeFor[Order]()) }
+
 // jsonFields maps the JSON names of struct type t's fields to their
 // types (a pointer's to what it points to).
 func jsonFields(t reflect.Type) map[string]reflect.Type {

@@ -115,18 +115,9 @@ func rowJSON(header, row []string, kinds map[string]reflect.Kind) ([]byte, error
 // text, Int for numbers, Bool for booleans (pointers are what they point
 // to).
 func fieldKinds() map[string]reflect.Kind {
-	t := reflect.TypeFor[order.Order]()
-	kinds := make(map[string]reflect.Kind, t.NumField())
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "" || name == "-" {
-			continue
-		}
-		ft := f.Type
-		if ft.Kind() == reflect.Pointer {
-			ft = ft.Elem()
-		}
+	types := order.FieldTypes()
+	kinds := make(map[string]reflect.Kind, len(types))
+	for name, ft := range types {
 		switch ft.Kind() {
 		case reflect.Int, reflect.Int64:
 			kinds[name] = reflect.Int
