@@ -215,7 +215,9 @@ func (a *app) statusCommand() *cobra.Command {
 		Long: `Asks the order's workflow for its status. An order that has ended answers
 through its result, with no worker running; a running order that no worker
 polls for (or answers for) shows its stage and connection as it last
-published them, and says so.`,
+published them, and says so. An order with callbacks (a URL, CALLBACK_URL or a
+CALLBACK_TARGETS target) also shows what became of its milestones: the target,
+those delivered, failed for good, or pending, and the last failure's reason.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.orderCommand(cmd, args, func(ctx context.Context, temporal client.Client, orderID string) int {
 				ctx, cancel := context.WithTimeout(ctx, rpcTimeout)
