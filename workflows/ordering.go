@@ -69,6 +69,7 @@ func (r *orderRun) place(ctx workflow.Context, cfg Config, req ccapi.CreateLayer
 			// another order's: the lookup never recovers it.
 			r.lookFor.NotBefore = now.Add(-createdAtMargin(cfg))
 		}
+		r.lastPutAt = now
 		res, sent := r.putOnce(ctx, cfg, activities.PlaceInput{OrderID: r.order.OrderID, Company: r.order.Company, Request: req})
 		if sent {
 			r.countPut(ctx, putSent)

@@ -29,6 +29,7 @@ type orderRun struct {
 	// since changeSearchAttributes); published is what it last published.
 	searchable bool
 	orderedAt  time.Time // when the connection was ordered (WaitState.OrderedAt)
+	lastPutAt  time.Time // when this run last sent a PUT
 	published  struct {
 		stage        Stage
 		connectionID string

@@ -127,6 +127,13 @@ const (
 	// is refused before anything is ordered. Runs of older revisions that
 	// named a target report nowhere, as they began.
 	changeCallbackTargets
+	// changeWithdrawAfterSettle (revision 8): a withdrawal believes a 404
+	// (that its port agrees with) for the DELETE's effect only once the
+	// settle window after the PUT that made the connection has passed:
+	// before, a read can miss a new connection and its port's list not
+	// show it yet, and an ERROR connection whose DELETE was refused was
+	// said withdrawn.
+	changeWithdrawAfterSettle
 )
 
 // Revisions recorded in Config.Revision.
@@ -138,9 +145,10 @@ const (
 	revisionFirstReadTimer  = 5
 	revisionOneNameRelease  = 6
 	revisionCallbackTargets = 7
+	revisionWithdrawSettle  = 8
 
 	// codeRevision is this code's revision: the highest above.
-	codeRevision = revisionCallbackTargets
+	codeRevision = revisionWithdrawSettle
 )
 
 // version is one row of the table: a change, how runs record it, what it
@@ -227,6 +235,10 @@ var (
 		"worker-restarted-mid-wait",
 	}
 	historiesBeforeRevision5 = slices.Concat(historiesBeforeRevision4, historiesRevision4)
+	// historiesRevision7 are those of runs started at revision 7 (none at
+	// 5 or 6).
+	historiesRevision7       = []string{"callbacks-target-notified", "callbacks-target-unknown"}
+	historiesBeforeRevision8 = slices.Concat(historiesBeforeRevision5, historiesRevision7)
 )
 
 // longestRun is the longest a run started since changeOrderStart can stay
@@ -374,6 +386,14 @@ var versions = []version{
 		histories: historiesBeforeRevision5,
 		released:  "merge of targets, 2026-12-06",
 		removable: "no open run of an order type started before its rollout; not before 2027-01-08",
+	},
+	{
+		change: changeWithdrawAfterSettle, revision: revisionWithdrawSettle,
+		gates:     []string{"deleteConnection"},
+		legacy:    "deleteConnection's shows believing a 404 the port agrees with at any time",
+		histories: historiesBeforeRevision8,
+		released:  "2026-12-06",
+		removable: "no open create order run started before its rollout; not before 2027-01-08",
 	},
 }
 

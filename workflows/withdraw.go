@@ -48,9 +48,24 @@ func (r *orderRun) deleteConnection(ctx workflow.Context, cfg Config, connection
 		return workflow.ExecuteActivity(withdrawOptions(ctx, cfg), a.DeleteConnection, ref).Get(ctx, nil)
 	}
 	until := workflow.Now(ctx).Add(withdrawBudget)
+	// A 404 the port agrees with is the connection gone, but only once
+	// the lists must show it: within the settle window after the PUT that
+	// made it, a read can miss a new connection and its port's list not
+	// list it yet (a chaos run on the stack: a DELETE refused 429, then
+	// a 404 in that window, taken for the withdrawal of an ERROR
+	// connection that stayed).
+	listed := func() bool { return true }
+	made := r.orderedAt
+	if r.lastPutAt.After(made) {
+		made = r.lastPutAt
+	}
+	if !made.IsZero() && r.since(ctx, changeWithdrawAfterSettle) {
+		listedFrom := made.Add(cfg.PutSettleWindow)
+		listed = func() bool { return !workflow.Now(ctx).Before(listedFrom) }
+	}
 	e := sideEffect{
 		what: "the DELETE of connection " + connectionID, ref: ref, activity: a.DeleteConnection, input: ref,
-		shows:      func(f activities.ConnectionFacts) bool { return !f.Found || gone(f.Status) },
+		shows:      func(f activities.ConnectionFacts) bool { return gone(f.Status) || !f.Found && listed() },
 		mustHappen: true, retryUntil: until,
 	}
 	for {

@@ -1,12 +1,15 @@
 package workflows
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cc-l2/provisioner/activities"
@@ -121,5 +124,46 @@ func TestRefusedStatusReads(t *testing.T) {
 	}
 	if w.deletes != 1 {
 		t.Errorf("%d deletes", w.deletes)
+	}
+}
+
+// A withdrawal's DELETE refused (429: nothing happened), then a 404 the
+// port agrees with, right after the PUT: a read missed the new connection
+// and the port's list did not show it yet. That is no withdrawal: the
+// order reads on, and sends the DELETE again once the connection shows
+// (a 1,000-order chaos run on the stack left such an ERROR connection,
+// the order saying it was withdrawn).
+func TestWithdrawalDoesNotBelieveA404RightAfterThePUT(t *testing.T) {
+	w := newWFTest(t, Config{})
+	w.ports(goodPorts())
+	w.submit(ccapi.StatusCreating)
+	w.statuses(st(ccapi.StatusError))
+	var orderedAt time.Time
+	conn := activities.ConnectionFacts{Found: true, ID: "conn-1", Name: "CHG0040012", Status: ccapi.StatusError, SpeedMbps: 100, SrcPortID: "p1"}
+	deletes := 0
+	w.env.OnActivity(a.DeleteConnection, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.ConnectionRef) error {
+			deletes++
+			if deletes == 1 {
+				return temporal.NewApplicationError("429 Too Many Requests", activities.ErrTypeAPIUnavailable)
+			}
+			conn.Status = ccapi.StatusDeleted
+			return nil
+		})
+	w.onFacts(func(context.Context, activities.ConnectionRef) (activities.ConnectionFacts, error) {
+		if w.env.Now().Before(orderedAt.Add(DefaultConfig().PutSettleWindow / 2)) {
+			return activities.ConnectionFacts{ID: "conn-1"}, nil // 404, and the port's list lags
+		}
+		return conn, nil
+	})
+	w.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		if info.ActivityType.Name == "PlaceLayer2Order" && orderedAt.IsZero() {
+			orderedAt = w.env.Now()
+		}
+	})
+	_, err := w.run(validP2P())
+	failure(t, err, ErrTypeConnectionFailed, "withdrawn (DELETED)")
+	if deletes != 2 || conn.Status != ccapi.StatusDeleted {
+		t.Errorf("%d DELETEs, the connection %s; want 2, DELETED", deletes, conn.Status)
 	}
 }
