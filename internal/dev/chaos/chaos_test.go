@@ -33,7 +33,11 @@ func TestChaosShort(t *testing.T) {
 	var progress strings.Builder
 	rep, err := Run(context.Background(), Config{
 		Orders: 100, Seed: shortRunSeed, Kills: 4, Restarts: 1,
-		Arrival: 15 * time.Second, ChaosTail: 10 * time.Second, EndTimeout: 4 * time.Minute,
+		// EndTimeout is the time an unlucky order may need, not the run's:
+		// a modify whose update loses its answer three times waits three
+		// settle windows (80 s each) before it may end; the run ends when
+		// its last order does.
+		Arrival: 15 * time.Second, ChaosTail: 10 * time.Second, EndTimeout: 8 * time.Minute,
 		ClientTimeout: ClientTimeout, SettleWindow: SettleWindow, Adversary: 0.25,
 		Dir: dir, CLI: cli, WorkerBinary: worker, Progress: &progress,
 	})
