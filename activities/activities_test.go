@@ -340,3 +340,19 @@ func TestSubmitWaitsForAnUnansweredPUT(t *testing.T) {
 		})
 	}
 }
+
+// A DELETE answered 404 is taken for the connection gone only by runs that
+// did not ask otherwise; since revision 9 the workflow asks, and the 404
+// is an outcome to read for (a gateway's stray 404 is no withdrawal).
+func TestDeleteAnswered404(t *testing.T) {
+	at := newActTest(t)
+	gone := activities.ConnectionRef{OrderID: "X", Company: "acme", ConnectionID: "6a10000000000000000000ff"}
+	if _, err := at.env.ExecuteActivity(at.acts.DeleteConnection, gone); err != nil {
+		t.Errorf("a 404 without NotFoundUnknown: %v, want success (already gone)", err)
+	}
+	gone.NotFoundUnknown = true
+	_, err := at.env.ExecuteActivity(at.acts.DeleteConnection, gone)
+	if appErr := appError(t, err); appErr.NonRetryable() || appErr.Type() != activities.ErrTypeAPIUnavailable {
+		t.Errorf("a 404 with NotFoundUnknown: %v, want a retryable %s (an unknown outcome)", err, activities.ErrTypeAPIUnavailable)
+	}
+}

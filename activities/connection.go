@@ -21,6 +21,12 @@ type ConnectionRef struct {
 	// 404 for the connection is believed only when a read of this port
 	// (one snapshot, with its connections inline) lacks it too.
 	PortID string `json:"portId,omitempty"`
+	// NotFoundUnknown: a 404 answering a DELETE of it proves nothing (a
+	// gateway's stray 404, a replica that has not seen a new connection):
+	// DeleteConnection fails retryably, and the workflow reads for the
+	// DELETE's effect, as for any answer it cannot trust. Unset, as runs
+	// before revision 9 sent it, a 404 is taken for "already gone".
+	NotFoundUnknown bool `json:"notFoundUnknown,omitempty"`
 }
 
 // ConnectionStatus is the part of a connection the wait loop needs.
@@ -109,7 +115,11 @@ func (a *Activities) DeleteConnection(ctx context.Context, in ConnectionRef) err
 	logger := activity.GetLogger(ctx)
 	logger.Info("Deleting connection", "orderId", in.OrderID, "connectionId", in.ConnectionID)
 	err := a.API.DeleteConnection(ctx, in.Company, in.ConnectionID)
-	if ccapi.IsNotFound(err) {
+	switch {
+	case ccapi.IsNotFound(err) && in.NotFoundUnknown:
+		return temporal.NewApplicationError(fmt.Sprintf("deleting connection %s: the API answered 404, which proves nothing by itself: reading for the DELETE's effect",
+			in.ConnectionID), ErrTypeAPIUnavailable)
+	case ccapi.IsNotFound(err):
 		logger.Info("Connection already gone", "orderId", in.OrderID, "connectionId", in.ConnectionID)
 		return nil
 	}

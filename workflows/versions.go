@@ -134,6 +134,12 @@ const (
 	// show it yet, and an ERROR connection whose DELETE was refused was
 	// said withdrawn.
 	changeWithdrawAfterSettle
+	// changeDeleteNotFoundUnknown (revision 9): a withdrawal's DELETE
+	// answered 404 is an unknown outcome (ConnectionRef.NotFoundUnknown),
+	// read for like a lost answer, not taken for the connection being
+	// gone: a gateway's stray 404 would have ended a withdrawal
+	// "withdrawn" over a live connection.
+	changeDeleteNotFoundUnknown
 )
 
 // Revisions recorded in Config.Revision.
@@ -146,9 +152,10 @@ const (
 	revisionOneNameRelease  = 6
 	revisionCallbackTargets = 7
 	revisionWithdrawSettle  = 8
+	revisionDelete404       = 9
 
 	// codeRevision is this code's revision: the highest above.
-	codeRevision = revisionWithdrawSettle
+	codeRevision = revisionDelete404
 )
 
 // version is one row of the table: a change, how runs record it, what it
@@ -394,6 +401,14 @@ var versions = []version{
 		histories: historiesBeforeRevision8,
 		released:  "2026-12-06",
 		removable: "no open create order run started before its rollout; not before 2027-01-08",
+	},
+	{
+		change: changeDeleteNotFoundUnknown, revision: revisionDelete404,
+		gates:     []string{"deleteConnection"},
+		legacy:    "a withdrawal's DeleteConnection sent without NotFoundUnknown: a 404 taken for the connection gone",
+		histories: historiesBeforeRevision8,
+		released:  "2026-12-06",
+		removable: "no open create order run started before its rollout; not before 2027-01-08; the activity's branch for an unset NotFoundUnknown goes with it",
 	},
 }
 

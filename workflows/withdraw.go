@@ -63,8 +63,11 @@ func (r *orderRun) deleteConnection(ctx workflow.Context, cfg Config, connection
 		listedFrom := made.Add(cfg.PutSettleWindow)
 		listed = func() bool { return !workflow.Now(ctx).Before(listedFrom) }
 	}
+	del := ref
+	// A DELETE answered 404 is an outcome to read for, not a withdrawal.
+	del.NotFoundUnknown = r.since(ctx, changeDeleteNotFoundUnknown)
 	e := sideEffect{
-		what: "the DELETE of connection " + connectionID, ref: ref, activity: a.DeleteConnection, input: ref,
+		what: "the DELETE of connection " + connectionID, ref: ref, activity: a.DeleteConnection, input: del,
 		shows:      func(f activities.ConnectionFacts) bool { return gone(f.Status) || !f.Found && listed() },
 		mustHappen: true, retryUntil: until,
 	}

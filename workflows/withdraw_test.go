@@ -167,3 +167,31 @@ func TestWithdrawalDoesNotBelieveA404RightAfterThePUT(t *testing.T) {
 		t.Errorf("%d DELETEs, the connection %s; want 2, DELETED", deletes, conn.Status)
 	}
 }
+
+// Since revision 9 a withdrawal's DELETE asks for a 404 to be an unknown
+// outcome (read for, as a lost answer is); runs before it do not.
+func TestWithdrawalDeleteTakesNo404ForGone(t *testing.T) {
+	for _, tt := range []struct {
+		revision int
+		want     bool
+	}{{revisionWithdrawSettle, false}, {revisionDelete404, true}} {
+		w := newWFTestAt(t, Config{}, tt.revision)
+		w.ports(goodPorts())
+		w.submit(ccapi.StatusCreating)
+		w.statuses(st(ccapi.StatusError))
+		var asked []bool
+		w.env.OnActivity(a.DeleteConnection, mock.Anything, mock.Anything).Return(
+			func(_ context.Context, in activities.ConnectionRef) error {
+				asked = append(asked, in.NotFoundUnknown)
+				return nil
+			})
+		w.onFacts(func(context.Context, activities.ConnectionRef) (activities.ConnectionFacts, error) {
+			return activities.ConnectionFacts{Found: true, ID: "conn-1", Status: ccapi.StatusDeleted}, nil
+		})
+		_, err := w.run(validP2P())
+		failure(t, err, ErrTypeConnectionFailed, "withdrawn")
+		if len(asked) != 1 || asked[0] != tt.want {
+			t.Errorf("revision %d: DELETEs sent with NotFoundUnknown %v, want one with %v", tt.revision, asked, tt.want)
+		}
+	}
+}
