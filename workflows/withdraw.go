@@ -54,21 +54,23 @@ func (r *orderRun) deleteConnection(ctx workflow.Context, cfg Config, connection
 	// list it yet (a chaos run on the stack: a DELETE refused 429, then
 	// a 404 in that window, taken for the withdrawal of an ERROR
 	// connection that stayed).
-	listed := func() bool { return true }
+	// listedFrom is when that is over (zero: at once).
+	var listedFrom time.Time
 	made := r.orderedAt
 	if r.lastPutAt.After(made) {
 		made = r.lastPutAt
 	}
 	if !made.IsZero() && r.since(ctx, changeWithdrawAfterSettle) {
-		listedFrom := made.Add(cfg.PutSettleWindow)
-		listed = func() bool { return !workflow.Now(ctx).Before(listedFrom) }
+		listedFrom = made.Add(cfg.PutSettleWindow)
 	}
 	del := ref
 	// A DELETE answered 404 is an outcome to read for, not a withdrawal.
 	del.NotFoundUnknown = r.since(ctx, changeDeleteNotFoundUnknown)
 	e := sideEffect{
 		what: "the DELETE of connection " + connectionID, ref: ref, activity: a.DeleteConnection, input: del,
-		shows:      func(f activities.ConnectionFacts) bool { return gone(f.Status) || !f.Found && listed() },
+		shows: func(f activities.ConnectionFacts) bool {
+			return gone(f.Status) || !f.Found && !workflow.Now(ctx).Before(listedFrom)
+		},
 		mustHappen: true, retryUntil: until,
 	}
 	for {
